@@ -1,0 +1,381 @@
+#include "hookctl/accounts.hpp"
+
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "hookctl/audit.hpp"
+#include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
+#include "hookctl/password.hpp"
+#include "rows.hpp"
+
+namespace hookctl {
+
+using namespace detail;
+
+namespace {
+
+void insert_account(Session& session, const std::string& name, AccountKind kind,
+                    const std::optional<std::string>& email,
+                    const std::optional<std::string>& password_hash, Time created_at,
+                    Time last_activity_at, std::string_view source) {
+  auto& q = session.store().statement(
+      "INSERT INTO accounts (name, kind, email, password_hash, created_at, last_activity_at, "
+      "last_activity_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  q.bind(1, name);
+  q.bind(2, std::string(to_string(kind)));
+  bind_optional(q, 3, email);
+  bind_optional(q, 4, password_hash);
+  q.bind(5, secs(created_at));
+  q.bind(6, secs(last_activity_at));
+  q.bind(7, std::string(source));
+  q.exec();
+}
+
+std::optional<std::string> existing_name(Session& session, const std::string& name) {
+  auto& q = session.store().statement("SELECT name FROM accounts WHERE name = ?1");
+  q.bind(1, name);
+  if (!q.executeStep()) return std::nullopt;
+  std::string found = q.getColumn(0).getString();
+  q.reset();
+  return found;
+}
+
+[[noreturn]] void already_exists(const std::string& name, const std::string& existing) {
+  if (existing == name) fail(ErrorKind::conflict, fmt::format("user '{}' already exists", name));
+  fail(ErrorKind::conflict, fmt::format("user '{}' already exists as '{}' (names are "
+                                        "case-insensitive)",
+                                        name, existing));
+}
+
+// The non-revoked tokens of an account, with their webhooks.
+std::vector<Token> live_tokens(Session& session, int64_t account) {
+  auto& q = session.store().statement(token_select +
+                                      " WHERE t.account_id = ?1 AND t.revoked_at IS NULL "
+                                      "ORDER BY t.created_at, t.id");
+  q.bind(1, account);
+  std::vector<Token> out;
+  while (q.executeStep()) out.push_back(token_from(q, session));
+  for (auto& t : out) fill_token_webhooks(session, t);
+  return out;
+}
+
+std::string list_or_none(const std::vector<std::string>& names) {
+  return names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", "));
+}
+
+}  // namespace
+
+Account create_account(Session& session, const NewAccount& spec) {
+  validate_name(spec.name, "user name");
+  if (spec.email) validate_email(*spec.email);
+  return session.store().write([&] {
+    if (auto existing = existing_name(session, spec.name)) already_exists(spec.name, *existing);
+    insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
+                   session.now(), "created");
+    record_event(session, "user.create", spec.name,
+                 fmt::format("kind={}{}{}", to_string(spec.kind),
+                             spec.email ? " email=" + *spec.email : "",
+                             spec.password_hash ? " password=set" : " password=none"));
+    return require_account(session, spec.name);
+  });
+}
+
+Account show_account(Session& session, std::string_view name) {
+  return session.store().read([&] { return require_account(session, name); });
+}
+
+void list_accounts(Session& session, const AccountFilter& filter,
+                   const std::function<void(const Account&)>& emit) {
+  // inactive_at = last_activity_at + period, so each condition is a range on the indexed
+  // last_activity_at column.
+  const int64_t now = secs(session.now());
+  const int64_t period = session.inactivity_period().count();
+  std::string sql = account_select + " WHERE 1";
+  if (filter.inactive) sql += " AND a.last_activity_at <= ?1";
+  if (filter.inactive_within) sql += " AND a.last_activity_at > ?1 AND a.last_activity_at <= ?2";
+  if (filter.kind) sql += " AND a.kind = ?3";
+  sql += filter.inactive_within ? " ORDER BY a.last_activity_at, a.name" : " ORDER BY a.name";
+  session.store().read([&] {
+    auto& q = session.store().statement(sql);
+    if (filter.inactive || filter.inactive_within) q.bind(1, now - period);
+    if (filter.inactive_within) q.bind(2, now + filter.inactive_within->count() - period);
+    if (filter.kind) q.bind(3, std::string(to_string(*filter.kind)));
+    while (q.executeStep()) emit(account_from(q, session));
+  });
+}
+
+Reactivation reactivate_account(Session& session, std::string_view name) {
+  return session.store().write([&] {
+    Account before = require_account(session, name);
+    if (before.active) return Reactivation{before, false};
+    auto& q = session.store().statement(
+        "UPDATE accounts SET last_activity_at = ?2, last_activity_source = 'reactivated' "
+        "WHERE id = ?1");
+    q.bind(1, before.id);
+    q.bind(2, secs(session.now()));
+    q.exec();
+    record_event(session, "user.reactivate", before.name,
+                 fmt::format("was inactive since {}", format_rfc3339(before.inactive_at)));
+    return Reactivation{require_account(session, name), true};
+  });
+}
+
+Account set_account_password(Session& session, std::string_view name, const std::string& hash) {
+  return session.store().write([&] {
+    Account a = require_account(session, name);
+    auto& q = session.store().statement("UPDATE accounts SET password_hash = ?2 WHERE id = ?1");
+    q.bind(1, a.id);
+    q.bind(2, hash);
+    q.exec();
+    record_event(session, "user.set-password", a.name,
+                 a.has_password ? "password replaced" : "password set");
+    return require_account(session, name);
+  });
+}
+
+Deletion delete_account(Session& session, std::string_view name,
+                        const std::optional<std::string>& transfer_to) {
+  return session.store().write([&] {
+    Deletion result;
+    result.account = require_account(session, name);
+    const Account& leaver = result.account;
+    std::vector<Token> tokens = live_tokens(session, leaver.id);
+
+    if (!tokens.empty() && !transfer_to) {
+      std::string lines;
+      for (const auto& t : tokens)
+        lines += fmt::format("\n  {}  {}  webhooks: {}", t.id, to_string(t.kind),
+                             list_or_none(t.webhooks));
+      fail(ErrorKind::conflict,
+           fmt::format("cannot delete user '{}': {} token{} still linked:{}\nresolve with "
+                       "'hookctl user delete {} --transfer-to OTHER' (same secrets), "
+                       "'hookctl token rotate ID --owner OTHER' (new secret), or "
+                       "'hookctl token revoke ID'",
+                       leaver.name, tokens.size(), tokens.size() == 1 ? " is" : "s are", lines,
+                       leaver.name));
+    }
+
+    if (transfer_to) {
+      Account heir = require_active_account(session, *transfer_to, "receive tokens");
+      if (heir.id == leaver.id)
+        fail(ErrorKind::usage, "--transfer-to names the account being deleted");
+      auto& move = session.store().statement(
+          "UPDATE tokens SET account_id = ?2 WHERE account_id = ?1 AND revoked_at IS NULL");
+      move.bind(1, leaver.id);
+      move.bind(2, heir.id);
+      move.exec();
+      for (auto& t : tokens) {
+        t.owner = heir.name;
+        record_event(session, "token.transfer", t.id,
+                     fmt::format("owner {} -> {} (user deleted)", leaver.name, heir.name));
+        for (const auto& w : t.webhooks)
+          if (require_webhook(session, w).auth == AuthScheme::basic)
+            result.basic_webhooks.push_back(w);
+      }
+      result.transferred = std::move(tokens);
+    }
+
+    // Revoked tokens go with the account; their history stays in the audit log. A webhook still
+    // pointing at one is left without a token (ON DELETE SET NULL).
+    auto& purge = session.store().statement(
+        "DELETE FROM tokens WHERE account_id = ?1 AND revoked_at IS NOT NULL");
+    purge.bind(1, leaver.id);
+    result.revoked_tokens_removed = purge.exec();
+    auto& del = session.store().statement("DELETE FROM accounts WHERE id = ?1");
+    del.bind(1, leaver.id);
+    del.exec();
+    record_event(session, "user.delete", leaver.name,
+                 transfer_to ? fmt::format("{} token(s) transferred to {}",
+                                           result.transferred.size(), *transfer_to)
+                             : std::string("no tokens linked"));
+    return result;
+  });
+}
+
+namespace {
+
+struct ImportRecord {
+  size_t line = 0;
+  std::string name;
+  AccountKind kind = AccountKind::person;
+  std::optional<std::string> email;
+  Time created_at{};
+  Time last_activity_at{};
+};
+
+[[noreturn]] void bad_line(size_t line, const std::string& why) {
+  fail(ErrorKind::usage, fmt::format("line {}: {}; nothing was imported", line, why));
+}
+
+std::optional<Time> import_time(const nlohmann::json& v, const char* field, size_t line) {
+  if (v.is_null()) return std::nullopt;
+  if (!v.is_string()) bad_line(line, fmt::format("\"{}\" must be an RFC 3339 string", field));
+  auto t = parse_rfc3339(v.get_ref<const std::string&>());
+  if (!t)
+    bad_line(line, fmt::format("\"{}\" is not an RFC 3339 time such as 2026-11-28T13:00:00Z",
+                               field));
+  return t;
+}
+
+ImportRecord parse_import_line(std::string_view text, size_t line, Time now) {
+  auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (doc.is_discarded()) bad_line(line, "not valid JSON");
+  if (!doc.is_object()) bad_line(line, "expected a JSON object");
+  ImportRecord r;
+  r.line = line;
+  std::optional<Time> created, activity;
+  bool has_name = false;
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "name") {
+      if (!value.is_string()) bad_line(line, "\"name\" must be a string");
+      r.name = value.get<std::string>();
+      if (!is_valid_name(r.name)) {
+        try {
+          validate_name(r.name, "user name");
+        } catch (const Error& e) {
+          bad_line(line, e.what());
+        }
+      }
+      has_name = true;
+    } else if (key == "kind") {
+      if (value.is_null()) continue;
+      if (value == "person")
+        r.kind = AccountKind::person;
+      else if (value == "service")
+        r.kind = AccountKind::service;
+      else
+        bad_line(line, "\"kind\" must be \"person\" or \"service\"");
+    } else if (key == "email") {
+      if (value.is_null()) continue;
+      if (!value.is_string()) bad_line(line, "\"email\" must be a string");
+      try {
+        validate_email(value.get_ref<const std::string&>());
+      } catch (const Error& e) {
+        bad_line(line, e.what());
+      }
+      r.email = value.get<std::string>();
+    } else if (key == "created_at") {
+      created = import_time(value, "created_at", line);
+    } else if (key == "last_activity_at") {
+      activity = import_time(value, "last_activity_at", line);
+    } else {
+      bad_line(line, fmt::format("unknown field \"{}\" (known: name, kind, email, created_at, "
+                                 "last_activity_at)",
+                                 printable(key)));
+    }
+  }
+  if (!has_name) bad_line(line, "\"name\" is missing");
+  r.created_at = created ? *created : activity ? *activity : now;
+  r.last_activity_at = activity ? *activity : r.created_at;
+  if (r.created_at > now) bad_line(line, "\"created_at\" lies in the future");
+  if (r.last_activity_at > now) bad_line(line, "\"last_activity_at\" lies in the future");
+  if (r.last_activity_at < r.created_at)
+    bad_line(line, "\"last_activity_at\" precedes \"created_at\"");
+  return r;
+}
+
+std::string fold(std::string_view name) {
+  std::string s(name);
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return s;
+}
+
+}  // namespace
+
+ImportSummary import_accounts(Session& session, std::istream& in,
+                              const std::function<void(size_t, size_t)>& progress) {
+  // First pass: parse and validate every line, so a bad line costs no write at all.
+  std::vector<ImportRecord> records;
+  std::unordered_map<std::string, size_t> first_line;  // folded name -> line
+  std::string text;
+  size_t line = 0, bytes = 0;
+  while (std::getline(in, text)) {
+    ++line;
+    bytes += text.size() + 1;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.find_first_not_of(" \t") == std::string::npos) continue;
+    ImportRecord r = parse_import_line(text, line, session.now());
+    auto [it, fresh] = first_line.emplace(fold(r.name), line);
+    if (!fresh)
+      fail(ErrorKind::conflict, fmt::format("line {}: duplicate user '{}' (also on line {}); "
+                                            "nothing was imported",
+                                            line, r.name, it->second));
+    records.push_back(std::move(r));
+    if (progress && line % 4096 == 0) progress(line, bytes);
+  }
+  if (in.bad()) fail(ErrorKind::usage, "cannot read the import input");
+  if (progress) progress(line, bytes);
+
+  session.store().write([&] {
+    for (const auto& r : records) {
+      try {
+        insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
+                       r.last_activity_at, "imported");
+      } catch (const SQLite::Exception& e) {
+        if (e.getExtendedErrorCode() != SQLITE_CONSTRAINT_UNIQUE) throw;
+        fail(ErrorKind::conflict,
+             fmt::format("line {}: user '{}' already exists as '{}'; nothing was imported", r.line,
+                         r.name, existing_name(session, r.name).value_or(r.name)));
+      }
+      record_event(session, "user.import", r.name,
+                   fmt::format("kind={} last_activity_at={}", to_string(r.kind),
+                               format_rfc3339(r.last_activity_at)));
+    }
+  });
+  return ImportSummary{records.size(), line};
+}
+
+LoginOutcome login(Session& session, std::string_view name, std::string_view password,
+                   Account* account_out) {
+  std::optional<std::string> hash;
+  std::optional<Account> account;
+  session.store().read([&] {
+    auto& q = session.store().statement("SELECT password_hash FROM accounts WHERE name = ?1");
+    q.bind(1, std::string(name));
+    if (q.executeStep()) {
+      hash = optional_text(q.getColumn(0));
+      q.reset();
+      account = require_account(session, name);
+    }
+  });
+  // The slow hash runs outside any transaction, so a login never holds the store.
+  bool ok = false;
+  if (hash)
+    ok = verify_password(*hash, password);
+  else
+    verify_password_decoy(password);
+  if (!ok) {
+    record_rejection(session, "auth.login-rejected",
+                     account ? std::string_view(account->name) : std::string_view("(unknown)"),
+                     "bad-credentials", "wrong password, no password, or unknown user");
+    return LoginOutcome::rejected;
+  }
+  if (account_out) *account_out = *account;
+  if (!account->active) {
+    record_rejection(session, "auth.login-rejected", account->name, "inactive",
+                     fmt::format("account inactive since {}", format_rfc3339(account->inactive_at)));
+    return LoginOutcome::inactive;
+  }
+  std::optional<std::string> rehash;
+  if (password_needs_rehash(*hash)) rehash = hash_password(password);
+  session.store().write([&] {
+    auto& q = session.store().statement(
+        "UPDATE accounts SET last_activity_at = max(last_activity_at, ?2), "
+        "last_activity_source = 'login', password_hash = coalesce(?3, password_hash) "
+        "WHERE id = ?1");
+    q.bind(1, account->id);
+    q.bind(2, secs(session.now()));
+    bind_optional(q, 3, rehash);
+    q.exec();
+  });
+  if (account_out) *account_out = show_account(session, name);
+  return LoginOutcome::accepted;
+}
+
+}  // namespace hookctl

@@ -1,0 +1,76 @@
+#include "hookctl/audit.hpp"
+
+#include <chrono>
+#include <vector>
+
+namespace hookctl {
+
+void record_event(Session& session, std::string_view action, std::string_view subject,
+                  std::string_view details) {
+  auto& q = session.store().statement(
+      "INSERT INTO audit (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5)");
+  q.bind(1, static_cast<int64_t>(session.now().time_since_epoch().count()));
+  q.bind(2, session.actor());
+  q.bind(3, std::string(action));
+  q.bind(4, std::string(subject));
+  q.bind(5, std::string(details));
+  q.exec();
+}
+
+void record_rejection(Session& session, std::string_view action, std::string_view subject,
+                      std::string_view reason, std::string_view details) {
+  Store& store = session.store();
+  const int64_t hour_start =
+      std::chrono::floor<std::chrono::hours>(session.now()).time_since_epoch().count() * 3600;
+  const std::string reason_prefix = std::string(reason) + ":%";
+  auto already = [&] {
+    auto& q = store.statement(
+        "SELECT 1 FROM audit WHERE subject = ?1 COLLATE NOCASE AND at >= ?2 AND at < ?3 "
+        "AND action = ?4 AND details LIKE ?5 LIMIT 1");
+    q.bind(1, std::string(subject));
+    q.bind(2, hour_start);
+    q.bind(3, hour_start + 3600);
+    q.bind(4, std::string(action));
+    q.bind(5, reason_prefix);
+    bool found = q.executeStep();
+    q.reset();
+    return found;
+  };
+  // The common case under a flood is a read that finds the hour's summary already written.
+  if (already()) return;
+  store.write([&] {
+    if (already()) return;
+    record_event(session, action, subject,
+                 std::string(reason) + ": " + std::string(details) +
+                     " (first such rejection this hour; later ones in the hour are not logged)");
+  });
+}
+
+void list_audit(Session& session, const AuditFilter& filter,
+                const std::function<void(const AuditEvent&)>& emit) {
+  // The inner query picks the newest N; the outer one prints them oldest first.
+  const std::string sql =
+      "SELECT at, actor, action, subject, details FROM (SELECT id, at, actor, action, subject, "
+        "details FROM audit WHERE 1" +
+        std::string(filter.since ? " AND at >= ?1" : "") +
+        std::string(filter.subject ? " AND subject = ?2 COLLATE NOCASE" : "") + " ORDER BY id DESC" +
+        std::string(filter.limit ? " LIMIT ?3" : "") + ") ORDER BY id";
+  session.store().read([&] {
+    auto& q = session.store().statement(sql);
+    if (filter.since)
+      q.bind(1, static_cast<int64_t>((session.now() - *filter.since).time_since_epoch().count()));
+    if (filter.subject) q.bind(2, *filter.subject);
+    if (filter.limit) q.bind(3, *filter.limit);
+    while (q.executeStep()) {
+      AuditEvent e;
+      e.at = Time{Duration{q.getColumn(0).getInt64()}};
+      e.actor = q.getColumn(1).getString();
+      e.action = q.getColumn(2).getString();
+      e.subject = q.getColumn(3).getString();
+      e.details = q.getColumn(4).getString();
+      emit(e);
+    }
+  });
+}
+
+}  // namespace hookctl

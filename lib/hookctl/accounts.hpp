@@ -1,0 +1,80 @@
+// User accounts: creation, listing by the inactivity rule, reactivation, passwords, deletion,
+// bulk import and password login.
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hookctl/model.hpp"
+#include "hookctl/session.hpp"
+
+namespace hookctl {
+
+struct NewAccount {
+  std::string name;
+  AccountKind kind = AccountKind::person;
+  std::optional<std::string> email;
+  std::optional<std::string> password_hash;  // hash_password() output, made before the call
+};
+
+// Creates an account, active as of now. Error(usage) for a bad name/e-mail, Error(conflict) when
+// the name exists (case-insensitively).
+Account create_account(Session& session, const NewAccount& spec);
+
+Account show_account(Session& session, std::string_view name);
+
+struct AccountFilter {
+  bool inactive = false;                     // inactive now
+  std::optional<Duration> inactive_within;   // active now, inactive_at <= now + d; soonest first
+  std::optional<AccountKind> kind;
+};
+
+// Streams the matching accounts (by name, or soonest-inactive first with inactive_within).
+void list_accounts(Session& session, const AccountFilter& filter,
+                   const std::function<void(const Account&)>& emit);
+
+struct Reactivation {
+  Account account;
+  bool changed = false;  // false: it was already active and nothing was touched
+};
+Reactivation reactivate_account(Session& session, std::string_view name);
+
+// Replaces the password hash; status, activity and tokens are untouched.
+Account set_account_password(Session& session, std::string_view name, const std::string& hash);
+
+struct Deletion {
+  Account account;
+  std::vector<Token> transferred;              // tokens moved to the --transfer-to account
+  std::vector<std::string> basic_webhooks;     // basic-auth webhooks whose username changed
+  int64_t revoked_tokens_removed = 0;
+};
+
+// Deletes an account. Refused with Error(conflict) while non-revoked tokens are linked (the
+// message lists them with their webhooks and the commands that resolve it), unless transfer_to
+// names an active account: then every such token moves there first, in the same transaction.
+Deletion delete_account(Session& session, std::string_view name,
+                        const std::optional<std::string>& transfer_to);
+
+struct ImportSummary {
+  size_t added = 0;
+  size_t lines = 0;
+};
+
+// Imports JSON Lines accounts ({"name","kind","email","created_at","last_activity_at"}), all or
+// nothing: a bad line is Error(usage), a duplicate Error(conflict), each naming the line.
+// `progress(lines_read, bytes_read)` is called now and then while reading.
+ImportSummary import_accounts(Session& session, std::istream& in,
+                              const std::function<void(size_t, size_t)>& progress);
+
+enum class LoginOutcome { accepted, rejected, inactive };
+
+// Checks a password. Unknown account, no password and a wrong password are all `rejected` (and
+// take the time of a real check). The right password on an inactive account is `inactive`.
+// Acceptance records activity (source "login"). Rejections are summarised in the audit log.
+LoginOutcome login(Session& session, std::string_view name, std::string_view password,
+                   Account* account_out = nullptr);
+
+}  // namespace hookctl

@@ -1,0 +1,26 @@
+// `check`: the risks an administrator should act on, in one report.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hookctl/session.hpp"
+
+namespace hookctl {
+
+inline constexpr Duration default_check_window{14LL * 86400};
+
+struct Problem {
+  std::string kind;  // webhook-broken, webhook-at-risk, personal-owner, token-unused
+  std::string subject;
+  std::string message;
+  std::optional<Time> at;
+};
+
+// Broken webhooks; webhooks breaking within `window`; webhooks whose token belongs to a person
+// (not a service account); non-revoked, unexpired tokens unused (never used: created) for longer
+// than the inactivity period. Ordered by kind as listed, then by time, then subject.
+std::vector<Problem> check(Session& session, Duration window);
+
+}  // namespace hookctl

@@ -1,0 +1,38 @@
+// The one error type of the hookctl library. Each kind maps one-to-one onto an exit code of
+// shared/SPEC.md; the CLI turns an Error into its message and exit code at the edge, and nothing
+// in lib/ prints or exits.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace hookctl {
+
+enum class ErrorKind {
+  usage = 2,         // malformed value, bad option combination, missing --yes
+  not_found = 3,     // the named user, token or webhook does not exist
+  conflict = 4,      // already exists, still has tokens, inactive target, revoked token, ...
+  unauthorized = 5,  // an authentication check failed
+  store = 6,         // store missing, unreadable, foreign, newer, or locked past the timeout
+  internal = 70,     // a bug
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, std::string message) : std::runtime_error(std::move(message)), kind_(kind) {}
+  ErrorKind kind() const noexcept { return kind_; }
+  int exit_code() const noexcept { return static_cast<int>(kind_); }
+
+ private:
+  ErrorKind kind_;
+};
+
+// The SPEC name of an exit code ("usage", "not_found", ...), used in the JSON error envelope.
+std::string_view error_code_name(ErrorKind kind) noexcept;
+
+[[noreturn]] inline void fail(ErrorKind kind, std::string message) {
+  throw Error(kind, std::move(message));
+}
+
+}  // namespace hookctl

@@ -1,0 +1,82 @@
+// The domain objects as the library reports them: accounts, tokens, webhooks, audit events, with
+// their derived state (status, inactive_at, breaks_at) computed for the session's `now`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hookctl/authorization.hpp"
+#include "hookctl/time.hpp"
+#include "hookctl/token_format.hpp"
+
+namespace hookctl {
+
+enum class AccountKind { person, service };
+std::string_view to_string(AccountKind kind) noexcept;
+
+struct Account {
+  int64_t id = 0;
+  std::string name;
+  AccountKind kind = AccountKind::person;
+  std::optional<std::string> email;
+  Time created_at{};
+  Time last_activity_at{};
+  std::string last_activity_source;  // created, imported, reactivated, login, token:<id>
+  bool has_password = false;
+  int64_t tokens = 0;  // non-revoked tokens
+  Time inactive_at{};  // last_activity_at + inactivity period; inactive from this instant on
+  bool active = true;
+};
+
+enum class TokenStatus { active, expired, revoked, owner_inactive };
+std::string_view to_string(TokenStatus status) noexcept;
+std::optional<TokenStatus> token_status_from(std::string_view text) noexcept;
+
+struct Token {
+  std::string id;
+  TokenKind kind = TokenKind::api;
+  std::string owner;
+  AccountKind owner_kind = AccountKind::person;
+  Time owner_inactive_at{};
+  std::optional<std::string> name;
+  TokenStatus status = TokenStatus::active;
+  Time created_at{};
+  std::optional<Time> last_used_at;
+  std::optional<Time> expires_at;
+  std::optional<Time> revoked_at;
+  std::optional<Time> previous_secret_valid_until;
+  std::vector<std::string> webhooks;  // names of the webhooks bound to it
+};
+
+struct Webhook {
+  std::string name;
+  AuthScheme auth = AuthScheme::bearer;
+  std::optional<std::string> description;
+  std::optional<std::string> token;  // bound token id
+  std::optional<TokenKind> token_kind;
+  std::optional<std::string> owner;  // the bound token's owner
+  bool broken = true;
+  std::optional<Time> breaks_at;  // when it stops (or stopped) working if nothing changes
+  Time created_at{};
+  std::optional<TokenStatus> token_status;  // of the bound token
+  std::optional<AccountKind> owner_kind;
+  std::optional<Time> token_expires_at;
+};
+
+struct AuditEvent {
+  Time at{};
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string details;
+};
+
+// A token just issued or rotated: the object plus its secret, to be shown exactly once.
+struct IssuedCredential {
+  Token token;
+  Secret secret;
+};
+
+}  // namespace hookctl

@@ -1,0 +1,126 @@
+// The store: one SQLite file owned by one Store object. It resolves where the file lives, refuses
+// files that are not (or not yet, or no longer) hookctl stores without touching them, migrates
+// older schemas, and runs every write as one IMMEDIATE transaction.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hookctl/error.hpp"
+
+namespace hookctl {
+
+// The schema version this build writes; stores with a higher user_version are refused.
+int schema_version() noexcept;
+// PRAGMA application_id of a hookctl store ('hkct').
+inline constexpr int application_id = 0x686b6374;
+
+struct StoreLocation {
+  std::filesystem::path path;
+  std::string source;  // "--db", "HOOKCTL_DB", "XDG_DATA_HOME" or "HOME"
+};
+
+// --db, else $HOOKCTL_DB, else $XDG_DATA_HOME/hookctl/store.db, else ~/.local/share/hookctl/store.db.
+// Empty variables count as unset. Error(store) when neither XDG_DATA_HOME nor HOME is usable.
+StoreLocation locate_store(const std::optional<std::string>& db_option);
+
+enum class OpenMode {
+  read,    // must exist; opened read-only if the file is not writable
+  write,   // must exist
+  create,  // created (dir 0700, file 0600) if missing
+};
+
+class Store {
+ public:
+  static constexpr int busy_timeout_ms = 10000;
+
+  // Opens (or with OpenMode::create, creates) the store. Error(store) for a missing store (read,
+  // write), a file that is not a hookctl store, a newer schema, or an unreadable file; in each
+  // case the file is left untouched.
+  Store(const StoreLocation& where, OpenMode mode);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+  bool created() const noexcept { return created_; }
+  bool migrated() const noexcept { return migrated_; }
+
+  // Undoes the creation of a store this object created (file, -wal, -shm, created directories):
+  // called when the command that created it failed, so a failed command creates nothing.
+  void abandon_creation() noexcept;
+
+  // A cached prepared statement, reset and with bindings cleared.
+  SQLite::Statement& statement(const std::string& sql);
+  SQLite::Database& db() noexcept { return *db_; }
+
+  // Runs f inside BEGIN IMMEDIATE ... COMMIT; any exception rolls back and propagates.
+  template <class F>
+  auto write(F&& f) -> decltype(f()) {
+    begin_immediate();
+    try {
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        commit();
+      } else {
+        auto result = f();
+        commit();
+        return result;
+      }
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+
+  // Runs f inside a read transaction, so multi-query reads see one snapshot.
+  template <class F>
+  auto read(F&& f) -> decltype(f()) {
+    if (in_transaction()) return f();
+    exec("BEGIN");
+    try {
+      if constexpr (std::is_void_v<decltype(f())>) {
+        f();
+        exec("COMMIT");
+      } else {
+        auto result = f();
+        exec("COMMIT");
+        return result;
+      }
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+
+  bool in_transaction() const;
+
+ private:
+  void exec(const char* sql);
+  void begin_immediate();
+  void commit();
+  void rollback() noexcept;
+  void configure(bool writable, OpenMode mode);
+  void migrate();
+
+  std::filesystem::path path_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  bool created_ = false;
+  bool migrated_ = false;
+  std::vector<std::filesystem::path> created_dirs_;
+};
+
+// Maps an exception thrown while using the store (SQLite errors above all) to an Error with a
+// message for the administrator. Errors pass through unchanged.
+Error translate_exception(const std::exception& e);
+
+}  // namespace hookctl

@@ -1,0 +1,56 @@
+// Time as values: instants are std::chrono::sys_seconds, spans are std::chrono::seconds.
+// The clock is injected so every inactivity rule can be tested (HOOKCTL_NOW).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hookctl {
+
+using Time = std::chrono::sys_seconds;
+using Duration = std::chrono::seconds;
+
+// The longest duration accepted anywhere: 100 years of 365 days.
+inline constexpr Duration max_duration{36500LL * 86400};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Time now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Time now() const override;
+};
+
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(Time t) : t_(t) {}
+  Time now() const override { return t_; }
+  void advance(Duration d) { t_ += d; }
+
+ private:
+  Time t_;
+};
+
+// Parses an RFC 3339 date-time ("2026-11-28T13:00:00Z", offsets and fractions accepted; the
+// fraction is truncated). Years 1970-9999. Returns nullopt when malformed.
+std::optional<Time> parse_rfc3339(std::string_view text) noexcept;
+
+// Formats as RFC 3339 UTC with second precision: exactly "2026-11-28T13:00:00Z".
+std::string format_rfc3339(Time t);
+
+// Parses "90m", "14d", "2w", "1d12h": numbers with units s m h d w, each unit at most once,
+// in total at most max_duration. Throws Error(usage) naming the problem otherwise.
+Duration parse_duration(std::string_view text);
+
+// Inverse of parse_duration in days/hours/minutes/seconds: 5184000s -> "60d", 0 -> "0s".
+std::string format_duration(Duration d);
+
+// Human-friendly distance such as "in 3d 4h" or "2h ago" (largest two units).
+std::string format_relative(Time t, Time now);
+
+}  // namespace hookctl

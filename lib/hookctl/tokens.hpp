@@ -1,0 +1,61 @@
+// Tokens: integration (API) tokens created on a user, App tokens created with a webhook; listing,
+// rotation (with grace and owner transfer) and revocation.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hookctl/model.hpp"
+#include "hookctl/session.hpp"
+
+namespace hookctl {
+
+// A new integration token on an active account (inactive: Error(conflict)); label <= 100 bytes.
+IssuedCredential create_token(Session& session, std::string_view user,
+                              const std::optional<std::string>& label,
+                              const std::optional<Duration>& expires_in);
+
+struct TokenFilter {
+  std::optional<std::string> user;
+  std::optional<std::string> webhook;
+  std::optional<TokenKind> kind;
+  std::optional<TokenStatus> status;
+  bool all = false;                          // include revoked tokens
+  std::optional<Duration> expiring_within;   // not yet expired, expires_at <= now + d
+};
+
+// Streams matching tokens, oldest first. Unknown --user/--webhook: Error(not_found).
+void list_tokens(Session& session, const TokenFilter& filter,
+                 const std::function<void(const Token&)>& emit);
+
+Token show_token(Session& session, std::string_view id);
+
+struct RotateOptions {
+  std::optional<std::string> owner;       // move to this active account
+  std::optional<Duration> grace;          // previous secret stays valid this long
+  std::optional<Duration> expires_in;     // new expiry; without it the old one stays
+};
+
+// Same id and bindings, new secret. Revoked: Error(conflict). Expired without expires_in:
+// Error(conflict). Inactive target owner: Error(conflict).
+IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options);
+
+struct Revocation {
+  Token token;
+  bool changed = false;                   // false: it was already revoked
+  std::vector<std::string> webhooks_left; // webhooks that now have no working credential
+};
+Revocation revoke_token(Session& session, std::string_view id);
+
+namespace detail {
+// Inserts a token row for account `account_id`, returning the credential; used by webhooks too.
+IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_id,
+                              const std::optional<std::string>& label,
+                              const std::optional<Time>& expires_at);
+// Marks a token revoked as of now (no-op when already revoked) and audits it.
+void revoke_token_row(Session& session, const std::string& id, std::string_view why);
+}  // namespace detail
+
+}  // namespace hookctl

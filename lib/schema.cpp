@@ -1,0 +1,79 @@
+// The schema, as an ordered list of migrations keyed on PRAGMA user_version. Migration i takes a
+// store from version i to i+1; each runs in its own IMMEDIATE transaction that ends with the
+// version bump. Never edit a released migration: append a new one.
+#include "schema.hpp"
+
+namespace hookctl::detail {
+
+namespace {
+
+constexpr const char* v1 = R"sql(
+CREATE TABLE policy (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO policy (key, value) VALUES ('inactivity-period', '5184000');
+
+CREATE TABLE accounts (
+  id                   INTEGER PRIMARY KEY,
+  name                 TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  kind                 TEXT NOT NULL CHECK (kind IN ('person', 'service')),
+  email                TEXT,
+  password_hash        TEXT,
+  created_at           INTEGER NOT NULL,
+  last_activity_at     INTEGER NOT NULL,
+  last_activity_source TEXT NOT NULL
+);
+CREATE INDEX accounts_by_activity ON accounts (last_activity_at);
+
+CREATE TABLE tokens (
+  id                   TEXT PRIMARY KEY,
+  kind                 TEXT NOT NULL CHECK (kind IN ('app', 'api')),
+  account_id           INTEGER NOT NULL REFERENCES accounts (id),
+  name                 TEXT,
+  secret_hash          BLOB NOT NULL,
+  previous_hash        BLOB,
+  previous_valid_until INTEGER,
+  created_at           INTEGER NOT NULL,
+  last_used_at         INTEGER,
+  expires_at           INTEGER,
+  revoked_at           INTEGER
+);
+CREATE INDEX tokens_by_account ON tokens (account_id);
+
+CREATE TABLE webhooks (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  auth        TEXT NOT NULL CHECK (auth IN ('bearer', 'basic')),
+  description TEXT,
+  token_id    TEXT REFERENCES tokens (id) ON DELETE SET NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX webhooks_by_token ON webhooks (token_id);
+
+CREATE TABLE audit (
+  id      INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_by_subject ON audit (subject COLLATE NOCASE, at);
+CREATE INDEX audit_by_at ON audit (at);
+CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> list{
+      [](SQLite::Database& db) { db.exec(v1); },
+  };
+  return list;
+}
+
+}  // namespace hookctl::detail

@@ -1,0 +1,14 @@
+// Internal: the migration list (see schema.cpp).
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <functional>
+#include <vector>
+
+namespace hookctl::detail {
+
+using Migration = std::function<void(SQLite::Database&)>;
+const std::vector<Migration>& migrations();
+
+}  // namespace hookctl::detail

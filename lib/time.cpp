@@ -1,0 +1,164 @@
+#include "hookctl/time.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdint>
+
+#include "hookctl/error.hpp"
+
+namespace hookctl {
+
+namespace {
+
+using namespace std::chrono;
+
+bool take_digits(std::string_view s, size_t& pos, size_t count, int& out) {
+  if (pos + count > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < count; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  pos += count;
+  out = v;
+  return true;
+}
+
+bool take_char(std::string_view s, size_t& pos, char expected) {
+  if (pos >= s.size() || s[pos] != expected) return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
+Time SystemClock::now() const { return floor<seconds>(system_clock::now()); }
+
+std::optional<Time> parse_rfc3339(std::string_view s) noexcept {
+  size_t pos = 0;
+  int y, mo, d, h, mi, sec;
+  if (!take_digits(s, pos, 4, y) || !take_char(s, pos, '-') || !take_digits(s, pos, 2, mo) ||
+      !take_char(s, pos, '-') || !take_digits(s, pos, 2, d))
+    return std::nullopt;
+  if (pos >= s.size() || (s[pos] != 'T' && s[pos] != 't')) return std::nullopt;
+  ++pos;
+  if (!take_digits(s, pos, 2, h) || !take_char(s, pos, ':') || !take_digits(s, pos, 2, mi) ||
+      !take_char(s, pos, ':') || !take_digits(s, pos, 2, sec))
+    return std::nullopt;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+    if (pos == start || pos - start > 9) return std::nullopt;
+  }
+  int offset_minutes = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int sign = s[pos] == '-' ? -1 : 1;
+    ++pos;
+    int oh, om;
+    if (!take_digits(s, pos, 2, oh) || !take_char(s, pos, ':') || !take_digits(s, pos, 2, om))
+      return std::nullopt;
+    if (oh > 23 || om > 59) return std::nullopt;
+    offset_minutes = sign * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  if (y < 1970 || y > 9999 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  if (sec == 60) sec = 59;  // a leap second is held at :59; second precision cannot show it
+  Time t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} - minutes{offset_minutes};
+  if (t < sys_days{year{1970} / 1 / 1}) return std::nullopt;
+  return t;
+}
+
+std::string format_rfc3339(Time t) {
+  auto day_point = floor<days>(t);
+  year_month_day ymd{day_point};
+  hh_mm_ss<seconds> tod{t - day_point};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     tod.hours().count(), tod.minutes().count(), tod.seconds().count());
+}
+
+Duration parse_duration(std::string_view text) {
+  auto bad = [&](std::string_view why) -> Error {
+    return Error(ErrorKind::usage,
+                 fmt::format("invalid duration '{}': {} (use e.g. 90m, 14d, 2w, 1d12h)", text, why));
+  };
+  if (text.empty()) throw bad("empty");
+  constexpr std::string_view units = "smhdw";
+  constexpr std::array<int64_t, 5> unit_seconds{1, 60, 3600, 86400, 7 * 86400};
+  const int64_t limit = max_duration.count();
+  std::array<bool, 5> seen{};
+  int64_t total = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t start = pos;
+    int64_t n = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      n = n * 10 + (text[pos] - '0');
+      if (n > limit) throw bad("longer than 100 years");
+      ++pos;
+    }
+    if (pos == start) throw bad("expected a number");
+    if (pos == text.size()) throw bad("missing unit (s, m, h, d or w)");
+    auto u = units.find(text[pos]);
+    if (u == std::string_view::npos) throw bad("unknown unit (use s, m, h, d or w)");
+    if (seen[u]) throw bad("unit repeated");
+    seen[u] = true;
+    ++pos;
+    if (n > limit / unit_seconds[u]) throw bad("longer than 100 years");
+    total += n * unit_seconds[u];
+    if (total > limit) throw bad("longer than 100 years");
+  }
+  return Duration{total};
+}
+
+std::string format_duration(Duration d) {
+  int64_t s = d.count();
+  if (s == 0) return "0s";
+  std::string out;
+  if (s < 0) {
+    out = "-";
+    s = -s;
+  }
+  constexpr std::array<std::pair<int64_t, char>, 4> parts{
+      {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}}};
+  for (auto [size, unit] : parts) {
+    if (s >= size) {
+      out += fmt::format("{}{}", s / size, unit);
+      s %= size;
+    }
+  }
+  return out;
+}
+
+std::string format_relative(Time t, Time now) {
+  int64_t delta = (t - now).count();
+  bool future = delta >= 0;
+  int64_t s = future ? delta : -delta;
+  if (s < 60) return future ? "now" : "just now";
+  constexpr std::array<std::pair<int64_t, char>, 4> parts{
+      {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}}};
+  std::string text;
+  int shown = 0;
+  for (auto [size, unit] : parts) {
+    if (s >= size && shown < 2) {
+      if (!text.empty()) text += ' ';
+      text += fmt::format("{}{}", s / size, unit);
+      s %= size;
+      ++shown;
+    } else if (shown > 0) {
+      break;
+    }
+  }
+  return future ? "in " + text : text + " ago";
+}
+
+}  // namespace hookctl

@@ -1,0 +1,98 @@
+#include "hookctl/token_format.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+namespace hookctl {
+
+namespace {
+
+constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+constexpr size_t checksum_offset = token_length - token_checksum_length;
+
+bool in_alphabet(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }
+
+void fill_random(char* out, size_t n) {
+  unsigned char bytes[64];
+  randombytes_buf(bytes, n);
+  for (size_t i = 0; i < n; ++i) out[i] = alphabet[bytes[i] & 31];  // 256 % 32 == 0: unbiased
+  sodium_memzero(bytes, sizeof bytes);
+}
+
+// 30 bits of BLAKE2b over the token body, as 6 base32 characters.
+void checksum(std::string_view body, char* out) noexcept {
+  unsigned char h[8];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(body.data()), body.size(),
+                     nullptr, 0);
+  uint32_t v = (uint32_t{h[0]} << 24) | (uint32_t{h[1]} << 16) | (uint32_t{h[2]} << 8) | h[3];
+  for (size_t i = 0; i < token_checksum_length; ++i) out[i] = alphabet[(v >> (27 - 5 * i)) & 31];
+}
+
+std::string_view prefix_of(TokenKind kind) noexcept { return kind == TokenKind::app ? "hka_" : "hki_"; }
+
+}  // namespace
+
+std::string_view to_string(TokenKind kind) noexcept { return kind == TokenKind::app ? "app" : "api"; }
+
+IssuedToken issue_token(TokenKind kind) {
+  sodium_ready();
+  char id[token_id_length];
+  fill_random(id, token_id_length);
+  return issue_token(kind, std::string_view(id, token_id_length));
+}
+
+IssuedToken issue_token(TokenKind kind, std::string_view id) {
+  sodium_ready();
+  IssuedToken t{std::string(id), Secret(token_length), {}};
+  t.text.append(prefix_of(kind));
+  t.text.append(id);
+  t.text.append("_");
+  char secret[token_secret_length];
+  fill_random(secret, token_secret_length);
+  t.text.append(std::string_view(secret, token_secret_length));
+  sodium_memzero(secret, sizeof secret);
+  char sum[token_checksum_length];
+  checksum(t.text.view(), sum);
+  t.text.append(std::string_view(sum, token_checksum_length));
+  t.hash = hash_token(t.text.view());
+  return t;
+}
+
+ParsedToken parse_token(std::string_view text) noexcept {
+  ParsedToken p;
+  p.problem = TokenProblem::malformed;
+  if (text.size() != token_length) return p;
+  if (text.substr(0, 4) == "hka_")
+    p.kind = TokenKind::app;
+  else if (text.substr(0, 4) == "hki_")
+    p.kind = TokenKind::api;
+  else
+    return p;
+  if (text[4 + token_id_length] != '_') return p;
+  for (size_t i = 4; i < token_length; ++i)
+    if (i != 4 + token_id_length && !in_alphabet(text[i])) return p;
+  char sum[token_checksum_length];
+  checksum(text.substr(0, checksum_offset), sum);
+  if (std::memcmp(sum, text.data() + checksum_offset, token_checksum_length) != 0) {
+    p.problem = TokenProblem::bad_checksum;
+    return p;
+  }
+  p.id = text.substr(4, token_id_length);
+  p.problem = TokenProblem::none;
+  return p;
+}
+
+TokenHash hash_token(std::string_view text) noexcept {
+  TokenHash h;
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size(), nullptr, 0);
+  return h;
+}
+
+bool hashes_equal(const TokenHash& a, const void* b, size_t b_size) noexcept {
+  if (b == nullptr || b_size != a.size()) return false;
+  return sodium_memcmp(a.data(), b, a.size()) == 0;
+}
+
+}  // namespace hookctl

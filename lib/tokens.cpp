@@ -1,0 +1,182 @@
+#include "hookctl/tokens.hpp"
+
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "hookctl/audit.hpp"
+#include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
+#include "rows.hpp"
+
+namespace hookctl {
+
+using namespace detail;
+
+namespace {
+
+std::optional<Time> expiry(Session& session, const std::optional<Duration>& expires_in) {
+  if (!expires_in) return std::nullopt;
+  if (expires_in->count() <= 0) fail(ErrorKind::usage, "--expires-in must be longer than 0s");
+  return session.now() + *expires_in;
+}
+
+}  // namespace
+
+namespace detail {
+
+IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_id,
+                              const std::optional<std::string>& label,
+                              const std::optional<Time>& expires_at) {
+  // 60 random bits make a collision unlikely, but the id is a primary key: retry on one.
+  for (int attempt = 0;; ++attempt) {
+    IssuedToken issued = issue_token(kind);
+    auto& q = session.store().statement(
+        "INSERT INTO tokens (id, kind, account_id, name, secret_hash, created_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    q.bind(1, issued.id);
+    q.bind(2, std::string(to_string(kind)));
+    q.bind(3, account_id);
+    bind_optional(q, 4, label);
+    q.bind(5, issued.hash.data(), static_cast<int>(issued.hash.size()));
+    q.bind(6, secs(session.now()));
+    bind_optional(q, 7, expires_at);
+    try {
+      q.exec();
+    } catch (const SQLite::Exception& e) {
+      if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY && attempt < 8) continue;
+      throw;
+    }
+    Token token = require_token(session, issued.id);
+    record_event(session, "token.create", token.id,
+                 fmt::format("kind={} owner={}{}{}", to_string(kind), token.owner,
+                             label ? " name=" + *label : "",
+                             expires_at ? " expires_at=" + format_rfc3339(*expires_at) : ""));
+    return IssuedCredential{std::move(token), std::move(issued.text)};
+  }
+}
+
+void revoke_token_row(Session& session, const std::string& id, std::string_view why) {
+  auto& q = session.store().statement(
+      "UPDATE tokens SET revoked_at = ?2, previous_hash = NULL, previous_valid_until = NULL "
+      "WHERE id = ?1 AND revoked_at IS NULL");
+  q.bind(1, id);
+  q.bind(2, secs(session.now()));
+  if (q.exec() > 0) record_event(session, "token.revoke", id, why);
+}
+
+}  // namespace detail
+
+IssuedCredential create_token(Session& session, std::string_view user,
+                              const std::optional<std::string>& label,
+                              const std::optional<Duration>& expires_in) {
+  if (label) validate_text(*label, "token name", 100);
+  auto expires_at = expiry(session, expires_in);
+  return session.store().write([&] {
+    Account owner = require_active_account(session, user, "own a new token");
+    return insert_token(session, TokenKind::api, owner.id, label, expires_at);
+  });
+}
+
+void list_tokens(Session& session, const TokenFilter& filter,
+                 const std::function<void(const Token&)>& emit) {
+  session.store().read([&] {
+    std::string sql = token_select + " WHERE 1";
+    if (filter.user) {
+      (void)account_id(session, *filter.user);  // not_found for an unknown user
+      sql += " AND t.account_id = (SELECT id FROM accounts WHERE name = ?1)";
+    }
+    if (filter.webhook) {
+      (void)require_webhook(session, *filter.webhook);
+      sql += " AND t.id = (SELECT token_id FROM webhooks WHERE name = ?2)";
+    }
+    if (filter.kind) sql += " AND t.kind = ?3";
+    bool show_revoked = filter.all || filter.status == TokenStatus::revoked;
+    if (!show_revoked) sql += " AND t.revoked_at IS NULL";
+    if (filter.expiring_within) sql += " AND t.expires_at > ?4 AND t.expires_at <= ?5";
+    sql += filter.expiring_within ? " ORDER BY t.expires_at, t.id" : " ORDER BY t.created_at, t.id";
+    auto& q = session.store().statement(sql);
+    if (filter.user) q.bind(1, *filter.user);
+    if (filter.webhook) q.bind(2, *filter.webhook);
+    if (filter.kind) q.bind(3, std::string(to_string(*filter.kind)));
+    if (filter.expiring_within) {
+      q.bind(4, secs(session.now()));
+      q.bind(5, secs(session.now() + *filter.expiring_within));
+    }
+    std::vector<Token> batch;
+    while (q.executeStep()) {
+      Token t = token_from(q, session);
+      if (filter.status && t.status != *filter.status) continue;
+      batch.push_back(std::move(t));
+    }
+    for (auto& t : batch) {
+      fill_token_webhooks(session, t);
+      emit(t);
+    }
+  });
+}
+
+Token show_token(Session& session, std::string_view id) {
+  return session.store().read([&] { return require_token(session, id); });
+}
+
+IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options) {
+  if (options.grace && options.grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
+  auto new_expiry = expiry(session, options.expires_in);
+  return session.store().write([&] {
+    Token before = require_token(session, id);
+    if (before.status == TokenStatus::revoked)
+      fail(ErrorKind::conflict, fmt::format("token {} is revoked and cannot be rotated; create a "
+                                            "new one with 'hookctl token create'",
+                                            before.id));
+    if (before.status == TokenStatus::expired && !new_expiry)
+      fail(ErrorKind::conflict,
+           fmt::format("token {} expired at {}; rotate it with a new --expires-in", before.id,
+                       format_rfc3339(*before.expires_at)));
+    int64_t owner_id = account_id(session, before.owner);
+    std::string owner_name = before.owner;
+    if (options.owner) {
+      Account target = require_active_account(session, *options.owner, "receive the token");
+      owner_id = target.id;
+      owner_name = target.name;
+    }
+    IssuedToken issued = issue_token(before.kind, before.id);
+    bool grace = options.grace && options.grace->count() > 0;
+    auto& q = session.store().statement(
+        "UPDATE tokens SET account_id = ?2, "
+        "previous_hash = CASE WHEN ?3 THEN secret_hash END, previous_valid_until = ?4, "
+        "secret_hash = ?5, expires_at = coalesce(?6, expires_at) WHERE id = ?1");
+    q.bind(1, before.id);
+    q.bind(2, owner_id);
+    q.bind(3, grace ? 1 : 0);
+    bind_optional(q, 4, grace ? std::optional<Time>(session.now() + *options.grace) : std::nullopt);
+    q.bind(5, issued.hash.data(), static_cast<int>(issued.hash.size()));
+    bind_optional(q, 6, new_expiry);
+    q.exec();
+    std::string details = grace ? fmt::format("grace={}", format_duration(*options.grace))
+                                : std::string("grace=none");
+    if (owner_name != before.owner) details += fmt::format(" owner {} -> {}", before.owner, owner_name);
+    if (new_expiry) details += " expires_at=" + format_rfc3339(*new_expiry);
+    record_event(session, "token.rotate", before.id, details);
+    return IssuedCredential{require_token(session, before.id), std::move(issued.text)};
+  });
+}
+
+Revocation revoke_token(Session& session, std::string_view id) {
+  return session.store().write([&] {
+    Revocation r;
+    r.token = require_token(session, id);
+    if (r.token.status == TokenStatus::revoked) return r;
+    revoke_token_row(session, r.token.id,
+                     r.token.webhooks.empty()
+                         ? std::string("no webhooks bound")
+                         : fmt::format("webhooks left without a credential: {}",
+                                       fmt::join(r.token.webhooks, ", ")));
+    r.changed = true;
+    r.webhooks_left = r.token.webhooks;
+    r.token = require_token(session, id);
+    return r;
+  });
+}
+
+}  // namespace hookctl
