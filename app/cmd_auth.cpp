@@ -1,0 +1,83 @@
+// hookctl auth verify|login
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "cli.hpp"
+#include "hookctl/accounts.hpp"
+#include "hookctl/auth.hpp"
+#include "hookctl/authorization.hpp"
+#include "hookctl/error.hpp"
+#include "output.hpp"
+
+namespace hookctl::cli {
+
+namespace {
+
+void add_verify(CLI::App& auth, Context& ctx) {
+  auto webhook = std::make_shared<std::string>();
+  auto* cmd = add_command(auth, "verify",
+                          "Answer a webhook call: reads the Authorization value on stdin, prints "
+                          "200 or 401 <reason>",
+                          "printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify orders");
+  cmd->add_option("webhook", *webhook, "Webhook name")->required();
+  cmd->callback([&ctx, webhook] {
+    ctx.run = [&ctx, webhook] {
+      // One byte over the limit is enough to know the value is too large.
+      Secret value = read_bounded(STDIN_FILENO, authorization_max_bytes + 1, false,
+                                  "the Authorization value");
+      Session& s = ctx.session(OpenMode::read);
+      Verdict v = verify_call(s, *webhook, value.view());
+      ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
+      if (ctx.json) {
+        auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
+        return print_json(Json{{"status", v.accepted ? 200 : 401},
+                               {"webhook", v.webhook},
+                               {"user", opt(v.user)},
+                               {"token", opt(v.token)},
+                               {"reason", v.accepted ? Json() : Json(v.reason)}});
+      }
+      say(v.accepted ? std::string("200") : "401 " + v.reason);
+    };
+  });
+}
+
+void add_login(CLI::App& auth, Context& ctx) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = add_command(auth, "login",
+                          "Check a password (stdin, or a prompt on a terminal); success counts as "
+                          "activity",
+                          "hookctl auth login alice < password.txt");
+  cmd->add_option("name", *name, "Account name")->required();
+  cmd->callback([&ctx, name] {
+    ctx.run = [&ctx, name] {
+      Secret pw = read_password(ctx, *name);
+      Session& s = ctx.session(OpenMode::read);
+      Account a;
+      switch (login(s, *name, pw.view(), &a)) {
+        case LoginOutcome::rejected:
+          fail(ErrorKind::unauthorized, "authentication failed: unknown user or wrong password");
+        case LoginOutcome::inactive:
+          fail(ErrorKind::unauthorized,
+               fmt::format("account {} is inactive (since {}); an administrator can run 'hookctl "
+                           "user reactivate {}'",
+                           a.name, format_rfc3339(a.inactive_at), a.name));
+        case LoginOutcome::accepted:
+          break;
+      }
+      if (ctx.json) return print_json(to_json(a));
+      say(fmt::format("Login accepted for {}; active until {}.", a.name,
+                      format_rfc3339(a.inactive_at)));
+    };
+  });
+}
+
+}  // namespace
+
+void register_auth_commands(CLI::App& app, Context& ctx) {
+  CLI::App* auth = add_command(app, "auth", "Authenticate webhook calls and logins", "");
+  auth->require_subcommand(1);
+  add_verify(*auth, ctx);
+  add_login(*auth, ctx);
+}
+
+}  // namespace hookctl::cli

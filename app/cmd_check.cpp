@@ -1,0 +1,43 @@
+// hookctl check
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "hookctl/check.hpp"
+#include "output.hpp"
+
+namespace hookctl::cli {
+
+void register_check_command(CLI::App& app, Context& ctx) {
+  struct Opts {
+    std::optional<std::string> window;
+    bool exit_code = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = add_command(app, "check",
+                          "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
+                          "hookctl check --window 14d --exit-code || mail -s hookctl root");
+  cmd->add_option("--window", o->window, "How far ahead 'at risk' looks (default 14d)");
+  cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when there is any problem");
+  cmd->callback([&ctx, o] {
+    ctx.run = [&ctx, o] {
+      Duration window = duration_option(o->window, "--window").value_or(default_check_window);
+      Session& s = ctx.session(OpenMode::read);
+      std::vector<Problem> problems = check(s, window);
+      if (ctx.json) {
+        JsonArray out;
+        for (const auto& p : problems) out.add(to_json(p));
+      } else if (problems.empty()) {
+        say("No problems found.");
+      } else {
+        Table t({"KIND", "SUBJECT", "AT", "MESSAGE"});
+        for (const auto& p : problems)
+          t.add({paint(ctx, p.kind, p.kind == "webhook-broken" ? Tone::bad : Tone::warn), p.subject,
+                 show_time(ctx, p.at, s.now(), false), p.message});
+        t.print(ctx);
+      }
+      if (o->exit_code && !problems.empty()) ctx.exit_code = 1;
+    };
+  });
+}
+
+}  // namespace hookctl::cli

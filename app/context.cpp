@@ -1,0 +1,136 @@
+#include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "cli.hpp"
+#include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
+#include "hookctl/password.hpp"
+
+namespace hookctl::cli {
+
+bool Context::stdin_tty() const { return ::isatty(STDIN_FILENO) == 1; }
+bool Context::stdout_tty() const { return ::isatty(STDOUT_FILENO) == 1; }
+bool Context::stderr_tty() const { return ::isatty(STDERR_FILENO) == 1; }
+
+bool Context::color() const {
+  static const bool enabled = [this] {
+    const char* no_color = std::getenv("NO_COLOR");
+    if (no_color != nullptr && *no_color != '\0') return false;
+    const char* term = std::getenv("TERM");
+    if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+    return stdout_tty();
+  }();
+  return enabled;
+}
+
+Time Context::now() {
+  if (!now_) {
+    const char* fixed = std::getenv("HOOKCTL_NOW");
+    if (fixed != nullptr) {
+      auto t = parse_rfc3339(fixed);
+      if (!t)
+        fail(ErrorKind::usage,
+             fmt::format("HOOKCTL_NOW='{}' is not an RFC 3339 time such as 2026-11-28T13:00:00Z",
+                         printable(fixed)));
+      now_ = *t;
+    } else {
+      now_ = SystemClock{}.now();
+    }
+  }
+  return *now_;
+}
+
+Session& Context::session(OpenMode mode) {
+  if (!session_) {
+    Time t = now();  // a malformed HOOKCTL_NOW fails before the store is touched
+    store_ = std::make_unique<Store>(locate_store(db), mode);
+    session_ = std::make_unique<Session>(*store_, t, invoking_actor());
+  }
+  return *session_;
+}
+
+void Context::abandon_created_store() noexcept {
+  session_.reset();
+  if (store_) store_->abandon_creation();
+  store_.reset();
+}
+
+namespace {
+
+// Reads one line from the terminal with echo off; the prompt goes to stderr.
+Secret prompt_hidden(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
+  termios saved{};
+  bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (restore) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  try {
+    Secret s = read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
+    if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    return s;
+  } catch (...) {
+    if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    throw;
+  }
+}
+
+}  // namespace
+
+Secret read_new_password(Context& ctx, bool from_stdin, std::string_view account) {
+  if (from_stdin) {
+    Secret pw = read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
+    validate_password(pw.view());
+    return pw;
+  }
+  if (!ctx.stdin_tty())
+    fail(ErrorKind::usage, "no terminal to ask for the password: pass --password-stdin (or "
+                           "--no-password when creating a user)");
+  Secret first = prompt_hidden(fmt::format("New password for {}: ", account));
+  validate_password(first.view());
+  Secret second = prompt_hidden("Repeat the password: ");
+  if (first.view() != second.view()) fail(ErrorKind::usage, "the passwords do not match");
+  return first;
+}
+
+Secret read_password(Context& ctx, std::string_view account) {
+  if (ctx.stdin_tty()) return prompt_hidden(fmt::format("Password for {}: ", account));
+  return read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
+}
+
+void confirm(Context& ctx, bool yes, const std::string& question) {
+  if (yes) return;
+  if (!ctx.stdin_tty() || !ctx.stderr_tty())
+    fail(ErrorKind::usage, "this command changes things for good: confirm with --yes");
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes"))
+    fail(ErrorKind::usage, "not confirmed; nothing was changed");
+}
+
+CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& purpose,
+                      const std::string& example) {
+  CLI::App* cmd = parent.add_subcommand(name, purpose);
+  if (!example.empty()) cmd->footer("Example:\n  " + example);
+  return cmd;
+}
+
+std::optional<Duration> duration_option(const std::optional<std::string>& text,
+                                        std::string_view option) {
+  if (!text) return std::nullopt;
+  try {
+    return parse_duration(*text);
+  } catch (const Error& e) {
+    fail(ErrorKind::usage, fmt::format("{}: {}", option, e.what()));
+  }
+}
+
+}  // namespace hookctl::cli

@@ -1,0 +1,74 @@
+// Presentation: JSON objects of SPEC, human tables, colour. Results go to stdout; notes about
+// what happened go to stdout too, except beside a secret, where stdout carries the secret alone.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli.hpp"
+#include "hookctl/check.hpp"
+#include "hookctl/model.hpp"
+
+namespace hookctl::cli {
+
+using Json = nlohmann::ordered_json;
+
+
+Json to_json(const Account& a);
+Json to_json(const Token& t);
+Json to_json(const Webhook& w);
+Json to_json(const AuditEvent& e);
+Json to_json(const Problem& p);
+Json time_json(const std::optional<Time>& t);
+
+void print_json(const Json& doc);
+
+// Streams a JSON array, one element per line, so million-row listings need no buffering.
+class JsonArray {
+ public:
+  JsonArray();
+  ~JsonArray();
+  void add(const Json& element);
+
+ private:
+  bool first_ = true;
+};
+
+enum class Tone { plain, good, warn, bad, dim };
+std::string paint(const Context& ctx, std::string_view text, Tone tone);
+Tone tone_of_status(std::string_view status);
+
+// Aligned columns; the cells may carry colour codes, which do not count toward widths.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers);
+  void add(std::vector<std::string> cells);
+  bool empty() const noexcept { return rows_.empty(); }
+  void print(const Context& ctx) const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "key: value" lines for the show commands.
+void print_fields(const std::vector<std::pair<std::string, std::string>>& fields);
+
+// A line for the administrator: stdout normally; stderr when stdout must stay clean.
+void say(std::string_view text);
+void say_stderr(std::string_view text);
+
+std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now,
+                      bool relative = true);
+std::string or_dash(const std::optional<std::string>& s);
+
+// Prints a newly issued secret exactly once: with --json inside `doc` as "secret"; otherwise
+// the secret alone on stdout and `message` on stderr (so $(hookctl token create ...) works).
+void print_issued(Context& ctx, const IssuedCredential& issued, Json doc,
+                  const std::string& message);
+
+}  // namespace hookctl::cli
