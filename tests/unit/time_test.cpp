@@ -1,0 +1,55 @@
+#include "hookctl/time.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "hookctl/error.hpp"
+
+using namespace hookctl;
+
+TEST_CASE("durations parse with units s m h d w, combinable") {
+  CHECK(parse_duration("90m") == Duration{90 * 60});
+  CHECK(parse_duration("14d") == Duration{14 * 86400});
+  CHECK(parse_duration("2w") == Duration{14 * 86400});
+  CHECK(parse_duration("1d12h") == Duration{86400 + 12 * 3600});
+  CHECK(parse_duration("0s") == Duration{0});
+  CHECK(parse_duration("36500d") == max_duration);
+}
+
+TEST_CASE("durations reject anything else with a usage error") {
+  for (const char* bad : {"", "d", "14", "14x", "1.5d", "-1d", "1d1d", " 1d", "1d ", "36500d1s",
+                          "5215w", "99999999999999999999s", "1D"}) {
+    INFO(bad);
+    try {
+      parse_duration(bad);
+      FAIL("accepted");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::usage);
+    }
+  }
+}
+
+TEST_CASE("durations format back canonically") {
+  CHECK(format_duration(Duration{60 * 86400}) == "60d");
+  CHECK(format_duration(Duration{86400 + 12 * 3600}) == "1d12h");
+  CHECK(format_duration(Duration{0}) == "0s");
+  CHECK(format_duration(parse_duration("2w")) == "14d");
+}
+
+TEST_CASE("RFC 3339 round trip at second precision") {
+  auto t = parse_rfc3339("2026-11-28T13:00:00Z");
+  REQUIRE(t);
+  CHECK(format_rfc3339(*t) == "2026-11-28T13:00:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-28T14:30:00+01:30")) == "2026-11-28T13:00:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2026-11-28t13:00:00.999z")) == "2026-11-28T13:00:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("2024-02-29T00:00:00Z")) == "2024-02-29T00:00:00Z");
+}
+
+TEST_CASE("RFC 3339 rejects malformed times") {
+  for (const char* bad : {"", "2026-11-28", "2026-11-28 13:00:00Z", "2026-11-28T13:00:00",
+                          "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2026-11-28T24:00:00Z",
+                          "1969-12-31T23:59:59Z", "2026-11-28T13:00:00Zjunk", "now",
+                          "2026-11-28T13:00:00+1:00"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_rfc3339(bad).has_value());
+  }
+}
