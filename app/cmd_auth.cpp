@@ -23,11 +23,14 @@ void add_verify(CLI::App& auth, Context& ctx) {
   cmd->callback([&ctx, webhook] {
     ctx.run = [&ctx, webhook] {
       // One byte over the limit is enough to know the value is too large.
-      Secret value = read_bounded(STDIN_FILENO, authorization_max_bytes + 1, false,
-                                  "the Authorization value");
+      Secret value =
+          read_up_to(STDIN_FILENO, authorization_max_bytes + 1, "the Authorization value");
       Session& s = ctx.session(OpenMode::read);
       Verdict v = verify_call(s, *webhook, value.view());
       ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
+      if (!v.activity_recorded)
+        say_stderr("hookctl: warning: the store is read-only, so this use was not recorded as "
+                   "activity");
       if (ctx.json) {
         auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
         return print_json(Json{{"status", v.accepted ? 200 : 401},
@@ -64,6 +67,9 @@ void add_login(CLI::App& auth, Context& ctx) {
         case LoginOutcome::accepted:
           break;
       }
+      if (!s.store().writable())
+        say_stderr("hookctl: warning: the store is read-only, so this login was not recorded as "
+                   "activity");
       if (ctx.json) return print_json(to_json(a));
       say(fmt::format("Login accepted for {}; active until {}.", a.name,
                       format_rfc3339(a.inactive_at)));

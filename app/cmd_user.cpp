@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "hookctl/accounts.hpp"
 #include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
 #include "hookctl/tokens.hpp"
 #include "output.hpp"
@@ -54,6 +55,11 @@ void add_create(CLI::App& user, Context& ctx) {
     ctx.run = [&ctx, o] {
       NewAccount spec{o->name, o->service ? AccountKind::service : AccountKind::person, o->email,
                       std::nullopt};
+      // Everything that can be refused is refused before anyone types a password.
+      validate_name(spec.name, "user name");
+      if (spec.email) validate_email(*spec.email);
+      Session& s = ctx.session(OpenMode::create);
+      ensure_account_name_free(s, spec.name);
       if (!o->no_password) {
         if (!o->password_stdin && !ctx.stdin_tty())
           fail(ErrorKind::usage, "no terminal to ask for a password: pass --password-stdin or "
@@ -61,7 +67,6 @@ void add_create(CLI::App& user, Context& ctx) {
         Secret pw = read_new_password(ctx, o->password_stdin, o->name);
         spec.password_hash = hash_password(pw.view());
       }
-      Session& s = ctx.session(OpenMode::create);
       Account a = create_account(s, spec);
       if (ctx.json) return print_json(to_json(a));
       say(fmt::format("Created {} account {} (active until {} without activity).",
@@ -240,8 +245,7 @@ void add_set_password(CLI::App& user, Context& ctx) {
       Session& s = ctx.session(OpenMode::write);
       Account a = set_account_password(s, o->name, hash);
       if (ctx.json) return print_json(to_json(a));
-      say(fmt::format("Password of {} replaced; the account stays {} and its {} token{} keep "
-                      "working.",
+      say(fmt::format("Password of {} replaced. Its status ({}) and its {} token{} are unchanged.",
                       a.name, a.active ? "active" : "inactive", a.tokens, a.tokens == 1 ? "" : "s"));
     };
   });
@@ -275,7 +279,7 @@ void add_delete(CLI::App& user, Context& ctx) {
         Json moved = Json::array();
         for (const auto& t : d.transferred) moved.push_back(t.id);
         return print_json(Json{{"deleted", d.account.name},
-                               {"transferred_to", o->transfer_to ? Json(*o->transfer_to) : Json()},
+                               {"transferred_to", d.heir ? Json(*d.heir) : Json()},
                                {"transferred_tokens", moved},
                                {"basic_webhooks_username_changed", d.basic_webhooks}});
       }
@@ -287,8 +291,8 @@ void add_delete(CLI::App& user, Context& ctx) {
         say("Secrets are unchanged; rotate them if the leaver knew them: hookctl token rotate ID "
             "--grace 1d");
       for (const auto& w : d.basic_webhooks)
-        say(fmt::format("  note: webhook {} uses Basic auth; its username is now {}", w,
-                        *o->transfer_to));
+        say(fmt::format("  note: webhook {} uses Basic auth; callers must now send username {}",
+                        w, *d.heir));
     };
   });
 }

@@ -19,8 +19,7 @@ bool Context::stderr_tty() const { return ::isatty(STDERR_FILENO) == 1; }
 
 bool Context::color() const {
   static const bool enabled = [this] {
-    const char* no_color = std::getenv("NO_COLOR");
-    if (no_color != nullptr && *no_color != '\0') return false;
+    if (std::getenv("NO_COLOR") != nullptr) return false;  // SPEC: never when NO_COLOR is set
     const char* term = std::getenv("TERM");
     if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
     return stdout_tty();

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <exception>
 #include <iostream>
 
 namespace hookctl::cli {
@@ -80,12 +81,18 @@ Json to_json(const Problem& p) {
 
 void print_json(const Json& doc) { std::cout << doc.dump(2) << '\n' << std::flush; }
 
-JsonArray::JsonArray() { std::cout << '['; }
+JsonArray::JsonArray() : exceptions_at_start_(std::uncaught_exceptions()) {}
 
-JsonArray::~JsonArray() { std::cout << (first_ ? "]\n" : "\n]\n") << std::flush; }
+JsonArray::~JsonArray() {
+  // A listing that failed before its first element prints nothing, so stdout holds no JSON
+  // beside the error; one that failed midway is still closed, and the exit code tells.
+  bool failing = std::uncaught_exceptions() > exceptions_at_start_;
+  if (first_ && failing) return;
+  std::cout << (first_ ? "[]\n" : "\n]\n") << std::flush;
+}
 
 void JsonArray::add(const Json& element) {
-  std::cout << (first_ ? "\n  " : ",\n  ") << element.dump();
+  std::cout << (first_ ? "[\n  " : ",\n  ") << element.dump();
   first_ = false;
 }
 

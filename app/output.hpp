@@ -36,6 +36,7 @@ class JsonArray {
 
  private:
   bool first_ = true;
+  int exceptions_at_start_;
 };
 
 enum class Tone { plain, good, warn, bad, dim };

@@ -70,6 +70,10 @@ std::string list_or_none(const std::vector<std::string>& names) {
 
 }  // namespace
 
+void ensure_account_name_free(Session& session, const std::string& name) {
+  if (auto existing = existing_name(session, name)) already_exists(name, *existing);
+}
+
 Account create_account(Session& session, const NewAccount& spec) {
   validate_name(spec.name, "user name");
   if (spec.email) validate_email(*spec.email);
@@ -164,6 +168,7 @@ Deletion delete_account(Session& session, std::string_view name,
       Account heir = require_active_account(session, *transfer_to, "receive tokens");
       if (heir.id == leaver.id)
         fail(ErrorKind::usage, "--transfer-to names the account being deleted");
+      result.heir = heir.name;
       auto& move = session.store().statement(
           "UPDATE tokens SET account_id = ?2 WHERE account_id = ?1 AND revoked_at IS NULL");
       move.bind(1, leaver.id);
@@ -190,9 +195,10 @@ Deletion delete_account(Session& session, std::string_view name,
     del.bind(1, leaver.id);
     del.exec();
     record_event(session, "user.delete", leaver.name,
-                 transfer_to ? fmt::format("{} token(s) transferred to {}",
-                                           result.transferred.size(), *transfer_to)
-                             : std::string("no tokens linked"));
+                 fmt::format("{} token(s) transferred{}; {} revoked token(s) removed",
+                             result.transferred.size(),
+                             result.heir ? " to " + *result.heir : std::string(),
+                             result.revoked_tokens_removed));
     return result;
   });
 }
@@ -362,6 +368,7 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
                      fmt::format("account inactive since {}", format_rfc3339(account->inactive_at)));
     return LoginOutcome::inactive;
   }
+  if (!session.store().writable()) return LoginOutcome::accepted;  // nothing can be recorded
   std::optional<std::string> rehash;
   if (password_needs_rehash(*hash)) rehash = hash_password(password);
   session.store().write([&] {

@@ -36,14 +36,19 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     q.reset();
     return found;
   };
-  // The common case under a flood is a read that finds the hour's summary already written.
-  if (already()) return;
-  store.write([&] {
+  // Best effort: a read-only or busy store must not turn a rejection into a store error.
+  if (!store.writable()) return;
+  try {
+    // The common case under a flood is a read that finds the hour's summary already written.
     if (already()) return;
-    record_event(session, action, subject,
-                 std::string(reason) + ": " + std::string(details) +
-                     " (first such rejection this hour; later ones in the hour are not logged)");
-  });
+    store.write([&] {
+      if (already()) return;
+      record_event(session, action, subject,
+                   std::string(reason) + ": " + std::string(details) +
+                       " (first such rejection this hour; later ones in the hour are not logged)");
+    });
+  } catch (const std::exception&) {
+  }
 }
 
 void list_audit(Session& session, const AuditFilter& filter,

@@ -81,12 +81,8 @@ Verdict reject(Session& session, Verdict v, Rejection r, std::string explanation
   v.accepted = false;
   v.rejection = r;
   v.reason = fmt::format("{}: {}", rejection_code(r), explanation);
-  // Best effort: a read-only or busy store must not turn a 401 into a store error.
-  try {
-    record_rejection(session, "auth.rejected", v.webhook, rejection_code(r),
-                     v.token ? "token=" + *v.token : std::string("token unknown"));
-  } catch (const std::exception&) {
-  }
+  record_rejection(session, "auth.rejected", v.webhook, rejection_code(r),
+                   v.token ? "token=" + *v.token : std::string("token unknown"));
   return v;
 }
 
@@ -194,7 +190,9 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   bool token_fresh = stored->last_used_at && now - *stored->last_used_at < activity_granularity &&
                      *stored->last_used_at <= now;
   bool owner_fresh = now - stored->owner_last_activity < activity_granularity;
-  if (!(token_fresh && owner_fresh)) {
+  if (!store.writable()) {
+    v.activity_recorded = false;  // a read-only store still answers; the caller is told
+  } else if (!(token_fresh && owner_fresh)) {
     store.write([&] {
       auto& t = store.statement(
           "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 "

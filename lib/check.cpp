@@ -67,7 +67,7 @@ std::vector<Problem> check(Session& session, Duration window) {
     auto& q = session.store().statement(
         token_select +
         " WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1) "
-        "AND coalesce(t.last_used_at, t.created_at) <= ?2 "
+        "AND coalesce(t.last_used_at, t.created_at) < ?2 "
         "ORDER BY coalesce(t.last_used_at, t.created_at), t.id");
     q.bind(1, secs(session.now()));
     q.bind(2, cutoff);

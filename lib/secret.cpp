@@ -58,6 +58,22 @@ bool Secret::append(std::string_view more) noexcept {
   return true;
 }
 
+Secret read_up_to(int fd, size_t max_bytes, std::string_view what) {
+  Secret out(max_bytes);
+  size_t n = 0;
+  while (n < max_bytes) {
+    ssize_t got = ::read(fd, out.data() + n, max_bytes - n);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      fail(ErrorKind::usage, fmt::format("cannot read {}: {}", what, std::strerror(errno)));
+    }
+    if (got == 0) break;
+    n += static_cast<size_t>(got);
+  }
+  out.resize(n);
+  return out;
+}
+
 Secret read_bounded(int fd, size_t max_bytes, bool one_line, std::string_view what) {
   // One spare byte to notice an over-long input, one for a trailing newline.
   Secret out(max_bytes + 2);

@@ -92,6 +92,7 @@ Store::Store(const StoreLocation& where, OpenMode mode) : path_(where.path) {
   }
 
   bool writable = ::access(path_.c_str(), W_OK) == 0;
+  writable_ = writable;
   if (!writable && mode != OpenMode::read)
     store_fail(fmt::format("the store {} is not writable", path_.string()));
   if (::access(path_.c_str(), R_OK) != 0)

@@ -107,9 +107,9 @@ Duration parse_duration(std::string_view text) {
       ++pos;
     }
     if (pos == start) throw bad("expected a number");
-    if (pos == text.size()) throw bad("missing unit (s, m, h, d or w)");
+    if (pos == text.size()) throw bad("missing unit");
     auto u = units.find(text[pos]);
-    if (u == std::string_view::npos) throw bad("unknown unit (use s, m, h, d or w)");
+    if (u == std::string_view::npos) throw bad("unknown unit");
     if (seen[u]) throw bad("unit repeated");
     seen[u] = true;
     ++pos;

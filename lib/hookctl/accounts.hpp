@@ -24,6 +24,10 @@ struct NewAccount {
 // the name exists (case-insensitively).
 Account create_account(Session& session, const NewAccount& spec);
 
+// Error(conflict) when an account of that name exists (case-insensitively); lets the CLI refuse a
+// duplicate before it asks for a password.
+void ensure_account_name_free(Session& session, const std::string& name);
+
 Account show_account(Session& session, std::string_view name);
 
 struct AccountFilter {
@@ -47,6 +51,7 @@ Account set_account_password(Session& session, std::string_view name, const std:
 
 struct Deletion {
   Account account;
+  std::optional<std::string> heir;             // the --transfer-to account, as stored
   std::vector<Token> transferred;              // tokens moved to the --transfer-to account
   std::vector<std::string> basic_webhooks;     // basic-auth webhooks whose username changed
   int64_t revoked_tokens_removed = 0;

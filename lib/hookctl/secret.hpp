@@ -41,6 +41,10 @@ class Secret {
   size_t capacity_ = 0;
 };
 
+// Reads at most max_bytes from fd (until EOF), without complaint: the caller decides what an
+// input of exactly max_bytes means. Read errors: Error(usage).
+Secret read_up_to(int fd, size_t max_bytes, std::string_view what);
+
 // Reads at most max_bytes from fd until EOF, or (one_line) the first newline. Trailing CR/LF are
 // dropped. More than max_bytes: Error(usage) naming `what`. Read errors: Error(usage).
 Secret read_bounded(int fd, size_t max_bytes, bool one_line, std::string_view what);

@@ -53,6 +53,8 @@ class Store {
   const std::filesystem::path& path() const noexcept { return path_; }
   bool created() const noexcept { return created_; }
   bool migrated() const noexcept { return migrated_; }
+  // False when the file was opened read-only (no write permission): reads work, writes fail.
+  bool writable() const noexcept { return writable_; }
 
   // Undoes the creation of a store this object created (file, -wal, -shm, created directories):
   // called when the command that created it failed, so a failed command creates nothing.
@@ -116,6 +118,7 @@ class Store {
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
   bool created_ = false;
   bool migrated_ = false;
+  bool writable_ = false;
   std::vector<std::filesystem::path> created_dirs_;
 };
 
