@@ -18,7 +18,8 @@ void register_audit_command(CLI::App& app, Context& ctx) {
                           "hookctl audit --since 7d --subject alice");
   cmd->add_option("--since", o->since, "Only events of the last DUR");
   cmd->add_option("--subject", o->subject, "Only events about this user, webhook or token id");
-  cmd->add_option("--limit", o->limit, "Only the newest N events")->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
+  cmd->add_option("--limit", o->limit, "Only the newest N events")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
   cmd->callback([&ctx, o] {
     ctx.run = [&ctx, o] {
       AuditFilter f{duration_option(o->since, "--since"), o->subject, o->limit};

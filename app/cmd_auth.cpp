@@ -29,8 +29,9 @@ void add_verify(CLI::App& auth, Context& ctx) {
       Verdict v = verify_call(s, *webhook, value.view());
       ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
       if (!v.activity_recorded)
-        say_stderr("hookctl: warning: the store is read-only, so this use was not recorded as "
-                   "activity");
+        say_stderr(
+            "hookctl: warning: the store is read-only, so this use was not recorded as "
+            "activity");
       if (ctx.json) {
         auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
         return print_json(Json{{"status", v.accepted ? 200 : 401},
@@ -68,8 +69,9 @@ void add_login(CLI::App& auth, Context& ctx) {
           break;
       }
       if (!s.store().writable())
-        say_stderr("hookctl: warning: the store is read-only, so this login was not recorded as "
-                   "activity");
+        say_stderr(
+            "hookctl: warning: the store is read-only, so this login was not recorded as "
+            "activity");
       if (ctx.json) return print_json(to_json(a));
       say(fmt::format("Login accepted for {}; active until {}.", a.name,
                       format_rfc3339(a.inactive_at)));

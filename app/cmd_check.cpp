@@ -13,9 +13,9 @@ void register_check_command(CLI::App& app, Context& ctx) {
     bool exit_code = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(app, "check",
-                          "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
-                          "hookctl check --window 14d --exit-code || mail -s hookctl root");
+  auto* cmd = add_command(
+      app, "check", "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
+      "hookctl check --window 14d --exit-code || mail -s hookctl root");
   cmd->add_option("--window", o->window, "How far ahead 'at risk' looks (default 14d)");
   cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when there is any problem");
   cmd->callback([&ctx, o] {

@@ -97,7 +97,8 @@ void add_list(CLI::App& token, Context& ctx) {
         list_tokens(s, f, [&](const Token& t) {
           std::string st(to_string(t.status));
           table.add({t.id, std::string(to_string(t.kind)), t.owner, or_dash(t.name),
-                     paint(ctx, st, tone_of_status(st)), show_time(ctx, t.last_used_at, s.now(), false),
+                     paint(ctx, st, tone_of_status(st)),
+                     show_time(ctx, t.last_used_at, s.now(), false),
                      show_time(ctx, t.expires_at, s.now(), false), webhook_list(t)});
           ++count;
         });
@@ -178,10 +179,12 @@ void add_revoke(CLI::App& token, Context& ctx) {
                                                : " (webhooks " + webhook_list(t) + " will fail)"));
       Revocation r = revoke_token(s, o->id);
       if (ctx.json) return print_json(to_json(r.token));
-      if (!r.changed) return say(fmt::format("Token {} was already revoked; nothing changed.", r.token.id));
+      if (!r.changed)
+        return say(fmt::format("Token {} was already revoked; nothing changed.", r.token.id));
       say(fmt::format("Revoked token {}.", r.token.id));
       if (!r.webhooks_left.empty())
-        say(fmt::format("Left without a working credential: {}. Bind a new token with 'hookctl "
+        say(
+            fmt::format("Left without a working credential: {}. Bind a new token with 'hookctl "
                         "webhook bind NAME --token ID'.",
                         fmt::join(r.webhooks_left, ", ")));
     };

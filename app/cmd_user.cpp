@@ -62,8 +62,9 @@ void add_create(CLI::App& user, Context& ctx) {
       ensure_account_name_free(s, spec.name);
       if (!o->no_password) {
         if (!o->password_stdin && !ctx.stdin_tty())
-          fail(ErrorKind::usage, "no terminal to ask for a password: pass --password-stdin or "
-                                 "--no-password");
+          fail(ErrorKind::usage,
+               "no terminal to ask for a password: pass --password-stdin or "
+               "--no-password");
         Secret pw = read_new_password(ctx, o->password_stdin, o->name);
         spec.password_hash = hash_password(pw.view());
       }
@@ -170,9 +171,9 @@ void add_show(CLI::App& user, Context& ctx) {
 
 void add_import(CLI::App& user, Context& ctx) {
   auto file = std::make_shared<std::optional<std::string>>();
-  auto* cmd = add_command(user, "import",
-                          "Import accounts from JSON Lines (FILE or stdin), all or nothing",
-                          "hookctl user import accounts.jsonl");
+  auto* cmd =
+      add_command(user, "import", "Import accounts from JSON Lines (FILE or stdin), all or nothing",
+                  "hookctl user import accounts.jsonl");
   cmd->add_option("file", *file, "JSON Lines file; '-' or nothing reads stdin");
   cmd->callback([&ctx, file] {
     ctx.run = [&ctx, file] {
@@ -246,7 +247,8 @@ void add_set_password(CLI::App& user, Context& ctx) {
       Account a = set_account_password(s, o->name, hash);
       if (ctx.json) return print_json(to_json(a));
       say(fmt::format("Password of {} replaced. Its status ({}) and its {} token{} are unchanged.",
-                      a.name, a.active ? "active" : "inactive", a.tokens, a.tokens == 1 ? "" : "s"));
+                      a.name, a.active ? "active" : "inactive", a.tokens,
+                      a.tokens == 1 ? "" : "s"));
     };
   });
 }
@@ -286,13 +288,14 @@ void add_delete(CLI::App& user, Context& ctx) {
       say(fmt::format("Deleted user {}.", d.account.name));
       for (const auto& t : d.transferred)
         say(fmt::format("  token {} ({}) now owned by {}; webhooks: {}", t.id, to_string(t.kind),
-                        t.owner, t.webhooks.empty() ? "-" : fmt::format("{}", fmt::join(t.webhooks, ", "))));
+                        t.owner,
+                        t.webhooks.empty() ? "-" : fmt::format("{}", fmt::join(t.webhooks, ", "))));
       if (!d.transferred.empty())
         say("Secrets are unchanged; rotate them if the leaver knew them: hookctl token rotate ID "
             "--grace 1d");
       for (const auto& w : d.basic_webhooks)
-        say(fmt::format("  note: webhook {} uses Basic auth; callers must now send username {}",
-                        w, *d.heir));
+        say(fmt::format("  note: webhook {} uses Basic auth; callers must now send username {}", w,
+                        *d.heir));
     };
   });
 }

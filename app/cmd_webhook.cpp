@@ -26,8 +26,7 @@ void add_create(CLI::App& webhook, Context& ctx) {
     std::optional<std::string> description;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(webhook, "create",
-                          "Install a webhook with its App token (printed once)",
+  auto* cmd = add_command(webhook, "create", "Install a webhook with its App token (printed once)",
                           "hookctl webhook create orders --owner svc-orders --auth basic");
   cmd->add_option("name", o->name, "Webhook name")->required();
   cmd->add_option("--owner", o->owner, "Active account that owns the App token")->required();
@@ -36,19 +35,21 @@ void add_create(CLI::App& webhook, Context& ctx) {
   cmd->add_option("--description", o->description, "What the webhook is for");
   cmd->callback([&ctx, o] {
     ctx.run = [&ctx, o] {
-      NewWebhook spec{o->name, o->owner, o->auth == "basic" ? AuthScheme::basic : AuthScheme::bearer,
-                      o->description};
+      NewWebhook spec{o->name, o->owner,
+                      o->auth == "basic" ? AuthScheme::basic : AuthScheme::bearer, o->description};
       Session& s = ctx.session(OpenMode::create);
       Installation i = create_webhook(s, spec);
       std::string how = i.webhook.auth == AuthScheme::basic
-                            ? fmt::format("Callers send Basic auth with username {} and the token "
-                                          "as password.",
-                                          i.credential.token.owner)
+                            ? fmt::format(
+                                  "Callers send Basic auth with username {} and the token "
+                                  "as password.",
+                                  i.credential.token.owner)
                             : "Callers send 'Authorization: Bearer <token>'.";
-      print_issued(ctx, i.credential, with_app_token(i.webhook, i.credential),
-                   fmt::format("Created webhook {} with App token {} owned by {}. {} The secret "
-                               "above is shown only this once.",
-                               i.webhook.name, i.credential.token.id, i.credential.token.owner, how));
+      print_issued(
+          ctx, i.credential, with_app_token(i.webhook, i.credential),
+          fmt::format("Created webhook {} with App token {} owned by {}. {} The secret "
+                      "above is shown only this once.",
+                      i.webhook.name, i.credential.token.id, i.credential.token.owner, how));
     };
   });
 }
@@ -61,9 +62,9 @@ void add_bind(CLI::App& webhook, Context& ctx) {
     std::optional<std::string> owner;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(webhook, "bind",
-                          "Make a webhook accept an integration token, or a new App token",
-                          "hookctl webhook bind orders --app-token --owner svc-orders");
+  auto* cmd =
+      add_command(webhook, "bind", "Make a webhook accept an integration token, or a new App token",
+                  "hookctl webhook bind orders --app-token --owner svc-orders");
   cmd->add_option("name", o->name, "Webhook name")->required();
   auto* token = cmd->add_option("--token", o->token, "Integration token id to accept");
   auto* app = cmd->add_flag("--app-token", o->app_token, "Issue a new App token (needs --owner)");
@@ -112,8 +113,8 @@ void add_list(CLI::App& webhook, Context& ctx) {
   auto* cmd = add_command(webhook, "list", "List webhooks, or those broken or at risk",
                           "hookctl webhook list --at-risk 14d --exit-code");
   auto* broken = cmd->add_flag("--broken", o->broken, "Only webhooks that do not work now");
-  auto* risk = cmd->add_option("--at-risk", o->at_risk,
-                               "Broken webhooks and those that break within DUR");
+  auto* risk =
+      cmd->add_option("--at-risk", o->at_risk, "Broken webhooks and those that break within DUR");
   broken->excludes(risk);
   cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when the list is not empty");
   cmd->callback([&ctx, o] {
@@ -157,15 +158,16 @@ void add_show(CLI::App& webhook, Context& ctx) {
       Webhook w = show_webhook(s, *name);
       if (ctx.json) return print_json(to_json(w));
       std::string st = w.broken ? "broken" : "ok";
-      print_fields({{"name", w.name},
-                    {"auth", std::string(to_string(w.auth))},
-                    {"description", or_dash(w.description)},
-                    {"token", w.token ? *w.token + " (" + std::string(to_string(*w.token_kind)) + ")"
-                                      : std::string("-")},
-                    {"owner", or_dash(w.owner)},
-                    {"status", paint(ctx, st, tone_of_status(st))},
-                    {"breaks at", breaks(ctx, w, s.now())},
-                    {"created", show_time(ctx, w.created_at, s.now())}});
+      print_fields(
+          {{"name", w.name},
+           {"auth", std::string(to_string(w.auth))},
+           {"description", or_dash(w.description)},
+           {"token", w.token ? *w.token + " (" + std::string(to_string(*w.token_kind)) + ")"
+                             : std::string("-")},
+           {"owner", or_dash(w.owner)},
+           {"status", paint(ctx, st, tone_of_status(st))},
+           {"breaks at", breaks(ctx, w, s.now())},
+           {"created", show_time(ctx, w.created_at, s.now())}});
     };
   });
 }
@@ -188,15 +190,17 @@ void add_delete(CLI::App& webhook, Context& ctx) {
       confirm(ctx, o->yes, fmt::format("Delete webhook {}?", o->name));
       WebhookRemoval r = delete_webhook(s, o->name);
       if (ctx.json)
-        return print_json(Json{
-            {"deleted", r.webhook.name},
-            {"revoked_app_token", r.revoked_app_token ? Json(*r.revoked_app_token) : Json()},
-            {"unbound_token", r.unbound_token ? Json(*r.unbound_token) : Json()}});
+        return print_json(
+            Json{{"deleted", r.webhook.name},
+                 {"revoked_app_token", r.revoked_app_token ? Json(*r.revoked_app_token) : Json()},
+                 {"unbound_token", r.unbound_token ? Json(*r.unbound_token) : Json()}});
       std::string message = fmt::format("Deleted webhook {}.", r.webhook.name);
-      if (r.revoked_app_token) message += fmt::format(" App token {} revoked.", *r.revoked_app_token);
+      if (r.revoked_app_token)
+        message += fmt::format(" App token {} revoked.", *r.revoked_app_token);
       if (r.unbound_token)
-        message += fmt::format(" Integration token {} unbound (still valid for its other webhooks).",
-                               *r.unbound_token);
+        message +=
+            fmt::format(" Integration token {} unbound (still valid for its other webhooks).",
+                        *r.unbound_token);
       say(message);
     };
   });

@@ -91,8 +91,9 @@ Secret read_new_password(Context& ctx, bool from_stdin, std::string_view account
     return pw;
   }
   if (!ctx.stdin_tty())
-    fail(ErrorKind::usage, "no terminal to ask for the password: pass --password-stdin (or "
-                           "--no-password when creating a user)");
+    fail(ErrorKind::usage,
+         "no terminal to ask for the password: pass --password-stdin (or "
+         "--no-password when creating a user)");
   Secret first = prompt_hidden(fmt::format("New password for {}: ", account));
   validate_password(first.view());
   Secret second = prompt_hidden("Repeat the password: ");

@@ -99,18 +99,21 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--json") == 0) ctx.json = true;
 
-  CLI::App app{"Administer the credentials behind inbound webhooks: user accounts, App and "
-               "integration tokens, and which webhook accepts which token.",
-               "hookctl"};
+  CLI::App app{
+      "Administer the credentials behind inbound webhooks: user accounts, App and "
+      "integration tokens, and which webhook accepts which token.",
+      "hookctl"};
   app.set_version_flag("--version", "hookctl " HOOKCTL_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("--db", ctx.db, "Store file (default: $HOOKCTL_DB, else "
-                                 "$XDG_DATA_HOME/hookctl/store.db, else "
-                                 "~/.local/share/hookctl/store.db)");
+  app.add_option("--db", ctx.db,
+                 "Store file (default: $HOOKCTL_DB, else "
+                 "$XDG_DATA_HOME/hookctl/store.db, else "
+                 "~/.local/share/hookctl/store.db)");
   app.add_flag("--json", ctx.json, "Print one JSON document on stdout; errors as JSON on stderr");
-  app.footer("Exit codes: 0 ok, 1 found (--exit-code), 2 usage, 3 not found, 4 conflict,\n"
-             "5 unauthorized, 6 store, 70 internal. See 'man hookctl'.");
+  app.footer(
+      "Exit codes: 0 ok, 1 found (--exit-code), 2 usage, 3 not found, 4 conflict,\n"
+      "5 unauthorized, 6 store, 70 internal. See 'man hookctl'.");
 
   hookctl::cli::register_init_command(app, ctx);
   hookctl::cli::register_user_commands(app, ctx);
@@ -142,8 +145,8 @@ int main(int argc, char** argv) {
     Error err = hookctl::translate_exception(e);
     std::string message = err.what();
     if (err.kind() == ErrorKind::internal)
-      message = fmt::format("internal error: {} (this is a bug in hookctl; please report it)",
-                            message);
+      message =
+          fmt::format("internal error: {} (this is a bug in hookctl; please report it)", message);
     return report(ctx, err.kind(), message);
   } catch (...) {
     ctx.abandon_created_store();

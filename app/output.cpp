@@ -68,10 +68,10 @@ Json to_json(const Webhook& w) {
 
 Json to_json(const AuditEvent& e) {
   return Json{{"at", format_rfc3339(e.at)},
-                                {"actor", e.actor},
-                                {"action", e.action},
-                                {"subject", e.subject},
-                                {"details", e.details}};
+              {"actor", e.actor},
+              {"action", e.action},
+              {"subject", e.subject},
+              {"details", e.details}};
 }
 
 Json to_json(const Problem& p) {

@@ -17,7 +17,6 @@ namespace hookctl::cli {
 
 using Json = nlohmann::ordered_json;
 
-
 Json to_json(const Account& a);
 Json to_json(const Token& t);
 Json to_json(const Webhook& w);

@@ -81,10 +81,10 @@ Account create_account(Session& session, const NewAccount& spec) {
     if (auto existing = existing_name(session, spec.name)) already_exists(spec.name, *existing);
     insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
                    session.now(), "created");
-    record_event(session, "user.create", spec.name,
-                 fmt::format("kind={}{}{}", to_string(spec.kind),
-                             spec.email ? " email=" + *spec.email : "",
-                             spec.password_hash ? " password=set" : " password=none"));
+    record_event(
+        session, "user.create", spec.name,
+        fmt::format("kind={}{}{}", to_string(spec.kind), spec.email ? " email=" + *spec.email : "",
+                    spec.password_hash ? " password=set" : " password=none"));
     return require_account(session, spec.name);
   });
 }
@@ -194,11 +194,11 @@ Deletion delete_account(Session& session, std::string_view name,
     auto& del = session.store().statement("DELETE FROM accounts WHERE id = ?1");
     del.bind(1, leaver.id);
     del.exec();
-    record_event(session, "user.delete", leaver.name,
-                 fmt::format("{} token(s) transferred{}; {} revoked token(s) removed",
-                             result.transferred.size(),
-                             result.heir ? " to " + *result.heir : std::string(),
-                             result.revoked_tokens_removed));
+    record_event(
+        session, "user.delete", leaver.name,
+        fmt::format("{} token(s) transferred{}; {} revoked token(s) removed",
+                    result.transferred.size(), result.heir ? " to " + *result.heir : std::string(),
+                    result.revoked_tokens_removed));
     return result;
   });
 }
@@ -223,8 +223,8 @@ std::optional<Time> import_time(const nlohmann::json& v, const char* field, size
   if (!v.is_string()) bad_line(line, fmt::format("\"{}\" must be an RFC 3339 string", field));
   auto t = parse_rfc3339(v.get_ref<const std::string&>());
   if (!t)
-    bad_line(line, fmt::format("\"{}\" is not an RFC 3339 time such as 2026-11-28T13:00:00Z",
-                               field));
+    bad_line(line,
+             fmt::format("\"{}\" is not an RFC 3339 time such as 2026-11-28T13:00:00Z", field));
   return t;
 }
 
@@ -364,8 +364,9 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   }
   if (account_out) *account_out = *account;
   if (!account->active) {
-    record_rejection(session, "auth.login-rejected", account->name, "inactive",
-                     fmt::format("account inactive since {}", format_rfc3339(account->inactive_at)));
+    record_rejection(
+        session, "auth.login-rejected", account->name, "inactive",
+        fmt::format("account inactive since {}", format_rfc3339(account->inactive_at)));
     return LoginOutcome::inactive;
   }
   if (!session.store().writable()) return LoginOutcome::accepted;  // nothing can be recorded

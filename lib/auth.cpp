@@ -150,7 +150,8 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   }
   // Both comparisons always run, in constant time, so timing does not tell which matched.
   bool current = hashes_equal(presented, stored->secret_hash.data(), stored->secret_hash.size());
-  bool previous = hashes_equal(presented, stored->previous_hash.data(), stored->previous_hash.size());
+  bool previous =
+      hashes_equal(presented, stored->previous_hash.data(), stored->previous_hash.size());
   bool in_grace = stored->previous_valid_until && session.now() < *stored->previous_valid_until;
   if (!current && !(previous && in_grace)) {
     if (previous)
@@ -163,13 +164,13 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   v.token = std::string(parsed.id);
   v.user = stored->owner;
   if (stored->revoked_at)
-    return reject(session, v, Rejection::revoked,
-                  fmt::format("token {} was revoked at {}", *v.token,
-                              format_rfc3339(*stored->revoked_at)));
+    return reject(
+        session, v, Rejection::revoked,
+        fmt::format("token {} was revoked at {}", *v.token, format_rfc3339(*stored->revoked_at)));
   if (stored->expires_at && *stored->expires_at <= session.now())
-    return reject(session, v, Rejection::expired,
-                  fmt::format("token {} expired at {}", *v.token,
-                              format_rfc3339(*stored->expires_at)));
+    return reject(
+        session, v, Rejection::expired,
+        fmt::format("token {} expired at {}", *v.token, format_rfc3339(*stored->expires_at)));
   if (target.token_id != *v.token)
     return reject(session, v, Rejection::not_bound,
                   fmt::format("token {} is not bound to webhook {}{}", *v.token, target.name,
@@ -181,9 +182,9 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
                               "'hookctl user reactivate {}'",
                               stored->owner, format_rfc3339(inactive_at), stored->owner));
   if (auth.scheme == AuthScheme::basic && !names_equal(auth.username, stored->owner))
-    return reject(session, v, Rejection::bad_username,
-                  fmt::format("the Basic username must be the token owner's name ('{}')",
-                              stored->owner));
+    return reject(
+        session, v, Rejection::bad_username,
+        fmt::format("the Basic username must be the token owner's name ('{}')", stored->owner));
 
   v.accepted = true;
   const Time now = session.now();

@@ -46,7 +46,8 @@ Authorization parse_authorization(std::string_view value) {
   } else if (names_equal(scheme, "basic")) {
     a.scheme = AuthScheme::basic;
   } else {
-    return problem("unknown scheme '" + printable(scheme.substr(0, 20)) + "' (expected Bearer or Basic)");
+    return problem("unknown scheme '" + printable(scheme.substr(0, 20)) +
+                   "' (expected Bearer or Basic)");
   }
   if (credentials.empty()) return problem("no credentials after the scheme");
   for (char c : credentials)

@@ -16,21 +16,25 @@ namespace {
 
 std::string why_broken(const Webhook& w, Session& session) {
   if (!w.token)
-    return fmt::format("webhook {} has no token; bind one with 'hookctl webhook bind {} --token ID'",
-                       w.name, w.name);
+    return fmt::format(
+        "webhook {} has no token; bind one with 'hookctl webhook bind {} --token ID'", w.name,
+        w.name);
   switch (w.token_status.value_or(TokenStatus::active)) {
     case TokenStatus::revoked:
-      return fmt::format("webhook {}: its token {} is revoked; bind a new one with 'hookctl "
-                         "webhook bind'",
-                         w.name, *w.token);
+      return fmt::format(
+          "webhook {}: its token {} is revoked; bind a new one with 'hookctl "
+          "webhook bind'",
+          w.name, *w.token);
     case TokenStatus::expired:
-      return fmt::format("webhook {}: its token {} has expired; 'hookctl token rotate {} "
-                         "--expires-in DUR'",
-                         w.name, *w.token, *w.token);
+      return fmt::format(
+          "webhook {}: its token {} has expired; 'hookctl token rotate {} "
+          "--expires-in DUR'",
+          w.name, *w.token, *w.token);
     case TokenStatus::owner_inactive:
-      return fmt::format("webhook {}: token owner '{}' is inactive; reactivate the owner or move "
-                         "the token with 'hookctl token rotate {} --owner SERVICE'",
-                         w.name, w.owner.value_or("?"), *w.token);
+      return fmt::format(
+          "webhook {}: token owner '{}' is inactive; reactivate the owner or move "
+          "the token with 'hookctl token rotate {} --owner SERVICE'",
+          w.name, w.owner.value_or("?"), *w.token);
     case TokenStatus::active:
       break;
   }

@@ -100,7 +100,8 @@ Token token_from(SQLite::Statement& q, Session& session) {
   t.id = q.getColumn(0).getString();
   t.kind = q.getColumn(1).getString() == "app" ? TokenKind::app : TokenKind::api;
   t.owner = q.getColumn(2).getString();
-  t.owner_kind = q.getColumn(3).getString() == "service" ? AccountKind::service : AccountKind::person;
+  t.owner_kind =
+      q.getColumn(3).getString() == "service" ? AccountKind::service : AccountKind::person;
   t.owner_inactive_at = at(q.getColumn(4).getInt64()) + session.inactivity_period();
   t.name = optional_text(q.getColumn(5));
   t.created_at = at(q.getColumn(6).getInt64());
@@ -115,7 +116,8 @@ Token token_from(SQLite::Statement& q, Session& session) {
 }
 
 void fill_token_webhooks(Session& session, Token& token) {
-  auto& q = session.store().statement("SELECT name FROM webhooks WHERE token_id = ?1 ORDER BY name");
+  auto& q =
+      session.store().statement("SELECT name FROM webhooks WHERE token_id = ?1 ORDER BY name");
   q.bind(1, token.id);
   token.webhooks.clear();
   while (q.executeStep()) token.webhooks.push_back(q.getColumn(0).getString());

@@ -19,7 +19,8 @@ void sodium_ready() {
   });
 }
 
-Secret::Secret(size_t capacity) : buf_(new char[capacity == 0 ? 1 : capacity]), capacity_(capacity) {}
+Secret::Secret(size_t capacity)
+    : buf_(new char[capacity == 0 ? 1 : capacity]), capacity_(capacity) {}
 
 Secret::Secret(std::string_view value) : Secret(value.size()) {
   std::memcpy(buf_.get(), value.data(), value.size());
@@ -96,7 +97,8 @@ Secret read_bounded(int fd, size_t max_bytes, bool one_line, std::string_view wh
   }
   out.resize(n);
   while (n > 0 && (out.data()[n - 1] == '\n' || out.data()[n - 1] == '\r')) --n;
-  if (n > max_bytes) fail(ErrorKind::usage, fmt::format("{} is longer than {} bytes", what, max_bytes));
+  if (n > max_bytes)
+    fail(ErrorKind::usage, fmt::format("{} is longer than {} bytes", what, max_bytes));
   out.resize(n);
   return out;
 }

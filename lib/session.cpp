@@ -20,8 +20,7 @@ Duration Session::inactivity_period() {
 
 std::string invoking_actor() {
   const char* sudo_user = std::getenv("SUDO_USER");
-  if (::geteuid() == 0 && sudo_user != nullptr && *sudo_user != '\0')
-    return std::string(sudo_user);
+  if (::geteuid() == 0 && sudo_user != nullptr && *sudo_user != '\0') return std::string(sudo_user);
   uid_t uid = ::geteuid();
   struct passwd pw;
   struct passwd* result = nullptr;

@@ -100,8 +100,7 @@ Store::Store(const StoreLocation& where, OpenMode mode) : path_(where.path) {
 
   try {
     int flags = writable ? SQLite::OPEN_READWRITE : SQLite::OPEN_READONLY;
-    db_ = std::make_unique<SQLite::Database>(path_.string(), flags,
-                                             busy_timeout_ms);
+    db_ = std::make_unique<SQLite::Database>(path_.string(), flags, busy_timeout_ms);
     configure(writable, mode);
   } catch (const Error&) {
     if (created_) abandon_creation();
@@ -131,13 +130,15 @@ void Store::configure(bool writable, OpenMode mode) {
   }
   bool empty = app_id == 0 && version == 0 && objects == 0;
   if (!empty && app_id != application_id)
-    store_fail(fmt::format("{} is not a hookctl store (it belongs to another application); "
-                           "left untouched",
-                           path_.string()));
+    store_fail(
+        fmt::format("{} is not a hookctl store (it belongs to another application); "
+                    "left untouched",
+                    path_.string()));
   if (version > schema_version())
-    store_fail(fmt::format("the store {} was written by a newer hookctl (schema {}, this build "
-                           "knows {}); upgrade hookctl. The store was left untouched",
-                           path_.string(), version, schema_version()));
+    store_fail(
+        fmt::format("the store {} was written by a newer hookctl (schema {}, this build "
+                    "knows {}); upgrade hookctl. The store was left untouched",
+                    path_.string(), version, schema_version()));
   if (empty && mode != OpenMode::create)
     store_fail(fmt::format("{} is empty, not a hookctl store yet; create one with 'hookctl init'",
                            path_.string()));
@@ -148,9 +149,10 @@ void Store::configure(bool writable, OpenMode mode) {
   }
   if (version < schema_version()) {
     if (!writable)
-      store_fail(fmt::format("the store {} needs an upgrade but is read-only; run 'hookctl init' "
-                             "with write access",
-                             path_.string()));
+      store_fail(
+          fmt::format("the store {} needs an upgrade but is read-only; run 'hookctl init' "
+                      "with write access",
+                      path_.string()));
     migrate();
   }
 }
@@ -209,7 +211,8 @@ void Store::begin_immediate() {
 void Store::commit() { exec("COMMIT"); }
 
 void Store::rollback() noexcept {
-  if (db_ && in_transaction()) sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (db_ && in_transaction())
+    sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Error translate_exception(const std::exception& e) {
@@ -223,8 +226,9 @@ Error translate_exception(const std::exception& e) {
                                  "try again",
                                  Store::busy_timeout_ms / 1000));
       case SQLITE_FULL:
-        return Error(ErrorKind::store, "the store cannot grow: the disk or file size limit is "
-                                       "reached; nothing was changed");
+        return Error(ErrorKind::store,
+                     "the store cannot grow: the disk or file size limit is "
+                     "reached; nothing was changed");
       case SQLITE_READONLY:
         return Error(ErrorKind::store, "the store is read-only; nothing was changed");
       case SQLITE_NOTADB:

@@ -88,8 +88,9 @@ std::string format_rfc3339(Time t) {
 
 Duration parse_duration(std::string_view text) {
   auto bad = [&](std::string_view why) -> Error {
-    return Error(ErrorKind::usage,
-                 fmt::format("invalid duration '{}': {} (use e.g. 90m, 14d, 2w, 1d12h)", text, why));
+    return Error(
+        ErrorKind::usage,
+        fmt::format("invalid duration '{}': {} (use e.g. 90m, 14d, 2w, 1d12h)", text, why));
   };
   if (text.empty()) throw bad("empty");
   constexpr std::string_view units = "smhdw";

@@ -29,11 +29,15 @@ void checksum(std::string_view body, char* out) noexcept {
   for (size_t i = 0; i < token_checksum_length; ++i) out[i] = alphabet[(v >> (27 - 5 * i)) & 31];
 }
 
-std::string_view prefix_of(TokenKind kind) noexcept { return kind == TokenKind::app ? "hka_" : "hki_"; }
+std::string_view prefix_of(TokenKind kind) noexcept {
+  return kind == TokenKind::app ? "hka_" : "hki_";
+}
 
 }  // namespace
 
-std::string_view to_string(TokenKind kind) noexcept { return kind == TokenKind::app ? "app" : "api"; }
+std::string_view to_string(TokenKind kind) noexcept {
+  return kind == TokenKind::app ? "app" : "api";
+}
 
 IssuedToken issue_token(TokenKind kind) {
   sodium_ready();

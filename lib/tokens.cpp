@@ -155,7 +155,8 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
     q.exec();
     std::string details = grace ? fmt::format("grace={}", format_duration(*options.grace))
                                 : std::string("grace=none");
-    if (owner_name != before.owner) details += fmt::format(" owner {} -> {}", before.owner, owner_name);
+    if (owner_name != before.owner)
+      details += fmt::format(" owner {} -> {}", before.owner, owner_name);
     if (new_expiry) details += " expires_at=" + format_rfc3339(*new_expiry);
     record_event(session, "token.rotate", before.id, details);
     return IssuedCredential{require_token(session, before.id), std::move(issued.text)};

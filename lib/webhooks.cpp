@@ -98,8 +98,8 @@ Binding bind_webhook(Session& session, std::string_view webhook, std::string_vie
     point_webhook_at(session, w.name, t.id);
     record_event(session, "webhook.bind", w.name,
                  fmt::format("token={} (api, owner {}){}", t.id, t.owner,
-                             b.revoked_app_token ? "; previous App token " + *b.revoked_app_token +
-                                                       " revoked"
+                             b.revoked_app_token
+                                 ? "; previous App token " + *b.revoked_app_token + " revoked"
                              : b.unbound_token ? "; previous token " + *b.unbound_token + " unbound"
                                                : std::string()));
     b.webhook = require_webhook(session, w.name);
@@ -117,8 +117,8 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
     point_webhook_at(session, w.name, credential.token.id);
     record_event(session, "webhook.bind", w.name,
                  fmt::format("token={} (app, owner {}){}", credential.token.id, a.name,
-                             b.revoked_app_token ? "; previous App token " + *b.revoked_app_token +
-                                                       " revoked"
+                             b.revoked_app_token
+                                 ? "; previous App token " + *b.revoked_app_token + " revoked"
                              : b.unbound_token ? "; previous token " + *b.unbound_token + " unbound"
                                                : std::string()));
     credential.token = require_token(session, credential.token.id);
@@ -135,7 +135,8 @@ void list_webhooks(Session& session, const WebhookFilter& filter,
     while (q.executeStep()) {
       Webhook w = webhook_from(q, session);
       if (filter.broken && !w.broken) continue;
-      if (filter.at_risk && !w.broken && !(w.breaks_at && *w.breaks_at <= session.now() + *filter.at_risk))
+      if (filter.at_risk && !w.broken &&
+          !(w.breaks_at && *w.breaks_at <= session.now() + *filter.at_risk))
         continue;
       emit(w);
     }

@@ -31,8 +31,8 @@ void ensure_account_name_free(Session& session, const std::string& name);
 Account show_account(Session& session, std::string_view name);
 
 struct AccountFilter {
-  bool inactive = false;                     // inactive now
-  std::optional<Duration> inactive_within;   // active now, inactive_at <= now + d; soonest first
+  bool inactive = false;                    // inactive now
+  std::optional<Duration> inactive_within;  // active now, inactive_at <= now + d; soonest first
   std::optional<AccountKind> kind;
 };
 
@@ -51,9 +51,9 @@ Account set_account_password(Session& session, std::string_view name, const std:
 
 struct Deletion {
   Account account;
-  std::optional<std::string> heir;             // the --transfer-to account, as stored
-  std::vector<Token> transferred;              // tokens moved to the --transfer-to account
-  std::vector<std::string> basic_webhooks;     // basic-auth webhooks whose username changed
+  std::optional<std::string> heir;          // the --transfer-to account, as stored
+  std::vector<Token> transferred;           // tokens moved to the --transfer-to account
+  std::vector<std::string> basic_webhooks;  // basic-auth webhooks whose username changed
   int64_t revoked_tokens_removed = 0;
 };
 

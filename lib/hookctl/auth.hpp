@@ -20,9 +20,9 @@ enum class Rejection {
   grace_ended,       // the previous secret, after its grace period
   revoked,
   expired,
-  not_bound,         // a valid token, but not the one this webhook accepts
+  not_bound,  // a valid token, but not the one this webhook accepts
   owner_inactive,
-  bad_username,      // basic: the username is not the token owner's name
+  bad_username,  // basic: the username is not the token owner's name
 };
 
 // A stable kebab-case code for scripts: "owner-inactive", "wrong-secret", ...
@@ -34,7 +34,7 @@ struct Verdict {
   std::optional<std::string> user;   // the token owner, when the token is known
   std::optional<std::string> token;  // the token id, when the token is known
   Rejection rejection = Rejection::none;
-  std::string reason;  // "<code>: <explanation for the administrator>" when rejected
+  std::string reason;             // "<code>: <explanation for the administrator>" when rejected
   bool activity_recorded = true;  // false: accepted on a read-only store, use not recorded
 };
 

@@ -28,8 +28,9 @@ struct StoreLocation {
   std::string source;  // "--db", "HOOKCTL_DB", "XDG_DATA_HOME" or "HOME"
 };
 
-// --db, else $HOOKCTL_DB, else $XDG_DATA_HOME/hookctl/store.db, else ~/.local/share/hookctl/store.db.
-// Empty variables count as unset. Error(store) when neither XDG_DATA_HOME nor HOME is usable.
+// --db, else $HOOKCTL_DB, else $XDG_DATA_HOME/hookctl/store.db, else
+// ~/.local/share/hookctl/store.db. Empty variables count as unset. Error(store) when neither
+// XDG_DATA_HOME nor HOME is usable.
 StoreLocation locate_store(const std::optional<std::string>& db_option);
 
 enum class OpenMode {

@@ -22,8 +22,8 @@ struct TokenFilter {
   std::optional<std::string> webhook;
   std::optional<TokenKind> kind;
   std::optional<TokenStatus> status;
-  bool all = false;                          // include revoked tokens
-  std::optional<Duration> expiring_within;   // not yet expired, expires_at <= now + d
+  bool all = false;                         // include revoked tokens
+  std::optional<Duration> expiring_within;  // not yet expired, expires_at <= now + d
 };
 
 // Streams matching tokens, oldest first. Unknown --user/--webhook: Error(not_found).
@@ -33,9 +33,9 @@ void list_tokens(Session& session, const TokenFilter& filter,
 Token show_token(Session& session, std::string_view id);
 
 struct RotateOptions {
-  std::optional<std::string> owner;       // move to this active account
-  std::optional<Duration> grace;          // previous secret stays valid this long
-  std::optional<Duration> expires_in;     // new expiry; without it the old one stays
+  std::optional<std::string> owner;    // move to this active account
+  std::optional<Duration> grace;       // previous secret stays valid this long
+  std::optional<Duration> expires_in;  // new expiry; without it the old one stays
 };
 
 // Same id and bindings, new secret. Revoked: Error(conflict). Expired without expires_in:
@@ -44,8 +44,8 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
 
 struct Revocation {
   Token token;
-  bool changed = false;                   // false: it was already revoked
-  std::vector<std::string> webhooks_left; // webhooks that now have no working credential
+  bool changed = false;                    // false: it was already revoked
+  std::vector<std::string> webhooks_left;  // webhooks that now have no working credential
 };
 Revocation revoke_token(Session& session, std::string_view id);
 
