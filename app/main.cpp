@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "complete.hpp"
 #include "hookctl/error.hpp"
 
 namespace {
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {
   hookctl::cli::register_check_command(app, ctx);
   hookctl::cli::register_policy_commands(app, ctx);
   hookctl::cli::register_audit_command(app, ctx);
+  hookctl::cli::register_complete_command(app, ctx);
+  hookctl::cli::annotate_values(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Completions for bash, zsh and fish, exercised for real against a scratch store:
+# bash through bash-completion's machinery (COMP_WORDS/COMP_CWORD + the function), fish through
+# `complete -C`, zsh through `zsh -n` and a zpty session with compinit, plus shellcheck.
+set -u
+bin=$1
+src=$2
+fail=0
+check() {  # check NAME EXPECTED_SUBSTRING ACTUAL
+  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected '$2' in: $3"; fail=1; fi
+}
+refute() {
+  if [[ "$3" != *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: did not expect '$2' in: $3"; fail=1; fi
+}
+for tool in bash zsh fish shellcheck; do
+  command -v "$tool" >/dev/null || { echo "FAIL $tool is not installed (scripts/deps.sh installs it)"; exit 1; }
+done
+[ -f /usr/share/bash-completion/bash_completion ] || { echo "FAIL bash-completion is not installed"; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/bin"
+ln -s "$bin" "$work/bin/hookctl"
+export PATH="$work/bin:$PATH" HOOKCTL_DB="$work/store.db" HOME="$work"
+unset HOOKCTL_NOW
+
+# A completion on a missing store offers no names and creates nothing.
+out=$(hookctl __complete user show "" 2>&1)
+check "no store: no output" "" "$out"
+[ -e "$work/store.db" ] && { echo "FAIL completion created a store"; fail=1; } || echo "ok   no store created"
+
+hookctl user create alice --no-password >/dev/null
+hookctl user create svc-orders --service --no-password >/dev/null
+secret=$(hookctl token create --user svc-orders 2>/dev/null)
+hookctl webhook create orders --owner alice >/dev/null 2>&1
+id=${secret:4:12}
+
+bash_complete() {  # words... ; the last word is the one being completed
+  bash -c 'source /usr/share/bash-completion/bash_completion; source "$0"; COMP_WORDS=(hookctl "$@"); COMP_CWORD=$#; _hookctl; printf "%s\n" "${COMPREPLY[@]}"' "$src/hookctl" "$@"
+}
+check "bash: subcommands" "webhook" "$(bash_complete "")"
+check "bash: prefix" "user" "$(bash_complete us)"
+refute "bash: prefix filters" "token" "$(bash_complete us)"
+check "bash: nested" "reactivate" "$(bash_complete user "")"
+check "bash: options" "--inactive-within" "$(bash_complete user list --)"
+check "bash: enum --kind (user)" "service" "$(bash_complete user list --kind "")"
+check "bash: enum --kind (token)" "api" "$(bash_complete token list --kind "")"
+check "bash: enum --auth" "basic" "$(bash_complete webhook create w --auth "")"
+check "bash: enum --status" "owner-inactive" "$(bash_complete token list --status "")"
+check "bash: user names" "svc-orders" "$(bash_complete user show "")"
+check "bash: user names by prefix" "alice" "$(bash_complete token create --user al)"
+check "bash: webhook names" "orders" "$(bash_complete webhook show "")"
+check "bash: token ids" "$id" "$(bash_complete token show "")"
+check "bash: policy keys" "inactivity-period" "$(bash_complete policy set "")"
+check "bash: global option after subcommand" "--json" "$(bash_complete user list --j)"
+refute "bash: never a secret" "$secret" "$(bash_complete token show "" ; bash_complete webhook bind orders --token "")"
+check "bash: --db completes files" "store.db" "$(cd "$work" && bash_complete --db st)"
+
+fish_out=$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl token '")
+check "fish: token subcommands" "rotate" "$fish_out"
+check "fish: descriptions" "Give a token a new secret" "$fish_out"
+check "fish: user names" "svc-orders" "$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl user delete '")"
+
+zsh -n "$src/_hookctl" && echo "ok   zsh: syntax" || { echo "FAIL zsh -n"; fail=1; }
+zsh_out=$(timeout 30 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$src" "hookctl user show " 2>&1)
+check "zsh: zpty completes user names" "svc-orders" "$zsh_out"
+zsh_out=$(timeout 30 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$src" "hookctl token " 2>&1)
+check "zsh: zpty completes subcommands with descriptions" "rotate  -- Give a token a new secret" "$zsh_out"
+
+shellcheck -s bash "$src/hookctl" && echo "ok   shellcheck" || { echo "FAIL shellcheck"; fail=1; }
+exit $fail
