@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Packaging: `cmake --install` lays out binary, manual and completions by GNUInstallDirs, and
+# `cpack -G DEB` builds a package whose extracted tree runs and reads as a manual.
+set -u
+build=$1
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# cmake --install into a staging prefix.
+cmake --install "$build" --prefix "$work/prefix" >/dev/null || bad "cmake --install"
+for f in bin/hookctl share/man/man1/hookctl.1.gz share/bash-completion/completions/hookctl \
+         share/zsh/vendor-completions/_hookctl share/fish/vendor_completions.d/hookctl.fish; do
+  [ -e "$work/prefix/$f" ] && ok "installed $f" || bad "missing $f after cmake --install"
+done
+
+# cpack -G DEB, then extract into a temporary root and use it from there.
+(cd "$build" && cpack -G DEB -B "$work/pkg" >/dev/null 2>&1) || bad "cpack -G DEB"
+deb=$(ls "$work"/pkg/hookctl_*.deb 2>/dev/null | head -1)
+[ -n "$deb" ] && ok "package built: $(basename "$deb")" || { bad "no .deb produced"; exit 1; }
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libsodium23 libsqlite3-0 libfmt9; do
+  [[ $depends == *"$lib"* ]] && ok "Depends has $lib" || bad "Depends lacks $lib: $depends"
+done
+[ "$(dpkg-deb -f "$deb" Section)" = admin ] && ok "Section admin" || bad "Section is not admin"
+dpkg-deb -x "$deb" "$work/root" || bad "dpkg-deb -x"
+version=$("$work/root/usr/bin/hookctl" --version 2>&1)
+[[ $version == hookctl* ]] && ok "extracted binary runs: $version" || bad "extracted binary: $version"
+HOOKCTL_DB="$work/s.db" "$work/root/usr/bin/hookctl" user create pkg-test --no-password >/dev/null \
+  && ok "extracted binary creates a store" || bad "extracted binary cannot create a store"
+file "$work/root/usr/share/man/man1/hookctl.1.gz" | grep -q gzip && ok "man page gzipped" || bad "man page not gzipped"
+page=$(MANPAGER=cat MANWIDTH=80 man -l "$work/root/usr/share/man/man1/hookctl.1.gz" 2>&1)
+[[ $page == *"EXIT STATUS"* && $page == *"auth verify"* ]] && ok "man -l renders the page" || bad "man -l: ${page:0:200}"
+for f in usr/share/bash-completion/completions/hookctl usr/share/zsh/vendor-completions/_hookctl \
+         usr/share/fish/vendor_completions.d/hookctl.fish; do
+  [ -f "$work/root/$f" ] && ok "package has $f" || bad "package lacks $f"
+done
+exit $fail
