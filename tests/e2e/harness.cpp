@@ -3,10 +3,13 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -189,6 +192,62 @@ std::string Sandbox::raw_files() const {
     all.append(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }
   return all;
+}
+
+std::string Sandbox::table(const std::string& name) const {
+  if (!fs::exists(db)) return "<no store>";
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  std::ostringstream out;
+  SQLite::Statement rows(d, "SELECT * FROM \"" + name + "\" ORDER BY 1");
+  while (rows.executeStep()) {
+    for (int c = 0; c < rows.getColumnCount(); ++c) {
+      auto col = rows.getColumn(c);
+      out << (col.isNull() ? std::string("NULL") : col.getString()) << '|';
+    }
+    out << '\n';
+  }
+  return out.str();
+}
+
+long long Sandbox::count(const std::string& table) const {
+  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+  return d.execAndGet("SELECT count(*) FROM \"" + table + "\"").getInt64();
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+unsigned mode_of(const fs::path& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("cannot stat " + path.string());
+  return static_cast<unsigned>(st.st_mode & 07777);
+}
+
+std::string os_user() {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  if (pw != nullptr) return pw->pw_name;
+  return "uid:" + std::to_string(::geteuid());
+}
+
+std::vector<std::string> entries(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string token_id(const std::string& secret) { return secret.substr(4, 12); }

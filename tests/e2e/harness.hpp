@@ -52,10 +52,26 @@ class Sandbox {
   std::string dump() const;
   // Every byte of the store files (main, -wal, -shm) concatenated.
   std::string raw_files() const;
+
+  // The rows of one table, formatted as in dump() (for commands that may change only some tables,
+  // such as a rejected login, which is summarised in the audit log).
+  std::string table(const std::string& name) const;
+  // The number of rows of one table.
+  long long count(const std::string& table) const;
 };
 
 // The id inside a token secret ("hki_<id>_...").
 std::string token_id(const std::string& secret);
 std::string base64(const std::string& in);
+
+bool contains(const std::string& haystack, const std::string& needle);
+void write_file(const std::filesystem::path& path, const std::string& content);
+std::string read_file(const std::filesystem::path& path);  // "" when missing
+// The permission bits (e.g. 0600) of a file or directory.
+unsigned mode_of(const std::filesystem::path& path);
+// The name hookctl records as the actor: the effective user's login name (or uid:N).
+std::string os_user();
+// The entries of a directory (names only, sorted); empty when it does not exist.
+std::vector<std::string> entries(const std::filesystem::path& dir);
 
 }  // namespace e2e
