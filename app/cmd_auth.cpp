@@ -82,7 +82,8 @@ void add_login(CLI::App& auth, Context& ctx) {
 }  // namespace
 
 void register_auth_commands(CLI::App& app, Context& ctx) {
-  CLI::App* auth = add_command(app, "auth", "Authenticate webhook calls and logins", "");
+  CLI::App* auth = add_command(app, "auth", "Authenticate webhook calls and logins",
+                               "printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify orders");
   auth->require_subcommand(1);
   add_verify(*auth, ctx);
   add_login(*auth, ctx);

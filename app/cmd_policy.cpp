@@ -8,7 +8,8 @@
 namespace hookctl::cli {
 
 void register_policy_commands(CLI::App& app, Context& ctx) {
-  CLI::App* policy = add_command(app, "policy", "Show or change store policy", "");
+  CLI::App* policy = add_command(app, "policy", "Show or change store policy",
+                                 "hookctl policy set inactivity-period 90d");
   policy->require_subcommand(1);
 
   auto* show = add_command(*policy, "show", "Show the policy settings", "hookctl policy show");

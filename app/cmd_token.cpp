@@ -194,7 +194,8 @@ void add_revoke(CLI::App& token, Context& ctx) {
 }  // namespace
 
 void register_token_commands(CLI::App& app, Context& ctx) {
-  CLI::App* token = add_command(app, "token", "Manage App and integration tokens", "");
+  CLI::App* token = add_command(app, "token", "Manage App and integration tokens",
+                                "hookctl token list --user svc-orders");
   token->require_subcommand(1);
   add_create(*token, ctx);
   add_list(*token, ctx);

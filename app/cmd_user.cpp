@@ -303,7 +303,8 @@ void add_delete(CLI::App& user, Context& ctx) {
 }  // namespace
 
 void register_user_commands(CLI::App& app, Context& ctx) {
-  CLI::App* user = add_command(app, "user", "Manage user accounts and their activity", "");
+  CLI::App* user = add_command(app, "user", "Manage user accounts and their activity",
+                               "hookctl user list --inactive-within 14d");
   user->require_subcommand(1);
   add_create(*user, ctx);
   add_list(*user, ctx);

@@ -209,7 +209,8 @@ void add_delete(CLI::App& webhook, Context& ctx) {
 }  // namespace
 
 void register_webhook_commands(CLI::App& app, Context& ctx) {
-  CLI::App* webhook = add_command(app, "webhook", "Manage webhooks and the token each accepts", "");
+  CLI::App* webhook = add_command(app, "webhook", "Manage webhooks and the token each accepts",
+                                  "hookctl webhook list --at-risk 14d");
   webhook->require_subcommand(1);
   add_create(*webhook, ctx);
   add_bind(*webhook, ctx);
