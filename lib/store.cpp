@@ -142,6 +142,7 @@ void Store::configure(bool writable, OpenMode mode) {
   if (empty && mode != OpenMode::create)
     store_fail(fmt::format("{} is empty, not a hookctl store yet; create one with 'hookctl init'",
                            path_.string()));
+  adopted_empty_file_ = empty && !created_;
   db_->exec("PRAGMA foreign_keys = ON");
   if (writable) {
     db_->exec("PRAGMA journal_mode = WAL");
@@ -175,9 +176,16 @@ void Store::migrate() {
 }
 
 void Store::abandon_creation() noexcept {
-  if (!created_ && created_dirs_.empty()) return;
+  if (!created_ && created_dirs_.empty() && !adopted_empty_file_) return;
   statements_.clear();
   db_.reset();
+  if (adopted_empty_file_) {
+    // The file existed, empty: leave it as it was found.
+    (void)::truncate(path_.c_str(), 0);
+    for (const char* suffix : {"-wal", "-shm", "-journal"})
+      ::unlink((path_.string() + suffix).c_str());
+    adopted_empty_file_ = false;
+  }
   if (created_) {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
       std::string p = path_.string() + suffix;

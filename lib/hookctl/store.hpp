@@ -57,8 +57,9 @@ class Store {
   // False when the file was opened read-only (no write permission): reads work, writes fail.
   bool writable() const noexcept { return writable_; }
 
-  // Undoes the creation of a store this object created (file, -wal, -shm, created directories):
-  // called when the command that created it failed, so a failed command creates nothing.
+  // Undoes the creation of a store this object created (file, -wal, -shm, created directories),
+  // or empties again an existing empty file it initialised: called when the command that
+  // created it failed, so a failed command creates nothing.
   void abandon_creation() noexcept;
 
   // A cached prepared statement, reset and with bindings cleared.
@@ -120,6 +121,7 @@ class Store {
   bool created_ = false;
   bool migrated_ = false;
   bool writable_ = false;
+  bool adopted_empty_file_ = false;  // an existing empty file this object initialised
   std::vector<std::filesystem::path> created_dirs_;
 };
 

@@ -1,0 +1,220 @@
+// `hookctl check` end to end: broken and at-risk webhooks, webhooks on personal accounts, unused
+// tokens; --window and --exit-code.
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "harness.hpp"
+
+using e2e::Result;
+using e2e::Sandbox;
+using nlohmann::json;
+
+namespace {
+
+const char* const t0 = "2026-01-01T00:00:00Z";
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+std::set<std::string> keys_of(const json& object) {
+  std::set<std::string> keys;
+  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
+  return keys;
+}
+
+// `check --json ARGS`; every element REQUIREd to have exactly the SPEC fields.
+json check(const Sandbox& s, std::vector<std::string> args = {}) {
+  args.insert(args.begin(), "check");
+  args.push_back("--json");
+  Result r = s.run(args);
+  INFO(r.err);
+  REQUIRE((r.code == 0 || r.code == 1));
+  json j = r.json();
+  REQUIRE(j.is_array());
+  for (const auto& p : j) {
+    REQUIRE(keys_of(p) == std::set<std::string>{"kind", "subject", "message", "at"});
+    CHECK(p["message"].is_string());
+    CHECK_FALSE(p["message"].get<std::string>().empty());
+    CHECK((p["at"].is_null() || p["at"].get<std::string>().size() == 20));
+  }
+  return j;
+}
+
+// "kind subject" for each problem.
+std::set<std::string> problems(const json& j) {
+  std::set<std::string> out;
+  for (const auto& p : j)
+    out.insert(p["kind"].get<std::string>() + " " + p["subject"].get<std::string>());
+  return out;
+}
+
+json find(const json& j, const std::string& kind, const std::string& subject) {
+  for (const auto& p : j)
+    if (p["kind"] == kind && p["subject"] == subject) return p;
+  FAIL("no " << kind << " problem for " << subject << " in " << j.dump());
+  return json();
+}
+
+void bind_token(const Sandbox& s, const std::string& webhook, const std::string& secret) {
+  Result r = s.run({"webhook", "bind", webhook, "--token", e2e::token_id(secret)});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+}
+
+void call(const Sandbox& s, const std::string& webhook, const std::string& secret) {
+  Result r = s.run({"auth", "verify", webhook}, "Bearer " + secret);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("check on an empty or healthy store finds nothing and exits 0") {
+  Sandbox s;
+  s.at(t0);
+  Result missing = s.run({"check"});
+  CHECK(missing.code == 6);
+  CHECK_FALSE(std::filesystem::exists(s.db));
+
+  REQUIRE(s.run({"init"}).code == 0);
+  CHECK(check(s) == json::array());
+  CHECK(s.run({"check", "--exit-code"}).code == 0);
+
+  s.user("svc", {"--service"});
+  s.webhook("orders", "svc");
+  CHECK(check(s) == json::array());
+  Result r = s.run({"check", "--exit-code", "--json"});
+  CHECK(r.code == 0);
+  CHECK(r.json() == json::array());
+  CHECK(s.run({"check"}).code == 0);
+
+  CHECK(s.run({"check", "--window", "soon"}).code == 2);
+  CHECK(s.run({"check", "--window", "1y"}).code == 2);
+}
+
+TEST_CASE("check reports webhooks whose token belongs to a person") {
+  Sandbox s;
+  s.at(t0);
+  s.user("alice");
+  s.user("svc", {"--service"});
+  std::string app = s.webhook("orders", "alice");
+  std::string alices = s.token("alice");
+  s.webhook("billing", "svc");
+  bind_token(s, "billing", alices);
+  s.webhook("reports", "svc");
+
+  json j = check(s);
+  CHECK(problems(j) == std::set<std::string>{"personal-owner orders", "personal-owner billing"});
+  CHECK(contains(find(j, "personal-owner", "orders")["message"], "alice"));
+
+  Result r = s.run({"check", "--exit-code", "--json"});
+  CHECK(r.code == 1);
+  CHECK(problems(r.json()) == problems(j));
+  Result plain = s.run({"check", "--exit-code"});
+  CHECK(plain.code == 1);
+  CHECK(contains(plain.out, "personal-owner"));
+  CHECK(contains(plain.out, "orders"));
+  CHECK(contains(plain.out, "billing"));
+
+  // The documented repairs clear the findings.
+  REQUIRE(s.run({"token", "rotate", e2e::token_id(app), "--owner", "svc"}).code == 0);
+  REQUIRE(s.run({"webhook", "bind", "billing", "--app-token", "--owner", "svc"}).code == 0);
+  CHECK(check(s) == json::array());
+  CHECK(s.run({"check", "--exit-code"}).code == 0);
+}
+
+TEST_CASE("check reports at-risk and broken webhooks within the window") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  s.webhook("orders", "svc");  // breaks when svc goes inactive: 2026-03-02
+  Result e = s.run({"token", "create", "--user", "svc", "--expires-in", "20d", "--json"});
+  REQUIRE(e.code == 0);
+  s.webhook("short", "svc");
+  bind_token(s, "short", e.json()["secret"].get<std::string>());  // breaks 2026-01-21
+
+  s.at("2026-01-06T00:00:00Z");  // short breaks in 15 days
+  CHECK(check(s) == json::array());
+  CHECK(s.run({"check", "--exit-code"}).code == 0);
+  CHECK(problems(check(s, {"--window", "15d"})) == std::set<std::string>{"webhook-at-risk short"});
+
+  s.at("2026-01-07T00:00:00Z");  // exactly 14 days: inside the default window
+  json j = check(s);
+  CHECK(problems(j) == std::set<std::string>{"webhook-at-risk short"});
+  json p = find(j, "webhook-at-risk", "short");
+  CHECK(p["at"] == "2026-01-21T00:00:00Z");
+  CHECK(check(s, {"--window", "13d"}) == json::array());
+  CHECK(s.run({"check", "--window", "13d", "--exit-code"}).code == 0);
+  CHECK(s.run({"check", "--window", "14d", "--exit-code"}).code == 1);
+  CHECK(problems(check(s, {"--window", "54d"})) ==
+        std::set<std::string>{"webhook-at-risk short", "webhook-at-risk orders"});
+
+  s.at("2026-01-21T00:00:00Z");
+  j = check(s);
+  CHECK(problems(j) == std::set<std::string>{"webhook-broken short"});
+  CHECK(find(j, "webhook-broken", "short")["at"] == "2026-01-21T00:00:00Z");
+  CHECK(s.run({"check", "--exit-code"}).code == 1);
+
+  s.at("2026-02-16T00:00:00Z");  // orders breaks in 14 days
+  j = check(s);
+  CHECK(problems(j) == std::set<std::string>{"webhook-broken short", "webhook-at-risk orders"});
+  CHECK(find(j, "webhook-at-risk", "orders")["at"] == "2026-03-02T00:00:00Z");
+  CHECK(problems(check(s, {"--window", "1d"})) == std::set<std::string>{"webhook-broken short"});
+  Result plain = s.run({"check"});
+  CHECK(plain.code == 0);
+  CHECK(contains(plain.out, "webhook-broken"));
+  CHECK(contains(plain.out, "webhook-at-risk"));
+
+  s.at("2026-03-02T00:00:00Z");
+  j = check(s);
+  CHECK(problems(j).count("webhook-broken orders") == 1);
+  CHECK(problems(j).count("webhook-broken short") == 1);
+  CHECK(problems(j).count("webhook-at-risk orders") == 0);
+
+  // Repair: a fresh token on an active service account.
+  s.user("svc2", {"--service"});
+  std::string fresh = s.token("svc2");
+  bind_token(s, "orders", fresh);
+  bind_token(s, "short", fresh);
+  j = check(s);
+  CHECK(problems(j).count("webhook-broken orders") == 0);
+  CHECK(problems(j).count("webhook-broken short") == 0);
+}
+
+TEST_CASE("check reports tokens unused for longer than the inactivity period") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  std::string unused = s.token("svc");  // never used
+  std::string kept = s.token("svc");    // used regularly
+  std::string lapsed = s.token("svc");  // used once, early
+  s.webhook("hook", "svc");
+  s.webhook("hook2", "svc");
+  bind_token(s, "hook", kept);
+  bind_token(s, "hook2", lapsed);
+
+  s.at("2026-01-02T00:00:00Z");
+  call(s, "hook2", lapsed);
+  s.at("2026-01-31T00:00:00Z");
+  call(s, "hook", kept);
+  s.at("2026-02-27T00:00:00Z");
+  CHECK(check(s) == json::array());  // nothing unused for 60 days yet
+  s.at("2026-03-01T00:00:00Z");
+  call(s, "hook", kept);
+
+  s.at("2026-03-04T00:00:00Z");  // svc active (last call 3 days ago)
+  json j = check(s);
+  CHECK(problems(j) == std::set<std::string>{"token-unused " + e2e::token_id(unused),
+                                             "token-unused " + e2e::token_id(lapsed)});
+  CHECK(find(j, "token-unused", e2e::token_id(unused))["at"] == t0);
+  CHECK(find(j, "token-unused", e2e::token_id(lapsed))["at"] == "2026-01-02T00:00:00Z");
+  CHECK(contains(find(j, "token-unused", e2e::token_id(unused))["message"], "svc"));
+  CHECK(s.run({"check", "--exit-code"}).code == 1);
+
+  // Revoking the unused token and using the lapsed one clears the findings.
+  REQUIRE(s.run({"token", "revoke", e2e::token_id(unused), "--yes"}).code == 0);
+  call(s, "hook2", lapsed);
+  CHECK(check(s) == json::array());
+  CHECK(s.run({"check", "--exit-code"}).code == 0);
+}
