@@ -10,6 +10,7 @@
 #include "cli.hpp"
 #include "complete.hpp"
 #include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
 
 namespace {
 
@@ -72,8 +73,34 @@ std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
         best = sub->get_name();
       }
     }
-    message = fmt::format("unknown command '{}' for '{}'", typo, command_path(where));
+    message = typo.size() <= 32 && hookctl::is_valid_name(typo)
+                  ? fmt::format("unknown command '{}' for '{}'", typo, command_path(where))
+                  : fmt::format("unknown command for '{}'", command_path(where));
     if (!best.empty()) message += fmt::format("; did you mean '{}'?", best);
+  } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    // An unexpected word may be a secret typed where it does not belong: name the options,
+    // never echo the values.
+    std::vector<std::string> shown;
+    size_t hidden = 0;
+    bool secret_like = false;
+    for (const auto& word : rest) {
+      if (word.size() > 1 && word[0] == '-') {
+        std::string name = word.substr(0, word.find('='));
+        shown.push_back(name);
+        secret_like |=
+            name.find("password") != std::string::npos || name.find("secret") != std::string::npos;
+      } else {
+        ++hidden;
+      }
+    }
+    message = shown.empty() ? std::string("unexpected argument")
+                            : fmt::format("unknown option {}", fmt::join(shown, ", "));
+    if (hidden > 0)
+      message += fmt::format("{}{} value{} not shown", shown.empty() ? " (" : " (and ", hidden,
+                             hidden == 1 ? "" : "s") +
+                 ")";
+    if (secret_like)
+      message += "; hookctl never takes secrets as arguments: use --password-stdin, or a prompt";
   } else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
              message.find("subcommand") != std::string::npos) {
     message = fmt::format("'{}' needs a command: {}", command_path(where), subcommand_names(where));

@@ -36,16 +36,21 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     q.reset();
     return found;
   };
+  const std::string summary =
+      std::string(reason) + ": " + std::string(details) +
+      " (first such rejection this hour; later ones in the hour are not logged)";
   // Best effort: a read-only or busy store must not turn a rejection into a store error.
   if (!store.writable()) return;
   try {
+    if (store.in_transaction()) {  // the caller's write transaction holds the store already
+      if (!already()) record_event(session, action, subject, summary);
+      return;
+    }
     // The common case under a flood is a read that finds the hour's summary already written.
     if (already()) return;
     store.write([&] {
       if (already()) return;
-      record_event(session, action, subject,
-                   std::string(reason) + ": " + std::string(details) +
-                       " (first such rejection this hour; later ones in the hour are not logged)");
+      record_event(session, action, subject, summary);
     });
   } catch (const std::exception&) {
   }

@@ -66,7 +66,8 @@ StoreLocation locate_store(const std::optional<std::string>& db_option) {
   store_fail("cannot find the store: set --db, HOOKCTL_DB, XDG_DATA_HOME or HOME");
 }
 
-Store::Store(const StoreLocation& where, OpenMode mode) : path_(where.path) {
+Store::Store(const StoreLocation& where, OpenMode mode)
+    : path_(fs::absolute(where.path).lexically_normal()) {
   struct stat st;
   bool exists = ::stat(path_.c_str(), &st) == 0;
   if (!exists && errno != ENOENT)
@@ -103,10 +104,10 @@ Store::Store(const StoreLocation& where, OpenMode mode) : path_(where.path) {
     db_ = std::make_unique<SQLite::Database>(path_.string(), flags, busy_timeout_ms);
     configure(writable, mode);
   } catch (const Error&) {
-    if (created_) abandon_creation();
+    if (created()) abandon_creation();
     throw;
   } catch (const std::exception& e) {
-    if (created_) abandon_creation();
+    if (created()) abandon_creation();
     throw translate_exception(e);
   }
 }
@@ -143,6 +144,7 @@ void Store::configure(bool writable, OpenMode mode) {
     store_fail(fmt::format("{} is empty, not a hookctl store yet; create one with 'hookctl init'",
                            path_.string()));
   adopted_empty_file_ = empty && !created_;
+  if (adopted_empty_file_) ::chmod(path_.c_str(), 0600);  // it is about to hold credentials
   db_->exec("PRAGMA foreign_keys = ON");
   if (writable) {
     db_->exec("PRAGMA journal_mode = WAL");

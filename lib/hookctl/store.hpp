@@ -52,7 +52,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::filesystem::path& path() const noexcept { return path_; }
-  bool created() const noexcept { return created_; }
+  // True when this object created the store, or initialised an existing empty file.
+  bool created() const noexcept { return created_ || adopted_empty_file_; }
   bool migrated() const noexcept { return migrated_; }
   // False when the file was opened read-only (no write permission): reads work, writes fail.
   bool writable() const noexcept { return writable_; }

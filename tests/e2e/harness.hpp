@@ -15,9 +15,9 @@ struct Result {
   int code = -1;
   std::string out;
   std::string err;
-  nlohmann::json json() const;  // stdout parsed as JSON (throws on bad JSON)
+  nlohmann::json json() const;        // stdout parsed as JSON (throws on bad JSON)
   nlohmann::json error_json() const;  // stderr parsed as JSON
-  std::string line() const;      // stdout without the trailing newline
+  std::string line() const;           // stdout without the trailing newline
 };
 
 // A temporary directory holding a store path; removed on destruction. Every run gets a clean

@@ -154,7 +154,8 @@ TEST_CASE("story 5: basic auth with the owner's name as username") {
   std::string app = s.webhook("orders", "svc", "basic");
   CHECK(verify(s, "orders", "Basic " + e2e::base64("svc:" + app)).code == 0);
   CHECK(verify(s, "orders", "basic " + e2e::base64("SVC:" + app)).code == 0);
-  CHECK(verify(s, "orders", "Authorization: Basic " + e2e::base64("svc:" + app) + "\r\n").code == 0);
+  CHECK(verify(s, "orders", "Authorization: Basic " + e2e::base64("svc:" + app) + "\r\n").code ==
+        0);
   Result wrong_user = verify(s, "orders", "Basic " + e2e::base64("mallory:" + app));
   CHECK(wrong_user.code == 5);
   CHECK(wrong_user.json()["reason"].get<std::string>().rfind("bad-username:", 0) == 0);

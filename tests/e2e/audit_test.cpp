@@ -1,0 +1,325 @@
+// The audit trail end to end: every administrative change recorded with time, actor, action,
+// subject and details; the audit command's filters; rejected logins summarised and bounded; and
+// no secret ever written to the audit log or the store files.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <regex>
+#include <set>
+
+#include "harness.hpp"
+
+using e2e::contains;
+using e2e::Result;
+using e2e::Sandbox;
+using nlohmann::json;
+
+namespace {
+
+const std::regex rfc3339_utc(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$)");
+
+json audit(const Sandbox& s, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"audit", "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Result r = s.run(args);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  json j = r.json();
+  REQUIRE(j.is_array());
+  return j;
+}
+
+std::vector<std::string> subjects(const json& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e["subject"]);
+  return out;
+}
+
+// The events about `subject` at `at` whose action mentions `word`.
+size_t matching(const json& events, const std::string& subject, const std::string& at,
+                const std::string& word) {
+  size_t n = 0;
+  for (const auto& e : events)
+    if (e["subject"] == subject && e["at"] == at && contains(e["action"], word)) ++n;
+  return n;
+}
+
+void must(const Result& r) {
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("every change appears in audit --json with time, actor, action, subject and details") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  must(s.run({"user", "create", "alice", "--password-stdin"}, "alice's first password\n"));
+  s.user("svc", {"--service"});
+  s.at("2026-01-02T00:00:00Z");
+  std::string api = s.token("svc");
+  std::string id = e2e::token_id(api);
+  s.at("2026-01-03T00:00:00Z");
+  s.webhook("orders", "svc");
+  s.at("2026-01-04T00:00:00Z");
+  must(s.run({"policy", "set", "inactivity-period", "90d"}));
+  s.at("2026-01-05T00:00:00Z");
+  must(s.run({"user", "set-password", "alice", "--password-stdin"}, "alice's second password\n"));
+  s.at("2026-04-10T00:00:00Z");
+  must(s.run({"user", "reactivate", "alice"}));
+  s.at("2026-04-11T00:00:00Z");
+  must(s.run({"user", "import"}, "{\"name\":\"imp\"}\n"));
+  s.at("2026-04-12T00:00:00Z");
+  must(s.run({"token", "revoke", id, "--yes"}));
+  s.at("2026-04-13T00:00:00Z");
+  must(s.run({"user", "delete", "imp", "--yes"}));
+
+  json events = audit(s);
+  const std::set<std::string> fields{"at", "actor", "action", "subject", "details"};
+  std::string previous;
+  for (const auto& e : events) {
+    INFO(e.dump());
+    std::set<std::string> k;
+    for (const auto& [key, value] : e.items()) k.insert(key);
+    CHECK(k == fields);
+    CHECK(e["actor"] == e2e::os_user());
+    REQUIRE(e["at"].is_string());
+    CHECK(std::regex_match(e["at"].get<std::string>(), rfc3339_utc));
+    CHECK(e["at"].get<std::string>() >= previous);  // oldest first
+    previous = e["at"];
+    REQUIRE(e["details"].is_string());
+    CHECK_FALSE(e["details"].get<std::string>().empty());
+    CHECK_FALSE(e["action"].get<std::string>().empty());
+  }
+  CHECK(matching(events, "alice", "2026-01-01T00:00:00Z", "create") == 1);
+  CHECK(matching(events, "svc", "2026-01-01T00:00:00Z", "create") == 1);
+  CHECK(matching(events, id, "2026-01-02T00:00:00Z", "create") == 1);
+  CHECK(matching(events, "orders", "2026-01-03T00:00:00Z", "create") == 1);
+  CHECK(matching(events, "alice", "2026-01-05T00:00:00Z", "password") == 1);
+  CHECK(matching(events, "alice", "2026-04-10T00:00:00Z", "reactivate") == 1);
+  CHECK(matching(events, "imp", "2026-04-11T00:00:00Z", "import") == 1);
+  CHECK(matching(events, id, "2026-04-12T00:00:00Z", "revoke") == 1);
+  CHECK(matching(events, "imp", "2026-04-13T00:00:00Z", "delete") == 1);
+  size_t policy_events = 0;  // the only change on 2026-01-04
+  for (const auto& e : events)
+    if (e["at"] == "2026-01-04T00:00:00Z") {
+      ++policy_events;
+      CHECK(contains(e["action"].get<std::string>() + " " + e["subject"].get<std::string>(),
+                     "policy"));
+      CHECK(contains(e["details"], "90d"));
+    }
+  CHECK(policy_events == 1);
+  for (const auto& e : events)
+    if (e["subject"] == "svc" && contains(e["action"], "create"))
+      CHECK(contains(e["details"], "service"));
+
+  // The human table shows the same events.
+  Result text = s.run({"audit"});
+  REQUIRE(text.code == 0);
+  CHECK(contains(text.out, "alice"));
+  CHECK(contains(text.out, id));
+  CHECK(contains(text.out, e2e::os_user()));
+  CHECK(contains(text.out, "2026-04-13T00:00:00Z"));
+
+  // Reading changes nothing and records nothing.
+  std::string before = s.dump();
+  for (const auto& args : std::vector<std::vector<std::string>>{{"user", "list"},
+                                                                {"user", "show", "alice"},
+                                                                {"policy", "show"},
+                                                                {"audit"},
+                                                                {"token", "list", "--all"}})
+    CHECK(s.run(args).code == 0);
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("audit --subject matches any subject of that name, case-insensitively") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("Alice");
+  s.user("svc", {"--service"});
+  std::string id = e2e::token_id(s.token("svc"));
+  s.webhook("orders", "svc");
+  s.at("2026-03-05T00:00:00Z");
+  must(s.run({"user", "reactivate", "alice"}));
+
+  for (const char* spelling : {"alice", "ALICE", "Alice", "aLiCe"}) {
+    json events = audit(s, {"--subject", spelling});
+    INFO(spelling);
+    REQUIRE(events.size() == 2);
+    CHECK(subjects(events) == std::vector<std::string>{"Alice", "Alice"});
+    CHECK(contains(events[0]["action"], "create"));
+    CHECK(contains(events[1]["action"], "reactivate"));
+  }
+  json token_events = audit(s, {"--subject", id});
+  REQUIRE_FALSE(token_events.empty());
+  for (const auto& e : token_events) CHECK(e["subject"] == id);
+  json webhook_events = audit(s, {"--subject", "ORDERS"});
+  REQUIRE_FALSE(webhook_events.empty());
+  for (const auto& e : webhook_events) CHECK(e["subject"] == "orders");
+  // No prefix or substring match.
+  CHECK(audit(s, {"--subject", "ali"}).empty());
+  CHECK(audit(s, {"--subject", "svc-orders"}).empty());
+
+  Result none = s.run({"audit", "--subject", "nobody"});
+  CHECK(none.code == 0);
+  CHECK_FALSE(contains(none.out, "Alice"));
+  CHECK_FALSE(contains(none.out, "orders"));
+
+  // The history outlives the account.
+  must(s.run({"user", "delete", "alice", "--yes"}));
+  json history = audit(s, {"--subject", "alice"});
+  REQUIRE(history.size() == 3);
+  CHECK(contains(history[2]["action"], "delete"));
+}
+
+TEST_CASE("audit --since keeps the last DUR and --limit the newest N, oldest first") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("a");
+  s.at("2026-01-05T00:00:00Z");
+  s.user("b");
+  s.at("2026-01-10T00:00:00Z");
+  s.user("c");
+  s.at("2026-01-10T06:00:00Z");
+  s.user("d");
+
+  s.at("2026-01-10T12:00:00Z");
+  using V = std::vector<std::string>;
+  CHECK(subjects(audit(s)) == V{"a", "b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "30d"})) == V{"a", "b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "6d"})) == V{"b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "1d"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--since", "7h"})) == V{"d"});
+  CHECK(subjects(audit(s, {"--since", "5h"})) == V{});
+  CHECK(subjects(audit(s, {"--limit", "2"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--limit", "1"})) == V{"d"});
+  CHECK(subjects(audit(s, {"--limit", "100"})) == V{"a", "b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "6d", "--limit", "2"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--subject", "A", "--limit", "1"})) == V{"a"});
+  CHECK(subjects(audit(s, {"--subject", "b", "--since", "1d"})) == V{});
+
+  Result text = s.run({"audit", "--limit", "1"});
+  REQUIRE(text.code == 0);
+  CHECK(contains(text.out, "2026-01-10T06:00:00Z"));
+  CHECK_FALSE(contains(text.out, "2026-01-10T00:00:00Z"));
+
+  std::string before = s.dump();
+  for (const auto& args : std::vector<std::vector<std::string>>{{"audit", "--limit", "0"},
+                                                                {"audit", "--limit", "-1"},
+                                                                {"audit", "--limit", "ten"},
+                                                                {"audit", "--limit"},
+                                                                {"audit", "--since", "5"},
+                                                                {"audit", "--since", "1y"},
+                                                                {"audit", "--since", "-1d"},
+                                                                {"audit", "--until", "1d"}}) {
+    Result r = s.run(args);
+    INFO(args.back() << "\n" << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+  }
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("a usage error from audit --limit has a readable message") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("a");
+  Result r = s.run({"audit", "--limit", "0"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--limit"));
+  // Not CLI11's raw range check ("Value 0 not in range 0.000000 to 1797693...").
+  CHECK(r.err.size() < 200);
+  CHECK_FALSE(contains(r.err, "0.000000"));
+}
+
+TEST_CASE("the actor is the invoking OS user, and under sudo the sudo user") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("alice");
+  must(s.run_env({"user", "create", "bob", "--no-password"}, "", {{"SUDO_USER", "carol-admin"}}));
+  json events = audit(s);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["actor"] == e2e::os_user());
+  if (::geteuid() == 0)
+    CHECK(events[1]["actor"] == "carol-admin");
+  else
+    CHECK(events[1]["actor"] == e2e::os_user());  // SUDO_USER alone proves nothing
+}
+
+TEST_CASE("rejected logins are summarised in the audit log, bounded, and successes are not") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  must(s.run({"user", "create", "bob", "--password-stdin"}, "bob's real password\n"));
+  s.at("2026-01-02T10:00:00Z");
+  long long start = s.count("audit");
+  for (int i = 0; i < 4; ++i) {
+    s.at("2026-01-02T10:0" + std::to_string(i) + ":00Z");
+    CHECK(s.run({"auth", "login", "bob"}, "wrong guess " + std::to_string(i) + "\n").code == 5);
+    CHECK(s.run({"auth", "login", "nobody" + std::to_string(i)}, "wrong guess\n").code == 5);
+  }
+  long long after_flood = s.count("audit");
+  CHECK(after_flood > start);       // summarised ...
+  CHECK(after_flood - start <= 2);  // ... and bounded
+  json bob = audit(s, {"--subject", "bob"});
+  REQUIRE(bob.size() == 2);
+  CHECK(contains(bob[1]["action"], "login"));
+  for (const auto& e : audit(s)) {
+    CHECK_FALSE(contains(e["details"], "wrong guess"));
+    CHECK_FALSE(contains(e["subject"], "wrong guess"));
+  }
+  // A success is activity, not an audit event.
+  long long before_success = s.count("audit");
+  must(s.run({"auth", "login", "bob"}, "bob's real password\n"));
+  CHECK(s.count("audit") == before_success);
+}
+
+TEST_CASE("no password or token secret appears in audit output or the store files") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  const std::string first = "Correct-Horse-Battery-1";
+  const std::string second = "Correct-Horse-Battery-2";
+  const std::string wrong = "Correct-Horse-Battery-X";
+  const std::string in_import = "Correct-Horse-Battery-I";
+  const std::string as_argument = "Correct-Horse-Battery-A";
+
+  Result created = s.run({"user", "create", "alice", "--password-stdin", "--json"}, first + "\n");
+  must(created);
+  CHECK_FALSE(contains(created.out + created.err, first));
+  Result changed =
+      s.run({"user", "set-password", "alice", "--password-stdin", "--json"}, second + "\n");
+  must(changed);
+  CHECK_FALSE(contains(changed.out + changed.err, second));
+  CHECK(s.run({"auth", "login", "alice"}, wrong + "\n").code == 5);
+  must(s.run({"auth", "login", "alice"}, second + "\n"));
+  CHECK(s.run({"user", "import"}, "{\"name\":\"imp\",\"password\":\"" + in_import + "\"}\n").code ==
+        2);
+  CHECK(s.run({"user", "create", "bob", "--password", as_argument}).code == 2);
+
+  s.user("svc", {"--service"});
+  std::string api = s.token("svc");
+  std::string app = s.webhook("orders", "svc");
+  Result rotated = s.run({"token", "rotate", e2e::token_id(api), "--grace", "1h"});
+  must(rotated);
+  std::string fresh = rotated.line();
+  REQUIRE(fresh.size() > 40);
+
+  std::string trail = s.run({"audit", "--json"}).out + s.run({"audit"}).out;
+  std::string files = s.raw_files();
+  REQUIRE(trail.size() > 0);
+  REQUIRE(files.size() > 0);
+  for (const std::string& secret : {first, second, wrong, in_import, as_argument}) {
+    INFO(secret);
+    CHECK_FALSE(contains(trail, secret));
+    CHECK_FALSE(contains(files, secret));
+  }
+  for (const std::string& secret : {api, app, fresh}) {
+    INFO(secret);
+    std::string random_part = secret.substr(17);  // after "hk?_<id>_"
+    CHECK_FALSE(contains(trail, secret));
+    CHECK_FALSE(contains(trail, random_part));
+    CHECK_FALSE(contains(files, secret));
+    CHECK_FALSE(contains(files, random_part));
+  }
+  // Passwords are kept as Argon2id hashes.
+  CHECK(contains(files, "$argon2id$"));
+}
