@@ -1,0 +1,92 @@
+#include "hookctl/policy.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "hookctl/error.hpp"
+#include "support/fixture.hpp"
+
+using namespace hookctl;
+using fixture::days;
+using fixture::error_kind;
+using fixture::Fixture;
+using fixture::secs;
+
+TEST_CASE("the default inactivity period is 60 days") {
+  Fixture f;
+  auto s = f.now();
+  std::vector<PolicySetting> policy = show_policy(s);
+  REQUIRE(policy.size() == 1);
+  CHECK(policy[0].key == "inactivity-period");
+  CHECK(policy[0].value == "60d");
+  CHECK(s.inactivity_period() == default_inactivity_period);
+  CHECK(default_inactivity_period == days(60));
+}
+
+TEST_CASE("set_policy changes the period, returns the previous value and audits it") {
+  Fixture f;
+  auto s = f.now();
+  PolicySetting previous = set_policy(s, "inactivity-period", "2w");
+  CHECK(previous.key == "inactivity-period");
+  CHECK(previous.value == "60d");
+  CHECK(s.inactivity_period() == days(14));  // the same session sees the new value
+  auto later = f.at(f.start + days(1));
+  CHECK(show_policy(later)[0].value == "14d");
+  CHECK(set_policy(later, "inactivity-period", "1d12h").value == "14d");
+  CHECK(show_policy(later)[0].value == "1d12h");
+
+  auto events = f.audit();
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].action == "policy.set");
+  CHECK(events[0].subject == "inactivity-period");
+  CHECK(events[0].details == "60d -> 14d");
+  CHECK(events[1].details == "14d -> 1d12h");
+}
+
+TEST_CASE("unknown keys and bad values are usage errors that change nothing") {
+  Fixture f;
+  const std::string before = f.dump();
+  auto s = f.now();
+  CHECK(error_kind([&] { set_policy(s, "inactivity", "30d"); }) == ErrorKind::usage);
+  CHECK(error_kind([&] { set_policy(s, "Inactivity-Period", "30d"); }) == ErrorKind::usage);
+  CHECK(error_kind([&] { set_policy(s, "", "30d"); }) == ErrorKind::usage);
+  for (const char* bad : {"", "30", "thirty days", "0s", "-1d", "30x", "36501d", "59s"}) {
+    INFO(bad);
+    CHECK(error_kind([&] { set_policy(s, "inactivity-period", bad); }) == ErrorKind::usage);
+  }
+  CHECK(f.dump() == before);
+  CHECK(show_policy(s)[0].value == "60d");
+}
+
+TEST_CASE("the inactivity period decides inactive_at and status") {
+  Fixture f;
+  f.user("alice");
+  auto s = f.now();
+  set_policy(s, "inactivity-period", "30d");
+  Account a = f.account("alice", f.start + days(30) - secs(1));
+  CHECK(a.inactive_at == f.start + days(30));
+  CHECK(a.active);
+  CHECK_FALSE(f.account("alice", f.start + days(30)).active);
+
+  // Lengthening the period revives an account that has not been inactive for that long.
+  auto longer = f.at(f.start + days(40));
+  set_policy(longer, "inactivity-period", "90d");
+  Account again = f.account("alice", f.start + days(40));
+  CHECK(again.active);
+  CHECK(again.inactive_at == f.start + days(90));
+  CHECK(again.last_activity_source == "created");
+}
+
+TEST_CASE("the inactivity period decides when tokens stop working") {
+  Fixture f;
+  f.service("svc");
+  auto inst = f.webhook("orders", "svc");
+  auto s = f.now();
+  set_policy(s, "inactivity-period", "7d");
+  CHECK(f.token_row(inst.credential.token.id, f.start + days(7) - secs(1)).status ==
+        TokenStatus::active);
+  CHECK(f.token_row(inst.credential.token.id, f.start + days(7)).status ==
+        TokenStatus::owner_inactive);
+  CHECK(f.hook("orders").breaks_at == std::optional<Time>(f.start + days(7)));
+}

@@ -1,0 +1,372 @@
+#include "hookctl/store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "hookctl/error.hpp"
+#include "support/fixture.hpp"
+
+using namespace hookctl;
+using fixture::error_kind;
+using fixture::error_message;
+using fixture::listing;
+using fixture::mode_of;
+using fixture::read_bytes;
+using fixture::TempDir;
+using fixture::write_bytes;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+StoreLocation at_path(const fs::path& p) { return StoreLocation{p, "--db"}; }
+
+// Sets (or, with nullopt, unsets) environment variables for one test and restores them after.
+class EnvGuard {
+ public:
+  explicit EnvGuard(std::map<std::string, std::optional<std::string>> values) {
+    for (const auto& [name, value] : values) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
+    }
+  }
+  ~EnvGuard() {
+    for (const auto& [name, value] : saved_) {
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
+    }
+  }
+  EnvGuard(const EnvGuard&) = delete;
+  EnvGuard& operator=(const EnvGuard&) = delete;
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// An SQLite file that some other program wrote, in rollback-journal mode (so opening it leaves
+// no -wal/-shm behind).
+void foreign_sqlite(const fs::path& p, const std::string& sql) {
+  SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  db.exec(sql);
+}
+
+// Opening `p` in every mode fails with Error(store); the directory and the file's bytes are
+// exactly as before.
+void refused_untouched(const TempDir& dir, const fs::path& p) {
+  const std::string before = read_bytes(p);
+  const auto files = listing(dir.path());
+  for (auto mode : {OpenMode::read, OpenMode::write, OpenMode::create}) {
+    INFO("mode " << static_cast<int>(mode));
+    CHECK(error_kind([&] { Store s(at_path(p), mode); }) == ErrorKind::store);
+    CHECK(read_bytes(p) == before);
+    CHECK(listing(dir.path()) == files);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("creating a store makes the file 0600 and missing directories 0700") {
+  TempDir dir;
+  fs::path p = dir / "a" / "b" / "store.db";
+  {
+    Store s(at_path(p), OpenMode::create);
+    CHECK(s.created());
+    CHECK(s.path() == p);
+  }
+  CHECK(fs::is_regular_file(p));
+  CHECK(mode_of(p) == 0600);
+  CHECK(mode_of(dir / "a") == 0700);
+  CHECK(mode_of(dir / "a" / "b") == 0700);
+}
+
+TEST_CASE("the file is 0600 whatever the umask") {
+  TempDir dir;
+  mode_t old = ::umask(0);
+  fs::path p = dir / "sub" / "store.db";
+  { Store s(at_path(p), OpenMode::create); }
+  ::umask(old);
+  CHECK(mode_of(p) == 0600);
+  CHECK(mode_of(dir / "sub") == 0700);
+}
+
+TEST_CASE("a new store carries the hookctl application id and the current schema version") {
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  {
+    Store s(at_path(p), OpenMode::create);
+    CHECK(s.migrated());
+    CHECK(s.db().execAndGet("PRAGMA application_id").getInt() == application_id);
+    CHECK(s.db().execAndGet("PRAGMA user_version").getInt() == schema_version());
+    CHECK(s.db().execAndGet("PRAGMA journal_mode").getString() == "wal");
+    CHECK(s.db().execAndGet("PRAGMA foreign_keys").getInt() == 1);
+    CHECK(
+        s.db().execAndGet("SELECT value FROM policy WHERE key = 'inactivity-period'").getString() ==
+        "5184000");
+  }
+  CHECK(schema_version() >= 1);
+  // Reopening an existing, current store neither creates nor migrates.
+  Store again(at_path(p), OpenMode::write);
+  CHECK_FALSE(again.created());
+  CHECK_FALSE(again.migrated());
+  Store reader(at_path(p), OpenMode::read);
+  CHECK_FALSE(reader.created());
+}
+
+TEST_CASE("read and write on a missing store fail with a store error and create nothing") {
+  TempDir dir;
+  for (auto mode : {OpenMode::read, OpenMode::write}) {
+    INFO("mode " << static_cast<int>(mode));
+    fs::path p = dir / "missing" / "store.db";
+    std::string msg = error_message([&] { Store s(StoreLocation{p, "HOOKCTL_DB"}, mode); });
+    CHECK(error_kind([&] { Store s(at_path(p), mode); }) == ErrorKind::store);
+    CHECK(msg.find(p.string()) != std::string::npos);  // says where it looked
+    CHECK(msg.find("HOOKCTL_DB") != std::string::npos);
+    CHECK(listing(dir.path()).empty());
+    fs::path flat = dir / "store.db";
+    CHECK(error_kind([&] { Store s(at_path(flat), mode); }) == ErrorKind::store);
+    CHECK(listing(dir.path()).empty());
+  }
+}
+
+TEST_CASE("a file that is not SQLite is refused and left untouched") {
+  TempDir dir;
+  SECTION("text") {
+    fs::path p = dir / "notes.txt";
+    write_bytes(p, "these are my notes, not a database\n");
+    refused_untouched(dir, p);
+  }
+  SECTION("binary, longer than an SQLite header") {
+    fs::path p = dir / "blob.bin";
+    std::string bytes;
+    for (int i = 0; i < 8192; ++i) bytes += static_cast<char>((i * 37 + 11) % 256);
+    write_bytes(p, bytes);
+    refused_untouched(dir, p);
+  }
+  SECTION("a damaged SQLite header") {
+    fs::path p = dir / "damaged.db";
+    std::string bytes = "SQLite format 3";
+    bytes += '\0';
+    bytes += std::string(4080, '\x7f');
+    write_bytes(p, bytes);
+    refused_untouched(dir, p);
+  }
+}
+
+TEST_CASE("another application's SQLite file is refused and left untouched") {
+  TempDir dir;
+  SECTION("a different application_id") {
+    fs::path p = dir / "other.db";
+    foreign_sqlite(p, "PRAGMA application_id = 1234; CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+    refused_untouched(dir, p);
+    std::string msg = error_message([&] { Store s(at_path(p), OpenMode::create); });
+    CHECK(msg.find("not a hookctl store") != std::string::npos);
+  }
+  SECTION("a different application_id and no tables") {
+    fs::path p = dir / "other.db";
+    foreign_sqlite(p, "PRAGMA application_id = 1234");
+    refused_untouched(dir, p);
+  }
+  SECTION("no application_id but tables of its own") {
+    fs::path p = dir / "other.db";
+    foreign_sqlite(p, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT)");
+    refused_untouched(dir, p);
+  }
+  SECTION("hookctl's table names without hookctl's application_id") {
+    fs::path p = dir / "other.db";
+    foreign_sqlite(p, "PRAGMA user_version = 1; CREATE TABLE policy (key TEXT, value TEXT)");
+    refused_untouched(dir, p);
+  }
+}
+
+TEST_CASE("a store from a newer hookctl is refused and left untouched") {
+  TempDir dir;
+  fs::path p = dir / "newer.db";
+  foreign_sqlite(p, "PRAGMA application_id = " + std::to_string(application_id) +
+                        "; PRAGMA user_version = " + std::to_string(schema_version() + 1) +
+                        "; CREATE TABLE future (x)");
+  refused_untouched(dir, p);
+  std::string msg = error_message([&] { Store s(at_path(p), OpenMode::write); });
+  CHECK(msg.find("newer") != std::string::npos);
+}
+
+TEST_CASE("a newer hookctl store made by this build is refused after its version is raised") {
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  { Store s(at_path(p), OpenMode::create); }
+  {
+    SQLite::Database db(p.string(), SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA journal_mode = DELETE");
+    db.exec("PRAGMA user_version = " + std::to_string(schema_version() + 5));
+  }
+  refused_untouched(dir, p);
+}
+
+TEST_CASE("an existing empty file is not a store for read or write") {
+  TempDir dir;
+  fs::path p = dir / "empty.db";
+  write_bytes(p, "");
+  for (auto mode : {OpenMode::read, OpenMode::write}) {
+    INFO("mode " << static_cast<int>(mode));
+    CHECK(error_kind([&] { Store s(at_path(p), mode); }) == ErrorKind::store);
+    CHECK(fs::file_size(p) == 0);
+    CHECK(listing(dir.path()) == std::set<std::string>{"empty.db"});
+  }
+}
+
+TEST_CASE("an existing empty file becomes a store on create, and is restored if abandoned") {
+  TempDir dir;
+  fs::path p = dir / "empty.db";
+  write_bytes(p, "");
+  fs::permissions(p, fs::perms(0644));
+  {
+    Store s(at_path(p), OpenMode::create);
+    CHECK(s.created());
+    CHECK(s.migrated());
+    CHECK(s.db().execAndGet("PRAGMA application_id").getInt() == application_id);
+    CHECK(mode_of(p) == 0600);  // it is about to hold credentials
+    s.abandon_creation();
+  }
+  CHECK(fs::exists(p));
+  CHECK(fs::file_size(p) == 0);
+  CHECK(listing(dir.path()) == std::set<std::string>{"empty.db"});
+}
+
+TEST_CASE("a directory or a path through a file is a store error") {
+  TempDir dir;
+  fs::create_directory(dir / "adir");
+  for (auto mode : {OpenMode::read, OpenMode::write, OpenMode::create})
+    CHECK(error_kind([&] { Store s(at_path(dir / "adir"), mode); }) == ErrorKind::store);
+  write_bytes(dir / "afile", "x");
+  CHECK(error_kind([&] { Store s(at_path(dir / "afile" / "store.db"), OpenMode::create); }) ==
+        ErrorKind::store);
+  CHECK(read_bytes(dir / "afile") == "x");
+  CHECK(listing(dir.path()) == std::set<std::string>{"adir", "afile"});
+}
+
+TEST_CASE("abandon_creation removes the created file and directories, nothing else") {
+  TempDir dir;
+  fs::create_directory(dir / "keep");
+  write_bytes(dir / "keep" / "other.txt", "mine");
+  fs::path p = dir / "keep" / "new1" / "new2" / "store.db";
+  Store s(at_path(p), OpenMode::create);
+  REQUIRE(s.created());
+  // Write something so the WAL and shared-memory files exist.
+  s.write([&] { s.db().exec("INSERT INTO policy (key, value) VALUES ('x', 'y')"); });
+  REQUIRE(fs::exists(p));
+  s.abandon_creation();
+  CHECK_FALSE(fs::exists(p));
+  CHECK_FALSE(fs::exists(p.string() + "-wal"));
+  CHECK_FALSE(fs::exists(p.string() + "-shm"));
+  CHECK_FALSE(fs::exists(dir / "keep" / "new1"));
+  CHECK(listing(dir.path()) == std::set<std::string>{"keep", "keep/other.txt"});
+  CHECK_FALSE(s.created());
+}
+
+TEST_CASE("abandon_creation leaves a store it did not create alone") {
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  { Store s(at_path(p), OpenMode::create); }
+  const auto files = listing(dir.path());
+  {
+    Store s(at_path(p), OpenMode::create);
+    REQUIRE_FALSE(s.created());
+    s.abandon_creation();
+  }
+  CHECK(listing(dir.path()) == files);
+  Store again(at_path(p), OpenMode::read);  // still a valid store
+  CHECK(again.db().execAndGet("SELECT count(*) FROM policy").getInt() == 1);
+}
+
+TEST_CASE("write runs in one transaction: an exception rolls everything back") {
+  TempDir dir;
+  Store s(at_path(dir / "store.db"), OpenMode::create);
+  struct Boom {};
+  CHECK_THROWS_AS(s.write([&] {
+    s.db().exec("INSERT INTO policy (key, value) VALUES ('a', '1')");
+    s.db().exec("INSERT INTO policy (key, value) VALUES ('b', '2')");
+    throw Boom{};
+  }),
+                  Boom);
+  CHECK_FALSE(s.in_transaction());
+  CHECK(s.db().execAndGet("SELECT count(*) FROM policy").getInt() == 1);
+  int got = s.write([&] {
+    s.db().exec("INSERT INTO policy (key, value) VALUES ('a', '1')");
+    return 7;
+  });
+  CHECK(got == 7);
+  CHECK(s.db().execAndGet("SELECT count(*) FROM policy").getInt() == 2);
+  // A write inside a write is a bug, reported as internal.
+  CHECK(error_kind([&] { s.write([&] { s.write([] {}); }); }) == ErrorKind::internal);
+  CHECK_FALSE(s.in_transaction());
+}
+
+TEST_CASE("translate_exception maps SQLite errors to store or internal errors") {
+  // Only the mapping is checked here; waiting 10 s for a lock belongs to the end-to-end tests.
+  SQLite::Exception busy("database is locked", SQLITE_BUSY);
+  Error e = translate_exception(busy);
+  CHECK(e.kind() == ErrorKind::store);
+  CHECK(std::string(e.what()).find("locked") != std::string::npos);
+  CHECK(translate_exception(SQLite::Exception("x", SQLITE_READONLY)).kind() == ErrorKind::store);
+  CHECK(translate_exception(SQLite::Exception("x", SQLITE_NOTADB)).kind() == ErrorKind::store);
+  CHECK(translate_exception(SQLite::Exception("x", SQLITE_FULL)).kind() == ErrorKind::store);
+  CHECK(translate_exception(SQLite::Exception("x", SQLITE_MISMATCH)).kind() == ErrorKind::internal);
+  Error passed = translate_exception(Error(ErrorKind::conflict, "kept"));
+  CHECK(passed.kind() == ErrorKind::conflict);
+  CHECK(std::string(passed.what()) == "kept");
+  CHECK(translate_exception(std::runtime_error("oops")).kind() == ErrorKind::internal);
+}
+
+TEST_CASE("locate_store: --db, then HOOKCTL_DB, then XDG_DATA_HOME, then HOME") {
+  EnvGuard env(
+      {{"HOOKCTL_DB", "/env/hookctl.db"}, {"XDG_DATA_HOME", "/xdg"}, {"HOME", "/home/someone"}});
+  StoreLocation l = locate_store(std::string("/opt/x.db"));
+  CHECK(l.path == fs::path("/opt/x.db"));
+  CHECK(l.source == "--db");
+
+  l = locate_store(std::nullopt);
+  CHECK(l.path == fs::path("/env/hookctl.db"));
+  CHECK(l.source == "HOOKCTL_DB");
+
+  l = locate_store(std::string(""));  // an empty --db counts as not given
+  CHECK(l.source == "HOOKCTL_DB");
+
+  {
+    EnvGuard no_db({{"HOOKCTL_DB", std::nullopt}});
+    l = locate_store(std::nullopt);
+    CHECK(l.path == fs::path("/xdg/hookctl/store.db"));
+    CHECK(l.source == "XDG_DATA_HOME");
+  }
+  {
+    EnvGuard empty_db({{"HOOKCTL_DB", std::string()}});  // empty counts as unset
+    CHECK(locate_store(std::nullopt).source == "XDG_DATA_HOME");
+  }
+  {
+    EnvGuard home_only({{"HOOKCTL_DB", std::nullopt}, {"XDG_DATA_HOME", std::nullopt}});
+    l = locate_store(std::nullopt);
+    CHECK(l.path == fs::path("/home/someone/.local/share/hookctl/store.db"));
+    CHECK(l.source == "HOME");
+  }
+  {
+    EnvGuard relative_xdg({{"HOOKCTL_DB", std::nullopt}, {"XDG_DATA_HOME", "relative/dir"}});
+    CHECK(locate_store(std::nullopt).source == "HOME");  // XDG paths must be absolute
+  }
+  {
+    EnvGuard nothing(
+        {{"HOOKCTL_DB", std::nullopt}, {"XDG_DATA_HOME", std::nullopt}, {"HOME", std::nullopt}});
+    CHECK(error_kind([] { locate_store(std::nullopt); }) == ErrorKind::store);
+    CHECK(locate_store(std::string("/still/works.db")).source == "--db");
+  }
+}
