@@ -70,14 +70,14 @@ Secret prompt_hidden(const std::string& prompt) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);  // TCSANOW: keep typed-ahead input
   }
   try {
     Secret s = read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
-    if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    if (restore) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     return s;
   } catch (...) {
-    if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    if (restore) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     throw;
   }
 }

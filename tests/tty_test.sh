@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What only a terminal sees: password prompts with echo off, confirmations, colour, NO_COLOR and
+# the import progress bar. `script` (util-linux) gives hookctl a real pseudo-terminal.
+set -u
+bin=$1
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+command -v script >/dev/null || { echo "FAIL script(1) is not installed"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export HOOKCTL_DB="$work/store.db" HOME="$work" TERM=xterm
+unset NO_COLOR HOOKCTL_NOW
+tty() {  # tty INPUT COMMAND...: run COMMAND on a pty fed INPUT; output in $out, exit in $rc
+  local input=$1; shift
+  # The answers come line by line after a pause, as a person types them after the prompt.
+  out=$( { sleep 0.3; while IFS= read -r line; do printf '%s\n' "$line"; sleep 0.3; done < <(printf '%b' "$input"); } |
+    script -qec "$(printf '%q ' "$@")" /dev/null 2>&1)
+  rc=$?
+}
+
+pw='correct horse battery staple'
+tty "$pw\n$pw\n" "$bin" user create bob
+[ $rc = 0 ] && ok "prompted password accepted" || bad "user create on a terminal: rc=$rc $out"
+[[ $out == *"New password for bob"* && $out == *"Repeat the password"* ]] && ok "asks twice" || bad "prompts: $out"
+[[ $out != *"$pw"* ]] && ok "password not echoed" || bad "password echoed: $out"
+printf '%s\n' "$pw" | "$bin" auth login bob >/dev/null && ok "the prompted password logs in" || bad "login with prompted password"
+
+tty "$pw\nsomething else entirely\n" "$bin" user create carol
+[ $rc = 2 ] && [[ $out == *"do not match"* ]] && ok "mismatch refused (exit 2)" || bad "mismatch: rc=$rc $out"
+"$bin" user show carol >/dev/null 2>&1; [ $? = 3 ] && ok "nothing created on mismatch" || bad "carol exists"
+
+tty "short\n" "$bin" user set-password bob
+[ $rc = 2 ] && [[ $out == *"too short"* ]] && ok "short password refused" || bad "short: rc=$rc $out"
+
+tty "n\n" "$bin" user delete bob
+[ $rc = 2 ] && "$bin" user show bob >/dev/null && ok "declined confirmation changes nothing" || bad "decline: rc=$rc $out"
+tty "y\n" "$bin" user delete bob
+[ $rc = 0 ] && [[ $out == *"Delete user bob?"* ]] && ok "confirmed deletion" || bad "confirm: rc=$rc $out"
+
+"$bin" user create dave --no-password >/dev/null
+tty "" "$bin" user list
+[[ $out == *$'\e[32mactive'* ]] && ok "colour on a terminal" || bad "no colour: $out"
+out=$(printf '' | NO_COLOR= script -qec "$bin user list" /dev/null 2>&1)
+[[ $out != *$'\e['* ]] && ok "NO_COLOR (even empty) disables colour" || bad "colour despite NO_COLOR: $out"
+out=$("$bin" user list)
+[[ $out != *$'\e['* ]] && ok "no colour off a terminal" || bad "colour in a pipe"
+
+for i in $(seq 1 20000); do printf '{"name":"u%05d"}\n' "$i"; done > "$work/big.jsonl"
+tty "" "$bin" user import "$work/big.jsonl"
+[ $rc = 0 ] && [[ $out == *"reading: "*"lines"* && $out == *"Imported 20000 accounts."* ]] && ok "progress bar on a terminal" || bad "progress: rc=$rc ${out:0:300}"
+exit $fail
