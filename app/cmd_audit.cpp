@@ -26,7 +26,7 @@ void register_audit_command(CLI::App& app, Context& ctx) {
       Session& s = ctx.session(OpenMode::read);
       if (ctx.json) {
         JsonArray out;
-        list_audit(s, f, [&](const AuditEvent& e) { out.add(to_json(e)); });
+        list_audit(s, f, [&](const AuditEvent& e) { out.add(e); });
         return;
       }
       Table t({"AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"});

@@ -29,9 +29,8 @@ void add_verify(CLI::App& auth, Context& ctx) {
       Verdict v = verify_call(s, *webhook, value.view());
       ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
       if (!v.activity_recorded)
-        say_stderr(
-            "hookctl: warning: the store is read-only, so this use was not recorded as "
-            "activity");
+        say_stderr("hookctl: warning: this use was not recorded as activity: " +
+                   v.activity_problem);
       if (ctx.json) {
         auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
         return print_json(Json{{"status", v.accepted ? 200 : 401},

@@ -22,11 +22,20 @@ void register_check_command(CLI::App& app, Context& ctx) {
     ctx.run = [&ctx, o] {
       Duration window = duration_option(o->window, "--window").value_or(default_check_window);
       Session& s = ctx.session(OpenMode::read);
+      if (ctx.json) {  // streamed: a report over a million accounts is never held in memory
+        size_t count = 0;
+        {
+          JsonArray out;
+          check(s, window, [&](const Problem& p) {
+            out.add(p);
+            ++count;
+          });
+        }
+        if (o->exit_code && count > 0) ctx.exit_code = 1;
+        return;
+      }
       std::vector<Problem> problems = check(s, window);
-      if (ctx.json) {
-        JsonArray out;
-        for (const auto& p : problems) out.add(to_json(p));
-      } else if (problems.empty()) {
+      if (problems.empty()) {
         say("No problems found.");
       } else {
         Table t({"KIND", "SUBJECT", "AT", "MESSAGE"});

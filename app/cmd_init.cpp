@@ -14,6 +14,7 @@ void register_init_command(CLI::App& app, Context& ctx) {
     ctx.run = [&ctx] {
       Session& s = ctx.session(OpenMode::create);
       Store& store = s.store();
+      if (!store.created()) store.check_integrity();  // "up to date" must mean usable, too
       if (store.created())
         store.write([&] { record_event(s, "store.init", store.path().string(), "store created"); });
       if (ctx.json)

@@ -89,7 +89,7 @@ void add_list(CLI::App& token, Context& ctx) {
       if (ctx.json) {
         JsonArray out;
         list_tokens(s, f, [&](const Token& t) {
-          out.add(to_json(t));
+          out.add(t);
           ++count;
         });
       } else {

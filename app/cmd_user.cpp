@@ -105,7 +105,7 @@ void add_list(CLI::App& user, Context& ctx) {
       if (ctx.json) {
         JsonArray out;
         list_accounts(s, f, [&](const Account& a) {
-          out.add(to_json(a));
+          out.add(a);
           ++count;
         });
       } else {
@@ -135,11 +135,14 @@ void add_show(CLI::App& user, Context& ctx) {
   cmd->callback([&ctx, name] {
     ctx.run = [&ctx, name] {
       Session& s = ctx.session(OpenMode::read);
-      Account a = show_account(s, *name);
+      Account a;
       std::vector<Token> tokens;
-      TokenFilter f;
-      f.user = a.name;
-      list_tokens(s, f, [&](const Token& t) { tokens.push_back(t); });
+      s.store().read([&] {  // one snapshot for the account and its tokens
+        a = show_account(s, *name);
+        TokenFilter f;
+        f.user = a.name;
+        list_tokens(s, f, [&](const Token& t) { tokens.push_back(t); });
+      });
       std::vector<std::string> webhooks;
       for (const auto& t : tokens)
         for (const auto& w : t.webhooks)

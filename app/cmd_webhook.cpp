@@ -125,7 +125,7 @@ void add_list(CLI::App& webhook, Context& ctx) {
       if (ctx.json) {
         JsonArray out;
         list_webhooks(s, f, [&](const Webhook& w) {
-          out.add(to_json(w));
+          out.add(w);
           ++count;
         });
       } else {

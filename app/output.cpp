@@ -4,6 +4,8 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <exception>
 #include <iostream>
 
@@ -81,19 +83,180 @@ Json to_json(const Problem& p) {
 
 void print_json(const Json& doc) { std::cout << doc.dump(2) << '\n' << std::flush; }
 
+namespace {
+
+// Writes JSON values the way nlohmann::json::dump() does (compact, no ensure_ascii), so that
+// append_json(x) == to_json(x).dump() byte for byte.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  Writer& key(std::string_view k) {  // keys are plain ASCII literals
+    out_ += first_ ? "{\"" : ",\"";
+    first_ = false;
+    out_ += k;
+    out_ += "\":";
+    return *this;
+  }
+  void end() { out_ += first_ ? "{}" : "}"; }
+
+  void str(std::string_view s) {
+    // The common case: printable ASCII without quotes or backslashes needs no escaping. Anything
+    // else (control characters, UTF-8, invalid bytes) goes through nlohmann's own serializer.
+    for (char c : s) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+        out_ += Json(std::string(s)).dump();
+        return;
+      }
+    }
+    out_ += '"';
+    out_ += s;
+    out_ += '"';
+  }
+  void opt_str(const std::optional<std::string>& s) {
+    if (s)
+      str(*s);
+    else
+      null();
+  }
+  void time(Time t) {
+    // format_rfc3339's text for years 0000-9999 without its formatting machinery.
+    auto day_point = std::chrono::floor<std::chrono::days>(t);
+    std::chrono::year_month_day ymd{day_point};
+    int year = static_cast<int>(ymd.year());
+    if (year < 0 || year > 9999) return str(format_rfc3339(t));
+    int64_t tod = (t - day_point).count();
+    char buf[22] = "\"0000-00-00T00:00:00Z";
+    auto two = [&](int at, unsigned v) {
+      buf[at] = static_cast<char>('0' + v / 10);
+      buf[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    two(1, static_cast<unsigned>(year / 100));
+    two(3, static_cast<unsigned>(year % 100));
+    two(6, static_cast<unsigned>(ymd.month()));
+    two(9, static_cast<unsigned>(ymd.day()));
+    two(12, static_cast<unsigned>(tod / 3600));
+    two(15, static_cast<unsigned>(tod / 60 % 60));
+    two(18, static_cast<unsigned>(tod % 60));
+    out_.append(buf, 21);
+    out_ += '"';
+  }
+  void opt_time(const std::optional<Time>& t) {
+    if (t)
+      time(*t);
+    else
+      null();
+  }
+  void boolean(bool b) { out_ += b ? "true" : "false"; }
+  void integer(int64_t n) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    (void)ec;
+    out_.append(buf, end);
+  }
+  void null() { out_ += "null"; }
+  void strings(const std::vector<std::string>& list) {
+    out_ += '[';
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i > 0) out_ += ',';
+      str(list[i]);
+    }
+    out_ += ']';
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void append_json(std::string& out, const Account& a) {
+  Writer w(out);
+  w.key("name").str(a.name);
+  w.key("kind").str(to_string(a.kind));
+  w.key("email").opt_str(a.email);
+  w.key("status").str(a.active ? "active" : "inactive");
+  w.key("created_at").time(a.created_at);
+  w.key("last_activity_at").time(a.last_activity_at);
+  w.key("last_activity_source").str(a.last_activity_source);
+  w.key("inactive_at").time(a.inactive_at);
+  w.key("has_password").boolean(a.has_password);
+  w.key("tokens").integer(a.tokens);
+  w.end();
+}
+
+void append_json(std::string& out, const Token& t) {
+  Writer w(out);
+  w.key("id").str(t.id);
+  w.key("kind").str(to_string(t.kind));
+  w.key("owner").str(t.owner);
+  w.key("name").opt_str(t.name);
+  w.key("status").str(to_string(t.status));
+  w.key("created_at").time(t.created_at);
+  w.key("last_used_at").opt_time(t.last_used_at);
+  w.key("expires_at").opt_time(t.expires_at);
+  w.key("revoked_at").opt_time(t.revoked_at);
+  w.key("previous_secret_valid_until").opt_time(t.previous_secret_valid_until);
+  w.key("webhooks").strings(t.webhooks);
+  w.end();
+}
+
+void append_json(std::string& out, const Webhook& wh) {
+  Writer w(out);
+  w.key("name").str(wh.name);
+  w.key("auth").str(to_string(wh.auth));
+  w.key("description").opt_str(wh.description);
+  w.key("token").opt_str(wh.token);
+  if (wh.token_kind)
+    w.key("token_kind").str(to_string(*wh.token_kind));
+  else
+    w.key("token_kind").null();
+  w.key("owner").opt_str(wh.owner);
+  w.key("status").str(wh.broken ? "broken" : "ok");
+  w.key("breaks_at").opt_time(wh.breaks_at);
+  w.key("created_at").time(wh.created_at);
+  w.end();
+}
+
+void append_json(std::string& out, const AuditEvent& e) {
+  Writer w(out);
+  w.key("at").time(e.at);
+  w.key("actor").str(e.actor);
+  w.key("action").str(e.action);
+  w.key("subject").str(e.subject);
+  w.key("details").str(e.details);
+  w.end();
+}
+
+void append_json(std::string& out, const Problem& p) {
+  Writer w(out);
+  w.key("kind").str(p.kind);
+  w.key("subject").str(p.subject);
+  w.key("message").str(p.message);
+  w.key("at").opt_time(p.at);
+  w.end();
+}
+
 JsonArray::JsonArray() : exceptions_at_start_(std::uncaught_exceptions()) {}
 
 JsonArray::~JsonArray() {
   // A listing that failed before its first element prints nothing, so stdout holds no JSON
   // beside the error; one that failed midway is still closed, and the exit code tells.
   bool failing = std::uncaught_exceptions() > exceptions_at_start_;
-  if (first_ && failing) return;
-  std::cout << (first_ ? "[]\n" : "\n]\n") << std::flush;
+  if (!(first_ && failing)) buffer_ += first_ ? "[]\n" : "\n]\n";
+  flush();
+  std::cout << std::flush;
+}
+
+void JsonArray::flush() {
+  std::cout.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  buffer_.clear();
 }
 
 void JsonArray::add(const Json& element) {
-  std::cout << (first_ ? "[\n  " : ",\n  ") << element.dump();
-  first_ = false;
+  add_with([&] { buffer_ += element.dump(); });
 }
 
 std::string paint(const Context& ctx, std::string_view text, Tone tone) {

@@ -205,15 +205,6 @@ Deletion delete_account(Session& session, std::string_view name,
 
 namespace {
 
-struct ImportRecord {
-  size_t line = 0;
-  std::string name;
-  AccountKind kind = AccountKind::person;
-  std::optional<std::string> email;
-  Time created_at{};
-  Time last_activity_at{};
-};
-
 [[noreturn]] void bad_line(size_t line, const std::string& why) {
   fail(ErrorKind::usage, fmt::format("line {}: {}; nothing was imported", line, why));
 }
@@ -228,7 +219,9 @@ std::optional<Time> import_time(const nlohmann::json& v, const char* field, size
   return t;
 }
 
-ImportRecord parse_import_line(std::string_view text, size_t line, Time now) {
+}  // namespace
+
+ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
   auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded()) bad_line(line, "not valid JSON");
   if (!doc.is_object()) bad_line(line, "expected a JSON object");
@@ -285,6 +278,8 @@ ImportRecord parse_import_line(std::string_view text, size_t line, Time now) {
   return r;
 }
 
+namespace {
+
 std::string fold(std::string_view name) {
   std::string s(name);
   for (char& c : s)
@@ -306,7 +301,7 @@ ImportSummary import_accounts(Session& session, std::istream& in,
     bytes += text.size() + 1;
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (text.find_first_not_of(" \t") == std::string::npos) continue;
-    ImportRecord r = parse_import_line(text, line, session.now());
+    ImportRecord r = parse_import_record(text, line, session.now());
     auto [it, fresh] = first_line.emplace(fold(r.name), line);
     if (!fresh)
       fail(ErrorKind::conflict, fmt::format("line {}: duplicate user '{}' (also on line {}); "

@@ -5,6 +5,15 @@
 
 namespace hookctl {
 
+namespace {
+
+std::string summary(std::string_view reason, std::string_view details) {
+  return std::string(reason) + ": " + std::string(details) +
+         " (first such rejection this hour; later ones in the hour are not logged)";
+}
+
+}  // namespace
+
 void record_event(Session& session, std::string_view action, std::string_view subject,
                   std::string_view details) {
   auto& q = session.store().statement(
@@ -20,13 +29,21 @@ void record_event(Session& session, std::string_view action, std::string_view su
 void record_rejection(Session& session, std::string_view action, std::string_view subject,
                       std::string_view reason, std::string_view details) {
   Store& store = session.store();
+  // Best effort: a read-only or busy store must not turn a rejection into a store error.
+  if (!store.writable()) return;
+  // The session's own memory of summaries already in the log (its `now` fixes the hour).
+  if (session.rejection_logged(action, subject, reason)) return;
   const int64_t hour_start =
       std::chrono::floor<std::chrono::hours>(session.now()).time_since_epoch().count() * 3600;
+
   const std::string reason_prefix = std::string(reason) + ":%";
   auto already = [&] {
-    auto& q = store.statement(
+    // The pattern is an expression, not a bare parameter: SQLite re-prepares a statement whose
+    // LIKE parameter is rebound (for its LIKE optimisation), which cost more than the query.
+    static const std::string sql =
         "SELECT 1 FROM audit WHERE subject = ?1 COLLATE NOCASE AND at >= ?2 AND at < ?3 "
-        "AND action = ?4 AND details LIKE ?5 LIMIT 1");
+        "AND action = ?4 AND details LIKE (?5 || '') LIMIT 1";
+    auto& q = store.statement(sql);
     q.bind(1, std::string(subject));
     q.bind(2, hour_start);
     q.bind(3, hour_start + 3600);
@@ -36,22 +53,20 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     q.reset();
     return found;
   };
-  const std::string summary =
-      std::string(reason) + ": " + std::string(details) +
-      " (first such rejection this hour; later ones in the hour are not logged)";
-  // Best effort: a read-only or busy store must not turn a rejection into a store error.
-  if (!store.writable()) return;
   try {
     if (store.in_transaction()) {  // the caller's write transaction holds the store already
-      if (!already()) record_event(session, action, subject, summary);
+      // Nothing is noted: the caller may still roll back.
+      if (!already()) record_event(session, action, subject, summary(reason, details));
       return;
     }
     // The common case under a flood is a read that finds the hour's summary already written.
-    if (already()) return;
-    store.write([&] {
-      if (already()) return;
-      record_event(session, action, subject, summary);
-    });
+    if (!already()) {
+      store.write([&] {
+        if (already()) return;
+        record_event(session, action, subject, summary(reason, details));
+      });
+    }
+    session.note_rejection_logged(action, subject, reason);
   } catch (const std::exception&) {
   }
 }

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <chrono>
+#include <cstring>
+
 #include "hookctl/audit.hpp"
 #include "hookctl/authorization.hpp"
 #include "hookctl/error.hpp"
@@ -47,27 +51,40 @@ std::string_view rejection_code(Rejection r) noexcept {
 
 namespace {
 
-struct Target {
+// What the one look-up of a call returns: the webhook and the presented token with its owner
+// (when the id exists).
+struct Lookup {
   std::string name;
-  AuthScheme auth;
-  std::optional<std::string> token_id;
-};
-
-struct StoredToken {
-  std::string kind;
-  std::vector<unsigned char> secret_hash;
-  std::vector<unsigned char> previous_hash;
+  AuthScheme auth = AuthScheme::bearer;
+  std::optional<std::string> token_id;  // the webhook's bound token
+  bool token_found = false;
+  bool app = false;  // the presented token's kind
+  std::array<unsigned char, 32> secret_hash{};
+  size_t secret_hash_size = 0;
+  std::array<unsigned char, 32> previous_hash{};
+  size_t previous_hash_size = 0;
   std::optional<Time> previous_valid_until, revoked_at, expires_at, last_used_at;
   int64_t owner_id = 0;
   std::string owner;
   Time owner_last_activity{};
 };
 
-std::vector<unsigned char> blob(const SQLite::Column& c) {
-  if (c.isNull()) return {};
-  auto* p = static_cast<const unsigned char*>(c.getBlob());
-  return std::vector<unsigned char>(p, p + c.getBytes());
+size_t copy_hash(const SQLite::Column& c, std::array<unsigned char, 32>& out) {
+  if (c.isNull()) return 0;
+  size_t n = static_cast<size_t>(c.getBytes());
+  if (n > out.size()) return out.size() + 1;  // never equal to a 32-byte hash
+  std::memcpy(out.data(), c.getBlob(), n);
+  return n;
 }
+
+// One statement, one read snapshot: the webhook by name, the presented token by its public id
+// (a NULL id, when the header carried none, joins nothing) and its owner.
+const std::string lookup_sql =
+    "SELECT w.name, w.auth, w.token_id, t.kind, t.secret_hash, t.previous_hash, "
+    "t.previous_valid_until, t.revoked_at, t.expires_at, t.last_used_at, a.id, a.name, "
+    "a.last_activity_at "
+    "FROM webhooks w LEFT JOIN tokens t ON t.id = ?2 LEFT JOIN accounts a ON a.id = t.account_id "
+    "WHERE w.name = ?1";
 
 // A hash no token has, compared against when the id is unknown so that an unknown id costs the
 // same work as a wrong secret.
@@ -77,138 +94,156 @@ const TokenHash decoy_hash = [] {
   return h;
 }();
 
-Verdict reject(Session& session, Verdict v, Rejection r, std::string explanation) {
+// The reason is "<code>: " followed by the explanation's parts, built in place. The parts must
+// not refer to `v`, which the call moves from.
+template <class... Parts>
+Verdict reject(Session& session, Verdict v, Rejection r, const Parts&... explanation) {
   v.accepted = false;
   v.rejection = r;
-  v.reason = fmt::format("{}: {}", rejection_code(r), explanation);
-  record_rejection(session, "auth.rejected", v.webhook, rejection_code(r),
-                   v.token ? "token=" + *v.token : std::string("token unknown"));
+  const std::string_view code = rejection_code(r);
+  v.reason = cat(code, ": ", explanation...);
+  char details[token_id_length + 8] = "token=";
+  std::string_view shown = "token unknown";
+  if (v.token && v.token->size() == token_id_length) {
+    std::memcpy(details + 6, v.token->data(), token_id_length);
+    shown = std::string_view(details, 6 + token_id_length);
+  }
+  record_rejection(session, "auth.rejected", v.webhook, code, shown);
   return v;
+}
+
+// Records an accepted call: the token's last use and its owner's activity, in one write.
+void record_use(Session& session, const Verdict& v, int64_t owner_id, Time now) {
+  Store& store = session.store();
+  store.write([&] {
+    auto& t = store.statement(
+        "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 "
+        "AND (last_used_at IS NULL OR last_used_at < ?2)");
+    t.bind(1, *v.token);
+    t.bind(2, secs(now));
+    t.exec();
+    auto& a = store.statement(
+        "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?3 "
+        "WHERE id = ?1 AND last_activity_at <= ?2");
+    a.bind(1, owner_id);
+    a.bind(2, secs(now));
+    a.bind(3, "token:" + *v.token);
+    a.exec();
+  });
 }
 
 }  // namespace
 
 Verdict verify_call(Session& session, std::string_view webhook, std::string_view authorization) {
   Store& store = session.store();
-  Target target;
+  // Parsing touches nothing: done first, so the store is read once, by one statement.
+  Authorization auth = parse_authorization(authorization);
+  ParsedToken parsed;
+  if (auth.ok) parsed = parse_token(auth.token.view());
+  const bool lookup_token = auth.ok && parsed.problem == TokenProblem::none;
+
+  Lookup l;
   {
-    auto& q = store.statement("SELECT name, auth, token_id FROM webhooks WHERE name = ?1");
+    auto& q = store.statement(lookup_sql);
     q.bind(1, std::string(webhook));
+    if (lookup_token) q.bind(2, std::string(parsed.id));
     if (!q.executeStep())
       fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
-    target.name = q.getColumn(0).getString();
-    target.auth = q.getColumn(1).getString() == "basic" ? AuthScheme::basic : AuthScheme::bearer;
-    target.token_id = optional_text(q.getColumn(2));
-    q.reset();
-  }
-  Verdict v;
-  v.webhook = target.name;
-
-  Authorization auth = parse_authorization(authorization);
-  if (!auth.ok) return reject(session, v, Rejection::malformed_header, auth.problem);
-  if (auth.scheme != target.auth)
-    return reject(session, v, Rejection::wrong_scheme,
-                  fmt::format("webhook {} expects {} authentication, the call used {}", target.name,
-                              target.auth == AuthScheme::basic ? "Basic" : "Bearer",
-                              auth.scheme == AuthScheme::basic ? "Basic" : "Bearer"));
-  ParsedToken parsed = parse_token(auth.token.view());
-  if (parsed.problem == TokenProblem::malformed)
-    return reject(session, v, Rejection::malformed_token,
-                  "not a hookctl token (expected hka_ or hki_ followed by 71 characters)");
-  if (parsed.problem == TokenProblem::bad_checksum)
-    return reject(session, v, Rejection::bad_checksum,
-                  "the token's checksum does not match: it was mistyped or truncated");
-
-  const TokenHash presented = hash_token(auth.token.view());
-  std::optional<StoredToken> stored;
-  {
-    auto& q = store.statement(
-        "SELECT t.kind, t.secret_hash, t.previous_hash, t.previous_valid_until, t.revoked_at, "
-        "t.expires_at, t.last_used_at, a.id, a.name, a.last_activity_at "
-        "FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.id = ?1");
-    q.bind(1, std::string(parsed.id));
-    if (q.executeStep()) {
-      StoredToken s;
-      s.kind = q.getColumn(0).getString();
-      s.secret_hash = blob(q.getColumn(1));
-      s.previous_hash = blob(q.getColumn(2));
-      s.previous_valid_until = optional_time(q.getColumn(3));
-      s.revoked_at = optional_time(q.getColumn(4));
-      s.expires_at = optional_time(q.getColumn(5));
-      s.last_used_at = optional_time(q.getColumn(6));
-      s.owner_id = q.getColumn(7).getInt64();
-      s.owner = q.getColumn(8).getString();
-      s.owner_last_activity = at(q.getColumn(9).getInt64());
-      stored = std::move(s);
+    l.name = q.getColumn(0).getString();
+    l.auth = std::strcmp(q.getColumn(1).getText(), "basic") == 0 ? AuthScheme::basic
+                                                                 : AuthScheme::bearer;
+    l.token_id = optional_text(q.getColumn(2));
+    if (!q.getColumn(10).isNull()) {
+      l.token_found = true;
+      l.app = std::strcmp(q.getColumn(3).getText(), "app") == 0;
+      l.secret_hash_size = copy_hash(q.getColumn(4), l.secret_hash);
+      l.previous_hash_size = copy_hash(q.getColumn(5), l.previous_hash);
+      l.previous_valid_until = optional_time(q.getColumn(6));
+      l.revoked_at = optional_time(q.getColumn(7));
+      l.expires_at = optional_time(q.getColumn(8));
+      l.last_used_at = optional_time(q.getColumn(9));
+      l.owner_id = q.getColumn(10).getInt64();
+      l.owner = q.getColumn(11).getString();
+      l.owner_last_activity = at(q.getColumn(12).getInt64());
     }
     q.reset();
   }
-  if (!stored) {
+  Verdict v;
+  v.webhook = l.name;
+
+  if (!auth.ok) return reject(session, std::move(v), Rejection::malformed_header, auth.problem);
+  if (auth.scheme != l.auth)
+    return reject(session, std::move(v), Rejection::wrong_scheme, "webhook ", l.name, " expects ",
+                  l.auth == AuthScheme::basic ? "Basic" : "Bearer",
+                  " authentication, the call used ",
+                  auth.scheme == AuthScheme::basic ? "Basic" : "Bearer");
+  if (parsed.problem == TokenProblem::malformed)
+    return reject(session, std::move(v), Rejection::malformed_token,
+                  "not a hookctl token (expected hka_ or hki_ followed by 71 characters)");
+  if (parsed.problem == TokenProblem::bad_checksum)
+    return reject(session, std::move(v), Rejection::bad_checksum,
+                  "the token's checksum does not match: it was mistyped or truncated");
+
+  const TokenHash presented = hash_token(auth.token.view());
+  if (!l.token_found) {
     (void)hashes_equal(presented, decoy_hash.data(), decoy_hash.size());
     (void)hashes_equal(presented, decoy_hash.data(), decoy_hash.size());
-    return reject(session, v, Rejection::unknown_token, "no token with this id exists");
+    return reject(session, std::move(v), Rejection::unknown_token, "no token with this id exists");
   }
   // Both comparisons always run, in constant time, so timing does not tell which matched.
-  bool current = hashes_equal(presented, stored->secret_hash.data(), stored->secret_hash.size());
-  bool previous =
-      hashes_equal(presented, stored->previous_hash.data(), stored->previous_hash.size());
-  bool in_grace = stored->previous_valid_until && session.now() < *stored->previous_valid_until;
+  bool current = hashes_equal(presented, l.secret_hash.data(), l.secret_hash_size);
+  bool previous = hashes_equal(presented, l.previous_hash.data(), l.previous_hash_size);
+  bool in_grace = l.previous_valid_until && session.now() < *l.previous_valid_until;
   if (!current && !(previous && in_grace)) {
     if (previous)
-      return reject(session, v, Rejection::grace_ended,
-                    fmt::format("this is the token's previous secret; its grace period ended at {}",
-                                format_rfc3339(*stored->previous_valid_until)));
-    return reject(session, v, Rejection::wrong_secret, "the secret does not match this token");
+      return reject(session, std::move(v), Rejection::grace_ended,
+                    "this is the token's previous secret; its grace period ended at ",
+                    time_text(*l.previous_valid_until));
+    return reject(session, std::move(v), Rejection::wrong_secret,
+                  "the secret does not match this token");
   }
   // The caller holds a genuine secret: from here on it may learn the token's state.
   v.token = std::string(parsed.id);
-  v.user = stored->owner;
-  if (stored->revoked_at)
-    return reject(
-        session, v, Rejection::revoked,
-        fmt::format("token {} was revoked at {}", *v.token, format_rfc3339(*stored->revoked_at)));
-  if (stored->expires_at && *stored->expires_at <= session.now())
-    return reject(
-        session, v, Rejection::expired,
-        fmt::format("token {} expired at {}", *v.token, format_rfc3339(*stored->expires_at)));
-  if (target.token_id != *v.token)
-    return reject(session, v, Rejection::not_bound,
-                  fmt::format("token {} is not bound to webhook {}{}", *v.token, target.name,
-                              stored->kind == "app" ? " (it is another webhook's App token)" : ""));
-  Time inactive_at = stored->owner_last_activity + session.inactivity_period();
+  v.user = l.owner;
+  if (l.revoked_at)
+    return reject(session, std::move(v), Rejection::revoked, "token ", parsed.id,
+                  " was revoked at ", time_text(*l.revoked_at));
+  if (l.expires_at && *l.expires_at <= session.now())
+    return reject(session, std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
+                  time_text(*l.expires_at));
+  if (l.token_id != *v.token)
+    return reject(session, std::move(v), Rejection::not_bound, "token ", parsed.id,
+                  " is not bound to webhook ", l.name,
+                  l.app ? " (it is another webhook's App token)" : "");
+  Time inactive_at = l.owner_last_activity + session.inactivity_period();
   if (inactive_at <= session.now())
-    return reject(session, v, Rejection::owner_inactive,
-                  fmt::format("owner '{}' has been inactive since {}; an administrator can run "
-                              "'hookctl user reactivate {}'",
-                              stored->owner, format_rfc3339(inactive_at), stored->owner));
-  if (auth.scheme == AuthScheme::basic && !names_equal(auth.username, stored->owner))
-    return reject(
-        session, v, Rejection::bad_username,
-        fmt::format("the Basic username must be the token owner's name ('{}')", stored->owner));
+    return reject(session, std::move(v), Rejection::owner_inactive, "owner '", l.owner,
+                  "' has been inactive since ", time_text(inactive_at),
+                  "; an administrator can run 'hookctl user reactivate ", l.owner, "'");
+  if (auth.scheme == AuthScheme::basic && !names_equal(auth.username, l.owner))
+    return reject(session, std::move(v), Rejection::bad_username,
+                  "the Basic username must be the token owner's name ('", l.owner, "')");
 
   v.accepted = true;
   const Time now = session.now();
-  bool token_fresh = stored->last_used_at && now - *stored->last_used_at < activity_granularity &&
-                     *stored->last_used_at <= now;
-  bool owner_fresh = now - stored->owner_last_activity < activity_granularity;
+  bool token_fresh =
+      l.last_used_at && now - *l.last_used_at < activity_granularity && *l.last_used_at <= now;
+  bool owner_fresh = now - l.owner_last_activity < activity_granularity;
   if (!store.writable()) {
     v.activity_recorded = false;  // a read-only store still answers; the caller is told
+    v.activity_problem = "the store is read-only";
   } else if (!(token_fresh && owner_fresh)) {
-    store.write([&] {
-      auto& t = store.statement(
-          "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 "
-          "AND (last_used_at IS NULL OR last_used_at < ?2)");
-      t.bind(1, *v.token);
-      t.bind(2, secs(now));
-      t.exec();
-      auto& a = store.statement(
-          "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?3 "
-          "WHERE id = ?1 AND last_activity_at <= ?2");
-      a.bind(1, stored->owner_id);
-      a.bind(2, secs(now));
-      a.bind(3, "token:" + *v.token);
-      a.exec();
-    });
+    // The caller is genuine: a store that cannot take the bookkeeping write (locked past the busy
+    // timeout, full, at its size limit) must not turn the answer into a refusal. The write is
+    // all-or-nothing, so the store is as before; the caller is told the use was not recorded.
+    try {
+      record_use(session, v, l.owner_id, now);
+    } catch (const std::exception& e) {
+      Error error = translate_exception(e);
+      if (error.kind() != ErrorKind::store) throw;
+      v.activity_recorded = false;
+      v.activity_problem = error.what();
+    }
   }
   return v;
 }

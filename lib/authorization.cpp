@@ -32,6 +32,10 @@ Authorization parse_authorization(std::string_view value) {
   if (value.size() > authorization_max_bytes)
     return problem("the Authorization value is larger than 8 KiB");
   std::string_view v = trim(value);
+  // One header value is one line: a line break inside it is not a separator but a second line
+  // (an injected header, or a token split from its scheme).
+  if (v.find_first_of("\r\n") != std::string_view::npos)
+    return problem("the Authorization value spans several lines");
   constexpr std::string_view header = "authorization:";
   if (v.size() >= header.size() && names_equal(v.substr(0, header.size()), header))
     v = trim(v.substr(header.size()));

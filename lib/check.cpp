@@ -2,10 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "hookctl/model.hpp"
-#include "hookctl/webhooks.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -44,58 +41,76 @@ std::string why_broken(const Webhook& w, Session& session) {
 
 }  // namespace
 
-std::vector<Problem> check(Session& session, Duration window) {
-  std::vector<Problem> broken, at_risk, personal, unused;
-  session.store().read([&] {
-    list_webhooks(session, {}, [&](const Webhook& w) {
+void check(Session& session, Duration window, const std::function<void(const Problem&)>& emit) {
+  Store& store = session.store();
+  store.read([&] {
+    const int64_t now = secs(session.now());
+    const int64_t period = session.inactivity_period().count();
+    const std::string breaks_at = webhook_breaks_at_sql("?3");
+    const std::string broken =
+        "(w.token_id IS NULL OR t.revoked_at IS NOT NULL OR " + breaks_at + " <= ?1)";
+
+    // Broken webhooks, then those breaking within the window, each by time (none last), then
+    // name. SQLite filters and sorts; each row is classified as list_webhooks would.
+    auto& risky = store.statement(webhook_select + " WHERE " + broken + " OR " + breaks_at +
+                                  " <= ?1 + ?2 ORDER BY " + broken + " DESC, " + breaks_at +
+                                  " IS NULL, " + breaks_at + ", w.name COLLATE BINARY");
+    risky.bind(1, now);
+    risky.bind(2, static_cast<int64_t>(window.count()));
+    risky.bind(3, period);
+    while (risky.executeStep()) {
+      Webhook w = webhook_from(risky, session);
       if (w.broken) {
-        broken.push_back({"webhook-broken", w.name, why_broken(w, session), w.breaks_at});
+        emit({"webhook-broken", w.name, why_broken(w, session), w.breaks_at});
       } else if (w.breaks_at && *w.breaks_at <= session.now() + window) {
         std::string cause = w.token_expires_at == w.breaks_at
                                 ? fmt::format("its token {} expires", *w.token)
                                 : fmt::format("owner '{}' becomes inactive", *w.owner);
-        at_risk.push_back({"webhook-at-risk", w.name,
-                           fmt::format("webhook {} breaks at {}: {}", w.name,
-                                       format_rfc3339(*w.breaks_at), cause),
-                           w.breaks_at});
+        emit({"webhook-at-risk", w.name,
+              fmt::format("webhook {} breaks at {}: {}", w.name, format_rfc3339(*w.breaks_at),
+                          cause),
+              w.breaks_at});
       }
+    }
+
+    // Webhooks whose live token belongs to a person, by name.
+    auto& personal = store.statement(webhook_select +
+                                     " WHERE w.token_id IS NOT NULL AND t.revoked_at IS NULL "
+                                     "AND coalesce(a.kind, '') <> 'service' ORDER BY w.name");
+    while (personal.executeStep()) {
+      Webhook w = webhook_from(personal, session);
       if (w.token && w.owner_kind == AccountKind::person && w.token_status != TokenStatus::revoked)
-        personal.push_back(
-            {"personal-owner", w.name,
-             fmt::format("webhook {} uses a token of person '{}'; move it to a service account "
-                         "with 'hookctl webhook bind {} --token ID'",
-                         w.name, *w.owner, w.name),
-             std::nullopt});
-    });
+        emit({"personal-owner", w.name,
+              fmt::format("webhook {} uses a token of person '{}'; move it to a service account "
+                          "with 'hookctl webhook bind {} --token ID'",
+                          w.name, *w.owner, w.name),
+              std::nullopt});
+    }
+
     const int64_t cutoff = secs(session.now() - session.inactivity_period());
-    auto& q = session.store().statement(
+    auto& q = store.statement(
         token_select +
         " WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1) "
         "AND coalesce(t.last_used_at, t.created_at) < ?2 "
         "ORDER BY coalesce(t.last_used_at, t.created_at), t.id");
-    q.bind(1, secs(session.now()));
+    q.bind(1, now);
     q.bind(2, cutoff);
     while (q.executeStep()) {
       Token t = token_from(q, session);
       Time since = t.last_used_at.value_or(t.created_at);
-      unused.push_back({"token-unused", t.id,
-                        t.last_used_at
-                            ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
-                                          format_rfc3339(since))
-                            : fmt::format("token {} (owner {}) never used since its creation at {}",
-                                          t.id, t.owner, format_rfc3339(since)),
-                        since});
+      emit({"token-unused", t.id,
+            t.last_used_at ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
+                                         format_rfc3339(since))
+                           : fmt::format("token {} (owner {}) never used since its creation at {}",
+                                         t.id, t.owner, format_rfc3339(since)),
+            since});
     }
   });
-  auto by_time = [](const Problem& a, const Problem& b) {
-    if (a.at != b.at) return a.at.has_value() && (!b.at || *a.at < *b.at);
-    return a.subject < b.subject;
-  };
-  std::stable_sort(broken.begin(), broken.end(), by_time);
-  std::stable_sort(at_risk.begin(), at_risk.end(), by_time);
+}
+
+std::vector<Problem> check(Session& session, Duration window) {
   std::vector<Problem> all;
-  for (auto* group : {&broken, &at_risk, &personal, &unused})
-    for (auto& p : *group) all.push_back(std::move(p));
+  check(session, window, [&](const Problem& p) { all.push_back(p); });
   return all;
 }
 

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 
@@ -35,6 +39,32 @@ std::optional<TokenStatus> token_status_from(std::string_view text) noexcept {
 }  // namespace hookctl
 
 namespace hookctl::detail {
+
+TimeText::TimeText(Time t) {
+  const auto day_point = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day_point};
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {  // not on any path a store written by hookctl can take
+    std::string text = format_rfc3339(t);
+    size_ = std::min(text.size(), buf_.size());
+    std::memcpy(buf_.data(), text.data(), size_);
+    return;
+  }
+  const int64_t tod = (t - day_point).count();
+  std::memcpy(buf_.data(), "0000-00-00T00:00:00Z", 20);
+  size_ = 20;
+  auto two = [&](size_t at, unsigned v) {
+    buf_[at] = static_cast<char>('0' + v / 10);
+    buf_[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, static_cast<unsigned>(year / 100));
+  two(2, static_cast<unsigned>(year % 100));
+  two(5, static_cast<unsigned>(ymd.month()));
+  two(8, static_cast<unsigned>(ymd.day()));
+  two(11, static_cast<unsigned>(tod / 3600));
+  two(14, static_cast<unsigned>(tod / 60 % 60));
+  two(17, static_cast<unsigned>(tod % 60));
+}
 
 std::optional<Time> optional_time(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
@@ -123,11 +153,51 @@ void fill_token_webhooks(Session& session, Token& token) {
   while (q.executeStep()) token.webhooks.push_back(q.getColumn(0).getString());
 }
 
+const std::string token_select_with_webhooks =
+    "SELECT t.id, t.kind, a.name, a.kind, a.last_activity_at, t.name, t.created_at, "
+    "t.last_used_at, t.expires_at, t.revoked_at, t.previous_valid_until, "
+    "(SELECT group_concat(name, ',') FROM webhooks WHERE token_id = t.id) "
+    "FROM tokens t JOIN accounts a ON a.id = t.account_id";
+
+void token_webhooks_from(SQLite::Statement& q, Token& token) {
+  token.webhooks.clear();
+  const SQLite::Column c = q.getColumn(11);
+  if (c.isNull()) return;
+  // Names are made of A-Z a-z 0-9 . _ @ -, so a comma separates them unambiguously.
+  std::string_view list(c.getText(), static_cast<size_t>(c.getBytes()));
+  for (size_t pos = 0;;) {
+    size_t comma = list.find(',', pos);
+    token.webhooks.emplace_back(list.substr(pos, comma - pos));
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  // ORDER BY name under the column's NOCASE collation: ASCII case folded, then bytes.
+  auto fold = [](char ch) {
+    return static_cast<unsigned char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  };
+  std::sort(token.webhooks.begin(), token.webhooks.end(),
+            [&](const std::string& a, const std::string& b) {
+              return std::lexicographical_compare(
+                  a.begin(), a.end(), b.begin(), b.end(),
+                  [&](char x, char y) { return fold(x) < fold(y); });
+            });
+}
+
 const std::string webhook_select =
     "SELECT w.name, w.auth, w.description, w.token_id, t.kind, a.name, t.revoked_at, "
     "t.expires_at, a.last_activity_at, w.created_at, a.kind "
     "FROM webhooks w LEFT JOIN tokens t ON t.id = w.token_id "
     "LEFT JOIN accounts a ON a.id = t.account_id";
+
+std::string webhook_breaks_at_sql(std::string_view p) {
+  // As webhook_from: the revocation time for a revoked token, else the earlier of the owner's
+  // inactive_at and the token's expiry.
+  return fmt::format(
+      "(CASE WHEN w.token_id IS NULL THEN NULL WHEN t.revoked_at IS NOT NULL THEN t.revoked_at "
+      "ELSE min(coalesce(a.last_activity_at, 0) + {0}, "
+      "coalesce(t.expires_at, coalesce(a.last_activity_at, 0) + {0})) END)",
+      p);
+}
 
 Webhook webhook_from(SQLite::Statement& q, Session& session) {
   Webhook w;
@@ -187,13 +257,22 @@ Account require_active_account(Session& session, std::string_view name, std::str
 }
 
 Token require_token(Session& session, std::string_view id) {
-  auto& q = session.store().statement(token_select + " WHERE t.id = ?1");
+  static const std::string sql = token_select_with_webhooks + " WHERE t.id = ?1";
+  auto& q = session.store().statement(sql);
   q.bind(1, std::string(id));
-  if (!q.executeStep())
+  if (!q.executeStep()) {
+    // An id is short and public; anything longer may be a whole token pasted by mistake, whose
+    // secret must not reach a terminal, a log or a script's captured stderr.
+    if (id.size() > token_id_length)
+      fail(ErrorKind::not_found,
+           fmt::format("no token with the id given (a token id is {} characters; a longer "
+                       "value is not shown, in case it is a secret)",
+                       token_id_length));
     fail(ErrorKind::not_found, fmt::format("no token with id '{}'", printable(id)));
+  }
   Token t = token_from(q, session);
+  token_webhooks_from(q, t);
   q.reset();
-  fill_token_webhooks(session, t);
   return t;
 }
 

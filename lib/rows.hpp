@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/Statement.h>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,28 @@ std::optional<std::string> optional_text(const SQLite::Column& c);
 void bind_optional(SQLite::Statement& q, int index, const std::optional<Time>& t);
 void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& s);
 
+// format_rfc3339's exact text, without its formatting machinery or an allocation: for messages
+// on hot paths (rejections, report lines).
+class TimeText {
+ public:
+  explicit TimeText(Time t);
+  operator std::string_view() const noexcept { return {buf_.data(), size_}; }
+
+ private:
+  std::array<char, 32> buf_{};
+  size_t size_ = 0;
+};
+inline TimeText time_text(Time t) { return TimeText(t); }
+
+// Concatenates string-like parts into one string, sized once.
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  out.reserve((std::string_view(parts).size() + ...));
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
 // Columns: id, name, kind, email, has_password, created_at, last_activity_at, source, tokens.
 extern const std::string account_select;
 Account account_from(SQLite::Statement& q, Session& session);
@@ -29,10 +52,18 @@ extern const std::string token_select;
 Token token_from(SQLite::Statement& q, Session& session);
 void fill_token_webhooks(Session& session, Token& token);
 
+// token_select plus a twelfth column, the names of the webhooks bound to the token, so a listing
+// needs no query per token; token_webhooks_from reads it into token.webhooks, ordered by name.
+extern const std::string token_select_with_webhooks;
+void token_webhooks_from(SQLite::Statement& q, Token& token);
+
 // Columns: name, auth, description, token id, token kind, owner, revoked_at, expires_at,
 // owner last_activity_at, created_at, owner kind.
 extern const std::string webhook_select;
 Webhook webhook_from(SQLite::Statement& q, Session& session);
+// webhook_select's breaks_at as an SQL expression (?P is the inactivity period in seconds); NULL
+// without a token. Lets reports filter and order by it in SQL.
+std::string webhook_breaks_at_sql(std::string_view period_parameter);
 
 TokenStatus token_status(Session& session, Time owner_inactive_at, std::optional<Time> expires_at,
                          std::optional<Time> revoked_at);

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
+#include "hookctl/names.hpp"
 #include "schema.hpp"
 
 namespace hookctl {
@@ -102,17 +104,99 @@ Store::Store(const StoreLocation& where, OpenMode mode)
   try {
     int flags = writable ? SQLite::OPEN_READWRITE : SQLite::OPEN_READONLY;
     db_ = std::make_unique<SQLite::Database>(path_.string(), flags, busy_timeout_ms);
-    configure(writable, mode);
+    try {
+      configure(writable, mode);
+    } catch (const SQLite::Exception& e) {
+      if (writable || !reopen_without_log(e)) throw;
+      configure(writable, mode);
+    }
+    if (writable) align_log_modes();
   } catch (const Error&) {
     if (created()) abandon_creation();
     throw;
+  } catch (const SQLite::Exception& e) {
+    Error error = io_error(e, os_error());
+    if (created()) abandon_creation();
+    throw error;
   } catch (const std::exception& e) {
     if (created()) abandon_creation();
     throw translate_exception(e);
   }
 }
 
+bool Store::reopen_without_log(const SQLite::Exception& e) {
+  // A reader without write access needs the -wal and -shm files: SQLite reads a WAL store only
+  // through them, and cannot create them in a directory it may not write. Writers keep them
+  // (SQLITE_FCNTL_PERSIST_WAL) with the store's permissions, but a store last written by an
+  // older hookctl, or made readable (chmod) after its last write, lacks them or has them private.
+  // SQLite says SQLITE_CANTOPEN for a log file it may not open, SQLITE_READONLY_DIRECTORY for
+  // one it may not create.
+  int code = e.getErrorCode() & 0xff;
+  if (code != SQLITE_CANTOPEN && code != SQLITE_READONLY) return false;
+  const std::string wal = path_.string() + "-wal";
+  struct stat st;
+  if (::stat(wal.c_str(), &st) == 0 && st.st_size > 0) {
+    // Committed changes may be waiting in the log: reading without it could show stale data.
+    for (const char* suffix : {"-wal", "-shm"}) {
+      std::string side = path_.string() + suffix;
+      if (::access(side.c_str(), R_OK) != 0 && errno != ENOENT)
+        store_fail(
+            fmt::format("cannot read the store {}: {} is not readable by this user; give it "
+                        "the store's permissions, or run hookctl once with write access, "
+                        "which does",
+                        path_.string(), side));
+    }
+    return false;
+  }
+  // No log, or an empty one: every committed change is in the main file, which SQLite then reads
+  // as immutable (no locks, no -shm). Reads see the store as of the last checkpoint; a writer
+  // checkpointing at this very moment may make one read fail as damaged, and a retry works.
+  statements_.clear();
+  db_.reset();
+  std::string uri = "file:";
+  for (unsigned char c : path_.string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr)
+      uri += static_cast<char>(c);
+    else
+      uri += fmt::format("%{:02X}", c);
+  }
+  uri += "?immutable=1";
+  db_ = std::make_unique<SQLite::Database>(uri, SQLite::OPEN_READONLY | SQLite::OPEN_URI,
+                                           busy_timeout_ms);
+  return true;
+}
+
+void Store::align_log_modes() noexcept {
+  // The -wal and -shm files hold the store's latest changes, so whoever may read the store may
+  // read them, and nobody else: they follow the store file's permission bits. SQLite gives them
+  // those bits when it creates them; since they persist, a later chmod of the store is
+  // propagated here, by the next writer.
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) return;
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string side = path_.string() + suffix;
+    struct stat side_st;
+    if (::stat(side.c_str(), &side_st) == 0 && (side_st.st_mode & 0777) != (st.st_mode & 0777))
+      (void)::chmod(side.c_str(), st.st_mode & 0777);
+  }
+}
+
 Store::~Store() = default;
+
+void Store::check_integrity() {
+  try {
+    SQLite::Statement q(*db_, "PRAGMA quick_check(1)");
+    std::string result = q.executeStep() ? q.getColumn(0).getString() : std::string("no answer");
+    constexpr std::string_view banner = "*** in database main ***\n";
+    if (result.rfind(banner, 0) == 0) result.erase(0, banner.size());
+    if (result != "ok")
+      store_fail(fmt::format("the store {} is damaged ({}); restore it from a backup",
+                             path_.string(), printable(result)));
+  } catch (const SQLite::Exception& e) {
+    store_fail(fmt::format("the store {} is damaged ({}); restore it from a backup", path_.string(),
+                           e.what()));
+  }
+}
 
 void Store::configure(bool writable, OpenMode mode) {
   // Recognise the file before changing anything in it: no WAL switch, no migration on a file
@@ -147,7 +231,15 @@ void Store::configure(bool writable, OpenMode mode) {
   if (adopted_empty_file_) ::chmod(path_.c_str(), 0600);  // it is about to hold credentials
   db_->exec("PRAGMA foreign_keys = ON");
   if (writable) {
+    // Keep -wal and -shm when the last connection closes (the WAL is emptied, not deleted): a
+    // reader without write access to the directory cannot create them, and SQLite cannot read a
+    // WAL store without them. Set only now, on a file known to be ours, so that probing a
+    // foreign or newer file leaves nothing behind. journal_size_limit keeps the log from
+    // staying large after a big import (SQLite truncates it to zero on the last close).
+    int persist = 1;
+    sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     db_->exec("PRAGMA journal_mode = WAL");
+    db_->exec("PRAGMA journal_size_limit = 4194304");
     db_->exec("PRAGMA synchronous = FULL");
   }
   if (version < schema_version()) {
@@ -225,6 +317,32 @@ void Store::rollback() noexcept {
     sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
+int Store::os_error() const noexcept {
+  if (!db_) return 0;
+  sqlite3* handle = db_->getHandle();
+  // sqlite3_system_errno misses a failed COMMIT (SQLite records it only for errors raised while a
+  // statement runs), so ask the files: the write-ahead log first, where commits write.
+  int error = 0;
+  sqlite3_file* log = nullptr;
+  if (sqlite3_file_control(handle, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log) == SQLITE_OK &&
+      log != nullptr && log->pMethods != nullptr)
+    log->pMethods->xFileControl(log, SQLITE_FCNTL_LAST_ERRNO, &error);
+  if (error == 0) sqlite3_file_control(handle, "main", SQLITE_FCNTL_LAST_ERRNO, &error);
+  if (error == 0) error = sqlite3_system_errno(handle);
+  return error;
+}
+
+void Store::abort_write() {
+  int system_errno = os_error();
+  rollback();
+  try {
+    throw;
+  } catch (const SQLite::Exception& e) {
+    if ((e.getErrorCode() & 0xff) == SQLITE_IOERR) throw io_error(e, system_errno);
+    throw;
+  }
+}
+
 Error translate_exception(const std::exception& e) {
   if (auto* err = dynamic_cast<const Error*>(&e)) return *err;
   if (auto* sq = dynamic_cast<const SQLite::Exception*>(&e)) {
@@ -232,8 +350,8 @@ Error translate_exception(const std::exception& e) {
       case SQLITE_BUSY:
       case SQLITE_LOCKED:
         return Error(ErrorKind::store,
-                     fmt::format("the store is locked: another hookctl held it for more than {} s; "
-                                 "try again",
+                     fmt::format("the store is locked: another process has held it for more "
+                                 "than {} s; try again",
                                  Store::busy_timeout_ms / 1000));
       case SQLITE_FULL:
         return Error(ErrorKind::store,
@@ -255,6 +373,35 @@ Error translate_exception(const std::exception& e) {
   }
   if (dynamic_cast<const std::bad_alloc*>(&e)) return Error(ErrorKind::internal, "out of memory");
   return Error(ErrorKind::internal, e.what());
+}
+
+Error io_error(const SQLite::Exception& e, int system_errno) {
+  // SQLite reports a write cut short (a partial write) as SQLITE_FULL, but one refused outright
+  // (EFBIG at RLIMIT_FSIZE, ENOSPC when not a byte fits) as an SQLITE_IOERR_* and keeps the OS
+  // error only then; either way the transaction did not commit.
+  if ((e.getErrorCode() & 0xff) != SQLITE_IOERR) return translate_exception(e);
+  const char* why = nullptr;
+  switch (system_errno) {
+    case EFBIG:
+      why = "the file size limit is reached";
+      break;
+    case ENOSPC:
+      why = "the disk is full";
+      break;
+    case EDQUOT:
+      why = "the disk quota is exceeded";
+      break;
+    default:
+      break;
+  }
+  if (why != nullptr)
+    return Error(ErrorKind::store,
+                 fmt::format("the store cannot grow: {} ({}); nothing was changed", why,
+                             std::strerror(system_errno)));
+  return Error(ErrorKind::store,
+               fmt::format("cannot use the store: {}{}", e.what(),
+                           system_errno != 0 ? fmt::format(" ({})", std::strerror(system_errno))
+                                             : std::string()));
 }
 
 }  // namespace hookctl

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
 
 namespace hookctl {
 
@@ -73,7 +74,8 @@ std::optional<Time> parse_rfc3339(std::string_view s) noexcept {
   if (!ymd.ok()) return std::nullopt;
   if (sec == 60) sec = 59;  // a leap second is held at :59; second precision cannot show it
   Time t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} - minutes{offset_minutes};
-  if (t < sys_days{year{1970} / 1 / 1}) return std::nullopt;
+  // An offset can carry a time just outside 1970..9999 UTC, which could not be shown again.
+  if (t < sys_days{year{1970} / 1 / 1} || t >= sys_days{year{10000} / 1 / 1}) return std::nullopt;
   return t;
 }
 
@@ -88,9 +90,9 @@ std::string format_rfc3339(Time t) {
 
 Duration parse_duration(std::string_view text) {
   auto bad = [&](std::string_view why) -> Error {
-    return Error(
-        ErrorKind::usage,
-        fmt::format("invalid duration '{}': {} (use e.g. 90m, 14d, 2w, 1d12h)", text, why));
+    return Error(ErrorKind::usage,
+                 fmt::format("invalid duration '{}': {} (use e.g. 90m, 14d, 2w, 1d12h)",
+                             printable(text), why));
   };
   if (text.empty()) throw bad("empty");
   constexpr std::string_view units = "smhdw";

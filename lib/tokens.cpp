@@ -81,10 +81,12 @@ IssuedCredential create_token(Session& session, std::string_view user,
 void list_tokens(Session& session, const TokenFilter& filter,
                  const std::function<void(const Token&)>& emit) {
   session.store().read([&] {
-    std::string sql = token_select + " WHERE 1";
+    // One statement, streamed: each row carries its webhooks (no query per token, no batch).
+    std::string sql = token_select_with_webhooks + " WHERE 1";
+    int64_t user_id = 0;
     if (filter.user) {
-      (void)account_id(session, *filter.user);  // not_found for an unknown user
-      sql += " AND t.account_id = (SELECT id FROM accounts WHERE name = ?1)";
+      user_id = account_id(session, *filter.user);  // not_found for an unknown user
+      sql += " AND t.account_id = ?1";
     }
     if (filter.webhook) {
       (void)require_webhook(session, *filter.webhook);
@@ -96,21 +98,17 @@ void list_tokens(Session& session, const TokenFilter& filter,
     if (filter.expiring_within) sql += " AND t.expires_at > ?4 AND t.expires_at <= ?5";
     sql += filter.expiring_within ? " ORDER BY t.expires_at, t.id" : " ORDER BY t.created_at, t.id";
     auto& q = session.store().statement(sql);
-    if (filter.user) q.bind(1, *filter.user);
+    if (filter.user) q.bind(1, user_id);
     if (filter.webhook) q.bind(2, *filter.webhook);
     if (filter.kind) q.bind(3, std::string(to_string(*filter.kind)));
     if (filter.expiring_within) {
       q.bind(4, secs(session.now()));
       q.bind(5, secs(session.now() + *filter.expiring_within));
     }
-    std::vector<Token> batch;
     while (q.executeStep()) {
       Token t = token_from(q, session);
       if (filter.status && t.status != *filter.status) continue;
-      batch.push_back(std::move(t));
-    }
-    for (auto& t : batch) {
-      fill_token_webhooks(session, t);
+      token_webhooks_from(q, t);
       emit(t);
     }
   });

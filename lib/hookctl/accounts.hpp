@@ -68,6 +68,20 @@ struct ImportSummary {
   size_t lines = 0;
 };
 
+// One line of an import, parsed and checked on its own (not yet against the store): a JSON object
+// {"name", "kind", "email", "created_at", "last_activity_at"}, all but name optional, times not
+// after `now`. Error(usage) naming `line_no` otherwise. import_accounts() drops a trailing CR and
+// skips blank lines before it calls this.
+struct ImportRecord {
+  size_t line = 0;
+  std::string name;
+  AccountKind kind = AccountKind::person;
+  std::optional<std::string> email;
+  Time created_at{};
+  Time last_activity_at{};
+};
+ImportRecord parse_import_record(std::string_view line, size_t line_no, Time now);
+
 // Imports JSON Lines accounts ({"name","kind","email","created_at","last_activity_at"}), all or
 // nothing: a bad line is Error(usage), a duplicate Error(conflict), each naming the line.
 // `progress(lines_read, bytes_read)` is called now and then while reading.

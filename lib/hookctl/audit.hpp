@@ -18,7 +18,8 @@ void record_event(Session& session, std::string_view action, std::string_view su
 
 // Records a rejected authentication, summarised so a flood cannot grow the log without bound:
 // only the first rejection per (subject, reason) in each clock hour is written; the rest are
-// counted nowhere. At most (reasons x subjects) events per hour, whatever the call rate.
+// counted nowhere. At most (reasons x subjects) events per hour, whatever the call rate. A session
+// remembers the summaries it found or wrote, so repeated rejections on it cost no query.
 // Opens its own write transaction when one is needed. Best effort: on a read-only or busy store
 // nothing is recorded and nothing is thrown.
 void record_rejection(Session& session, std::string_view action, std::string_view subject,

@@ -35,7 +35,8 @@ struct Verdict {
   std::optional<std::string> token;  // the token id, when the token is known
   Rejection rejection = Rejection::none;
   std::string reason;             // "<code>: <explanation for the administrator>" when rejected
-  bool activity_recorded = true;  // false: accepted on a read-only store, use not recorded
+  bool activity_recorded = true;  // false: accepted, but the use could not be recorded
+  std::string activity_problem;   // why not: "the store is read-only", a store error's message
 };
 
 // Checks a call to `webhook` carrying `authorization`. Accepted only if the scheme matches the

@@ -22,7 +22,8 @@ struct Authorization {
 };
 
 // Accepts "Bearer <token>" or "Basic <base64(user:token)>", optionally behind "Authorization:",
-// scheme case-insensitive, surrounding whitespace ignored. Never throws on hostile input.
+// scheme case-insensitive, surrounding whitespace ignored; a line break inside the value is
+// refused (one header value is one line). Never throws on hostile input.
 Authorization parse_authorization(std::string_view value);
 
 }  // namespace hookctl

@@ -1,6 +1,7 @@
 // `check`: the risks an administrator should act on, in one report.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,12 @@ struct Problem {
 
 // Broken webhooks; webhooks breaking within `window`; webhooks whose token belongs to a person
 // (not a service account); non-revoked, unexpired tokens unused (never used: created) for longer
-// than the inactivity period. Ordered by kind as listed, then by time, then subject.
+// than the inactivity period. Ordered by kind as listed, then by time (none last), then subject;
+// personal-owner problems by webhook name.
 std::vector<Problem> check(Session& session, Duration window);
+
+// The same problems in the same order, streamed one at a time from one read snapshot, so a report
+// over a million accounts holds none of them in memory.
+void check(Session& session, Duration window, const std::function<void(const Problem&)>& emit);
 
 }  // namespace hookctl

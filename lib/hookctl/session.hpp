@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "hookctl/store.hpp"
 #include "hookctl/time.hpp"
@@ -23,11 +25,23 @@ class Session {
   Duration inactivity_period();
   void forget_policy() noexcept { period_.reset(); }
 
+  // Rejection summaries (see record_rejection) this session knows to be in the audit log, so a
+  // flood of rejected calls on one session costs no audit query each. Only committed facts are
+  // noted, and the log is append-only, so a noted summary never goes stale.
+  bool rejection_logged(std::string_view action, std::string_view subject,
+                        std::string_view reason) const noexcept;
+  void note_rejection_logged(std::string_view action, std::string_view subject,
+                             std::string_view reason);
+
  private:
   Store& store_;
   Time now_;
   std::string actor_;
   std::optional<Duration> period_;
+  struct LoggedRejection {
+    std::string action, subject, reason;  // subject ASCII-folded, as COLLATE NOCASE compares
+  };
+  std::vector<LoggedRejection> logged_rejections_;
 };
 
 // The invoking OS user; under sudo, the user who ran sudo ("root via sudo" is not an answer an

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <exception>
@@ -58,6 +59,10 @@ class Store {
   // False when the file was opened read-only (no write permission): reads work, writes fail.
   bool writable() const noexcept { return writable_; }
 
+  // Runs SQLite's quick_check over the whole file: Error(store) naming the first problem when
+  // the store is damaged. O(size of the store); `init` runs it on an existing store.
+  void check_integrity();
+
   // Undoes the creation of a store this object created (file, -wal, -shm, created directories),
   // or empties again an existing empty file it initialised: called when the command that
   // created it failed, so a failed command creates nothing.
@@ -67,7 +72,8 @@ class Store {
   SQLite::Statement& statement(const std::string& sql);
   SQLite::Database& db() noexcept { return *db_; }
 
-  // Runs f inside BEGIN IMMEDIATE ... COMMIT; any exception rolls back and propagates.
+  // Runs f inside BEGIN IMMEDIATE ... COMMIT; any exception rolls back and propagates, an I/O
+  // failure (disk full, file size limit, ...) as an Error(store) that says what happened.
   template <class F>
   auto write(F&& f) -> decltype(f()) {
     begin_immediate();
@@ -81,8 +87,7 @@ class Store {
         return result;
       }
     } catch (...) {
-      rollback();
-      throw;
+      abort_write();
     }
   }
 
@@ -113,7 +118,17 @@ class Store {
   void begin_immediate();
   void commit();
   void rollback() noexcept;
+  // Called in write()'s handler: rolls back and rethrows the current exception, an I/O failure
+  // reworded by io_error (with the OS error, read before the rollback can change it).
+  [[noreturn]] void abort_write();
+  // The OS error (errno) behind the last failed file operation on this connection, 0 if unknown.
+  int os_error() const noexcept;
   void configure(bool writable, OpenMode mode);
+  // For a read-only open that failed because SQLite could not open or create -wal or -shm:
+  // reopens the file as immutable and returns true when no committed change can be waiting in
+  // the -wal file; Error(store) naming the file when one can and it is unreadable; else false.
+  bool reopen_without_log(const SQLite::Exception& e);
+  void align_log_modes() noexcept;
   void migrate();
 
   std::filesystem::path path_;
@@ -129,5 +144,9 @@ class Store {
 // Maps an exception thrown while using the store (SQLite errors above all) to an Error with a
 // message for the administrator. Errors pass through unchanged.
 Error translate_exception(const std::exception& e);
+
+// translate_exception for an SQLite error whose OS error (sqlite3_system_errno) is known: a
+// write that failed for lack of room (ENOSPC, EDQUOT, EFBIG) says so.
+Error io_error(const SQLite::Exception& e, int system_errno);
 
 }  // namespace hookctl

@@ -37,14 +37,15 @@ class FixedClock final : public Clock {
 };
 
 // Parses an RFC 3339 date-time ("2026-11-28T13:00:00Z", offsets and fractions accepted; the
-// fraction is truncated). Years 1970-9999. Returns nullopt when malformed.
+// fraction is truncated). Years 1970-9999, in UTC too. Returns nullopt when malformed.
 std::optional<Time> parse_rfc3339(std::string_view text) noexcept;
 
 // Formats as RFC 3339 UTC with second precision: exactly "2026-11-28T13:00:00Z".
 std::string format_rfc3339(Time t);
 
 // Parses "90m", "14d", "2w", "1d12h": numbers with units s m h d w, each unit at most once,
-// in total at most max_duration. Throws Error(usage) naming the problem otherwise.
+// in total at most max_duration. Throws Error(usage) naming the problem otherwise (the value is
+// quoted through printable(), so the message stays one line whatever the input).
 Duration parse_duration(std::string_view text);
 
 // Inverse of parse_duration in days/hours/minutes/seconds: 5184000s -> "60d", 0 -> "0s".

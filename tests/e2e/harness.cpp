@@ -2,12 +2,15 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -23,6 +26,91 @@ extern char** environ;
 namespace e2e {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The environment of every run, as run_env builds it: see Sandbox.
+std::vector<std::string> environment(const Sandbox& s) {
+  std::map<std::string, std::string> vars{
+      {"PATH", "/usr/local/bin:/usr/bin:/bin"},
+      {"HOME", (s.dir / "home").string()},
+      {"HOOKCTL_DB", s.db.string()},
+      {"LANG", "C"},
+  };
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) vars[name] = value;  // as run_env does
+  for (const auto& [k, v] : s.env) vars[k] = v;
+  std::vector<std::string> strings;
+  for (const auto& [k, v] : vars) strings.push_back(k + "=" + v);
+  return strings;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> p;
+  for (auto& s : strings) p.push_back(s.data());
+  p.push_back(nullptr);
+  return p;
+}
+
+// Feeds `input` to in_fd (closed at the end; -1 for none), reads out_fd and err_fd to their end,
+// then reaps pid (killed if it stays silent for a minute). Returns the result and stores the
+// ending signal (0 if it exited) in *signal.
+Result collect(pid_t pid, int in_fd, int out_fd, int err_fd, const std::string& input,
+               int* signal) {
+  Result r;
+  size_t written = 0;
+  if (in_fd >= 0 && input.empty()) {
+    ::close(in_fd);
+    in_fd = -1;
+  } else if (in_fd >= 0) {
+    ::fcntl(in_fd, F_SETFL, O_NONBLOCK);
+  }
+  bool out_open = true, err_open = true;
+  char buf[65536];
+  while (out_open || err_open || in_fd >= 0) {
+    std::vector<pollfd> p;
+    if (out_open) p.push_back({out_fd, POLLIN, 0});
+    if (err_open) p.push_back({err_fd, POLLIN, 0});
+    if (in_fd >= 0) p.push_back({in_fd, POLLOUT, 0});
+    int n_ready = ::poll(p.data(), p.size(), 60000);
+    if (n_ready < 0 && errno == EINTR) continue;
+    if (n_ready <= 0) {
+      ::kill(pid, SIGKILL);  // silent for a minute: hung, so the test fails instead of hanging
+      break;
+    }
+    for (const auto& e : p) {
+      if (e.revents == 0) continue;
+      if (e.fd == in_fd) {
+        ssize_t n = ::write(in_fd, input.data() + written, input.size() - written);
+        if (n > 0) written += static_cast<size_t>(n);
+        if (n < 0 && errno != EAGAIN) written = input.size();  // child closed stdin
+        if (written == input.size()) {
+          ::close(in_fd);
+          in_fd = -1;
+        }
+        continue;
+      }
+      ssize_t n = ::read(e.fd, buf, sizeof buf);
+      if (n > 0) {
+        (e.fd == out_fd ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        if (e.fd == out_fd) out_open = false;
+        if (e.fd == err_fd) err_open = false;
+      }
+    }
+  }
+  if (in_fd >= 0) ::close(in_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (signal != nullptr) *signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  return r;
+}
+
+}  // namespace
 
 nlohmann::json Result::json() const { return nlohmann::json::parse(out); }
 nlohmann::json Result::error_json() const { return nlohmann::json::parse(err); }
@@ -57,6 +145,9 @@ Result Sandbox::run_env(const std::vector<std::string>& args, const std::string&
       {"HOOKCTL_DB", db.string()},
       {"LANG", "C"},
   };
+  // The sanitizer build (build-asan) configures its runtimes through the environment.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name)) vars[name] = value;
   for (const auto& [k, v] : env) vars[k] = v;
   for (const auto& [k, v] : extra) {
     if (v.empty())
@@ -139,6 +230,110 @@ Result Sandbox::run_env(const std::vector<std::string>& args, const std::string&
   ::waitpid(pid, &status, 0);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+Process::~Process() {
+  if (reaped_) return;
+  ::kill(pid_, SIGKILL);
+  wait();
+}
+
+Process::Process(Process&& other) noexcept
+    : pid_(other.pid_),
+      out_fd_(other.out_fd_),
+      err_fd_(other.err_fd_),
+      signal_(other.signal_),
+      reaped_(other.reaped_) {
+  other.reaped_ = true;  // the moved-from object owns nothing
+}
+
+void Process::kill(int sig) const {
+  if (!reaped_) ::kill(pid_, sig);
+}
+
+Result Process::wait() {
+  if (reaped_) throw std::logic_error("Process::wait called twice");
+  reaped_ = true;
+  return collect(pid_, -1, out_fd_, err_fd_, "", &signal_);
+}
+
+Process Sandbox::start(const std::vector<std::string>& args, const std::string& input) const {
+  std::vector<std::string> env_strings = environment(*this);
+  std::vector<char*> envp = pointers(env_strings);
+  std::vector<std::string> argv_strings{HOOKCTL_BIN};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv = pointers(argv_strings);
+
+  // stdin: an unlinked temporary file holding the input (empty input: an empty file).
+  std::string tmpl = (fs::temp_directory_path() / "hookctl-e2e-stdin-XXXXXX").string();
+  int in_fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (in_fd < 0) throw std::runtime_error("mkostemp failed");
+  ::unlink(tmpl.c_str());
+  for (size_t done = 0; done < input.size();) {
+    ssize_t n = ::write(in_fd, input.data() + done, input.size() - done);
+    if (n <= 0) throw std::runtime_error("cannot write the stdin file");
+    done += static_cast<size_t>(n);
+  }
+  ::lseek(in_fd, 0, SEEK_SET);
+
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
+    throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in_fd);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
+  }
+  return Process(pid, out_pipe[0], err_pipe[0]);
+}
+
+Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& input,
+                       const ChildSetup& setup) const {
+  std::vector<std::string> env_strings = environment(*this);
+  std::vector<char*> envp = pointers(env_strings);
+  std::vector<std::string> argv_strings{HOOKCTL_BIN};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv = pointers(argv_strings);
+
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
+    throw std::runtime_error("pipe failed");
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until exec.
+    if (::dup2(in_pipe[0], 0) < 0 || ::dup2(out_pipe[1], 1) < 0 || ::dup2(err_pipe[1], 2) < 0)
+      ::_exit(127);
+    if (setup.file_size_limit) {
+      ::signal(SIGXFSZ, SIG_IGN);  // an ignored disposition survives exec
+      struct rlimit limit {
+        *setup.file_size_limit, *setup.file_size_limit
+      };
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(127);
+    }
+    if (setup.gid || setup.uid) {
+      if (::setgroups(0, nullptr) != 0) ::_exit(127);
+    }
+    if (setup.gid && ::setgid(*setup.gid) != 0) ::_exit(127);
+    if (setup.uid && ::setuid(*setup.uid) != 0) ::_exit(127);
+    ::execve(HOOKCTL_BIN, argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  return collect(pid, in_pipe[1], out_pipe[0], err_pipe[0], input, nullptr);
 }
 
 void Sandbox::user(const std::string& name, const std::vector<std::string>& extra) const {

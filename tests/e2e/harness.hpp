@@ -2,6 +2,9 @@
 // administrator or a script would, and captures exit code, stdout and stderr.
 #pragma once
 
+#include <sys/resource.h>
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -20,8 +23,48 @@ struct Result {
   std::string line() const;           // stdout without the trailing newline
 };
 
+// What a child process changes about itself between fork and exec (Sandbox::run_as): a file size
+// limit (with SIGXFSZ ignored, so an oversized write fails with EFBIG instead of killing the
+// process), and another user and group (supplementary groups dropped).
+struct ChildSetup {
+  std::optional<rlim_t> file_size_limit;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+};
+
+// A hookctl started by Sandbox::start and not waited for yet. Its stdout and stderr go to pipes
+// that wait() drains; the destructor kills and reaps a process nobody waited for.
+class Process {
+ public:
+  Process(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_fd_(out_fd), err_fd_(err_fd) {}
+  ~Process();
+  Process(Process&& other) noexcept;
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  Process& operator=(Process&&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  // Sends a signal (SIGKILL by default); harmless once the process has exited but not been
+  // waited for (it is a zombie until wait()).
+  void kill(int sig = 9) const;
+  // Reads stdout and stderr to their end and reaps the process. code is the exit status, or
+  // 128 + the signal that ended it (so a SIGKILL is 137).
+  Result wait();
+  // After wait(): whether a signal ended the process, and which.
+  bool signaled() const noexcept { return signal_ != 0; }
+  int signal() const noexcept { return signal_; }
+
+ private:
+  pid_t pid_;
+  int out_fd_;
+  int err_fd_;
+  int signal_ = 0;
+  bool reaped_ = false;
+};
+
 // A temporary directory holding a store path; removed on destruction. Every run gets a clean
-// environment: PATH, HOME (inside the sandbox), HOOKCTL_DB=<dir>/store.db, plus `env`.
+// environment: PATH, HOME (inside the sandbox), HOOKCTL_DB=<dir>/store.db, plus `env` (and the
+// test's own ASAN_OPTIONS / UBSAN_OPTIONS / LSAN_OPTIONS, for the sanitizer build).
 class Sandbox {
  public:
   Sandbox();
@@ -40,6 +83,13 @@ class Sandbox {
   // Runs with extra or removed (empty value) environment entries.
   Result run_env(const std::vector<std::string>& args, const std::string& input,
                  const std::map<std::string, std::string>& extra) const;
+
+  // Starts hookctl without waiting for it; `input` is its stdin (through a file in the sandbox,
+  // so a large input cannot block either side).
+  Process start(const std::vector<std::string>& args, const std::string& input = "") const;
+  // Runs hookctl as run() does, after applying `setup` in the child (fork, then exec).
+  Result run_as(const std::vector<std::string>& args, const std::string& input,
+                const ChildSetup& setup) const;
 
   // Helpers for common set-up; each REQUIREs success.
   void user(const std::string& name, const std::vector<std::string>& extra = {}) const;

@@ -94,6 +94,17 @@ TEST_CASE("an Authorization: prefix and surrounding whitespace are accepted") {
   }
 }
 
+TEST_CASE("a line break inside the value is refused, not taken for a space") {
+  for (std::string value :
+       {"Bearer\n" + token, "Bearer\r\n" + token, "Authorization:\nBearer " + token,
+        "Bearer " + token + "\r\nX-Injected: 1", "Basic\n" + base64("u:" + token)}) {
+    INFO(value);
+    Authorization a = parse_authorization(value);
+    CHECK_FALSE(a.ok);
+    CHECK(a.problem == "the Authorization value spans several lines");
+  }
+}
+
 TEST_CASE("values over 8 KiB are rejected, 8 KiB exactly is parsed") {
   std::string prefix = "Bearer ";
   std::string at_limit = prefix + std::string(authorization_max_bytes - prefix.size(), 'a');

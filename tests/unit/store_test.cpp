@@ -3,9 +3,12 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -327,6 +330,46 @@ TEST_CASE("translate_exception maps SQLite errors to store or internal errors") 
   CHECK(passed.kind() == ErrorKind::conflict);
   CHECK(std::string(passed.what()) == "kept");
   CHECK(translate_exception(std::runtime_error("oops")).kind() == ErrorKind::internal);
+}
+
+TEST_CASE("io_error says when the store cannot grow, and keeps the OS error otherwise") {
+  SQLite::Exception write_failed("disk I/O error", SQLITE_IOERR_WRITE);
+  for (int os : {EFBIG, ENOSPC, EDQUOT}) {
+    Error e = io_error(write_failed, os);
+    CHECK(e.kind() == ErrorKind::store);
+    CHECK(std::string(e.what()).find("cannot grow") != std::string::npos);
+    CHECK(std::string(e.what()).find("nothing was changed") != std::string::npos);
+  }
+  Error other = io_error(write_failed, EIO);
+  CHECK(other.kind() == ErrorKind::store);
+  CHECK(std::string(other.what()).find(std::strerror(EIO)) != std::string::npos);
+  // Anything but an I/O error is translate_exception's.
+  CHECK(io_error(SQLite::Exception("x", SQLITE_FULL), 0).kind() == ErrorKind::store);
+  CHECK(io_error(SQLite::Exception("x", SQLITE_BUSY), EFBIG).what() ==
+        std::string(translate_exception(SQLite::Exception("x", SQLITE_BUSY)).what()));
+}
+
+TEST_CASE("the -wal and -shm files outlive the last connection, with the store's mode") {
+  // A reader that may not write the directory cannot create them, and needs them.
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  {
+    Store s(at_path(p), OpenMode::create);
+    s.write([&] { s.db().exec("INSERT INTO policy (key, value) VALUES ('x', 'y')"); });
+  }
+  const fs::path wal = p.string() + "-wal", shm = p.string() + "-shm";
+  REQUIRE(fs::exists(wal));
+  REQUIRE(fs::exists(shm));
+  CHECK(fs::file_size(wal) == 0);  // checkpointed and emptied
+  CHECK(mode_of(wal) == 0600);
+  CHECK(mode_of(shm) == 0600);
+  // A store made readable to others takes its log files along at the next writable open.
+  ::chmod(p.c_str(), 0640);
+  { Store s(at_path(p), OpenMode::write); }
+  CHECK(mode_of(wal) == 0640);
+  CHECK(mode_of(shm) == 0640);
+  Store reader(at_path(p), OpenMode::read);
+  CHECK(reader.db().execAndGet("SELECT value FROM policy WHERE key = 'x'").getString() == "y");
 }
 
 TEST_CASE("locate_store: --db, then HOOKCTL_DB, then XDG_DATA_HOME, then HOME") {

@@ -28,6 +28,18 @@ TEST_CASE("durations reject anything else with a usage error") {
   }
 }
 
+TEST_CASE("a refused duration is quoted printable, on one line") {
+  try {
+    parse_duration("1d\n2h\x1b[2J\xff");
+    FAIL("accepted");
+  } catch (const Error& e) {
+    std::string message = e.what();
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\x1b') == std::string::npos);
+    CHECK(message.find("'1d\\x0a2h\\x1b[2J\\xff'") != std::string::npos);
+  }
+}
+
 TEST_CASE("durations format back canonically") {
   CHECK(format_duration(Duration{60 * 86400}) == "60d");
   CHECK(format_duration(Duration{86400 + 12 * 3600}) == "1d12h");
@@ -42,13 +54,17 @@ TEST_CASE("RFC 3339 round trip at second precision") {
   CHECK(format_rfc3339(*parse_rfc3339("2026-11-28T14:30:00+01:30")) == "2026-11-28T13:00:00Z");
   CHECK(format_rfc3339(*parse_rfc3339("2026-11-28t13:00:00.999z")) == "2026-11-28T13:00:00Z");
   CHECK(format_rfc3339(*parse_rfc3339("2024-02-29T00:00:00Z")) == "2024-02-29T00:00:00Z");
+  CHECK(format_rfc3339(*parse_rfc3339("9999-12-31T23:59:59Z")) == "9999-12-31T23:59:59Z");
+  CHECK(format_rfc3339(*parse_rfc3339("1970-01-01T00:00:00Z")) == "1970-01-01T00:00:00Z");
 }
 
 TEST_CASE("RFC 3339 rejects malformed times") {
   for (const char* bad :
        {"", "2026-11-28", "2026-11-28 13:00:00Z", "2026-11-28T13:00:00", "2026-13-01T00:00:00Z",
         "2025-02-29T00:00:00Z", "2026-11-28T24:00:00Z", "1969-12-31T23:59:59Z",
-        "2026-11-28T13:00:00Zjunk", "now", "2026-11-28T13:00:00+1:00"}) {
+        "2026-11-28T13:00:00Zjunk", "now", "2026-11-28T13:00:00+1:00",
+        // in range as written, outside 1970..9999 in UTC (found by fuzz/rfc3339_fuzz.cpp)
+        "9999-12-31T23:59:59-00:01", "9999-12-31T23:30:00-23:59", "1970-01-01T00:00:00+00:01"}) {
     INFO(bad);
     CHECK_FALSE(parse_rfc3339(bad).has_value());
   }
