@@ -29,17 +29,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The environment of every run, as run_env builds it: see Sandbox.
-std::vector<std::string> environment(const Sandbox& s) {
+// The environment of every run: see Sandbox.
+// `extra` is applied last; an empty value there removes the variable.
+std::vector<std::string> environment(const Sandbox& s,
+                                     const std::map<std::string, std::string>& extra = {}) {
   std::map<std::string, std::string> vars{
       {"PATH", "/usr/local/bin:/usr/bin:/bin"},
       {"HOME", (s.dir / "home").string()},
       {"HOOKCTL_DB", s.db.string()},
       {"LANG", "C"},
   };
+  // The sanitizer build (build-asan) configures its runtimes through the environment.
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
-    if (const char* value = std::getenv(name)) vars[name] = value;  // as run_env does
+    if (const char* value = std::getenv(name)) vars[name] = value;
   for (const auto& [k, v] : s.env) vars[k] = v;
+  for (const auto& [k, v] : extra) {
+    if (v.empty())
+      vars.erase(k);
+    else
+      vars[k] = v;
+  }
   std::vector<std::string> strings;
   for (const auto& [k, v] : vars) strings.push_back(k + "=" + v);
   return strings;
@@ -139,33 +148,11 @@ Result Sandbox::run(const std::vector<std::string>& args, const std::string& inp
 
 Result Sandbox::run_env(const std::vector<std::string>& args, const std::string& input,
                         const std::map<std::string, std::string>& extra) const {
-  std::map<std::string, std::string> vars{
-      {"PATH", "/usr/local/bin:/usr/bin:/bin"},
-      {"HOME", (dir / "home").string()},
-      {"HOOKCTL_DB", db.string()},
-      {"LANG", "C"},
-  };
-  // The sanitizer build (build-asan) configures its runtimes through the environment.
-  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
-    if (const char* value = std::getenv(name)) vars[name] = value;
-  for (const auto& [k, v] : env) vars[k] = v;
-  for (const auto& [k, v] : extra) {
-    if (v.empty())
-      vars.erase(k);
-    else
-      vars[k] = v;
-  }
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : vars) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
+  std::vector<std::string> env_strings = environment(*this, extra);
+  std::vector<char*> envp = pointers(env_strings);
   std::vector<std::string> argv_strings{HOOKCTL_BIN};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = pointers(argv_strings);
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
@@ -181,55 +168,11 @@ Result Sandbox::run_env(const std::vector<std::string>& args, const std::string&
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
-  if (rc != 0) throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
-
-  Result r;
-  size_t written = 0;
-  int in_fd = in_pipe[1];
-  if (input.empty()) {
-    ::close(in_fd);
-    in_fd = -1;
-  } else {
-    ::fcntl(in_fd, F_SETFL, O_NONBLOCK);
+  if (rc != 0) {
+    for (int fd : {in_pipe[1], out_pipe[0], err_pipe[0]}) ::close(fd);
+    throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
   }
-  int fds_open = 2;
-  bool out_open = true, err_open = true;
-  char buf[65536];
-  while (fds_open > 0 || in_fd >= 0) {
-    std::vector<pollfd> p;
-    if (out_open) p.push_back({out_pipe[0], POLLIN, 0});
-    if (err_open) p.push_back({err_pipe[0], POLLIN, 0});
-    if (in_fd >= 0) p.push_back({in_fd, POLLOUT, 0});
-    if (::poll(p.data(), p.size(), 30000) <= 0) break;
-    for (const auto& e : p) {
-      if (e.revents == 0) continue;
-      if (e.fd == in_fd) {
-        ssize_t n = ::write(in_fd, input.data() + written, input.size() - written);
-        if (n > 0) written += static_cast<size_t>(n);
-        if (n < 0 && errno != EAGAIN) written = input.size();  // child closed stdin
-        if (written == input.size()) {
-          ::close(in_fd);
-          in_fd = -1;
-        }
-        continue;
-      }
-      ssize_t n = ::read(e.fd, buf, sizeof buf);
-      if (n > 0) {
-        (e.fd == out_pipe[0] ? r.out : r.err).append(buf, static_cast<size_t>(n));
-      } else {
-        if (e.fd == out_pipe[0]) out_open = false;
-        if (e.fd == err_pipe[0]) err_open = false;
-        --fds_open;
-      }
-    }
-  }
-  if (in_fd >= 0) ::close(in_fd);
-  ::close(out_pipe[0]);
-  ::close(err_pipe[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return collect(pid, in_pipe[1], out_pipe[0], err_pipe[0], input, nullptr);
 }
 
 Process::~Process() {
