@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libcli11-dev libsqlitecpp-dev libsqlite3-dev libsodium-dev libfmt-dev nlohmann-json3-dev catch2
   sqlite3 mandoc groff-base clang-format git
+  clang libclang-rt-14-dev llvm
   bash-completion zsh fish shellcheck jq man-db dpkg-dev file
 )
 
