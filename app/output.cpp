@@ -121,25 +121,8 @@ class Writer {
       null();
   }
   void time(Time t) {
-    // format_rfc3339's text for years 0000-9999 without its formatting machinery.
-    auto day_point = std::chrono::floor<std::chrono::days>(t);
-    std::chrono::year_month_day ymd{day_point};
-    int year = static_cast<int>(ymd.year());
-    if (year < 0 || year > 9999) return str(format_rfc3339(t));
-    int64_t tod = (t - day_point).count();
-    char buf[22] = "\"0000-00-00T00:00:00Z";
-    auto two = [&](int at, unsigned v) {
-      buf[at] = static_cast<char>('0' + v / 10);
-      buf[at + 1] = static_cast<char>('0' + v % 10);
-    };
-    two(1, static_cast<unsigned>(year / 100));
-    two(3, static_cast<unsigned>(year % 100));
-    two(6, static_cast<unsigned>(ymd.month()));
-    two(9, static_cast<unsigned>(ymd.day()));
-    two(12, static_cast<unsigned>(tod / 3600));
-    two(15, static_cast<unsigned>(tod / 60 % 60));
-    two(18, static_cast<unsigned>(tod % 60));
-    out_.append(buf, 21);
+    out_ += '"';
+    out_ += Rfc3339Text(t).view();
     out_ += '"';
   }
   void opt_time(const std::optional<Time>& t) {

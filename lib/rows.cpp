@@ -40,32 +40,6 @@ std::optional<TokenStatus> token_status_from(std::string_view text) noexcept {
 
 namespace hookctl::detail {
 
-TimeText::TimeText(Time t) {
-  const auto day_point = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{day_point};
-  const int year = static_cast<int>(ymd.year());
-  if (year < 0 || year > 9999) {  // not on any path a store written by hookctl can take
-    std::string text = format_rfc3339(t);
-    size_ = std::min(text.size(), buf_.size());
-    std::memcpy(buf_.data(), text.data(), size_);
-    return;
-  }
-  const int64_t tod = (t - day_point).count();
-  std::memcpy(buf_.data(), "0000-00-00T00:00:00Z", 20);
-  size_ = 20;
-  auto two = [&](size_t at, unsigned v) {
-    buf_[at] = static_cast<char>('0' + v / 10);
-    buf_[at + 1] = static_cast<char>('0' + v % 10);
-  };
-  two(0, static_cast<unsigned>(year / 100));
-  two(2, static_cast<unsigned>(year % 100));
-  two(5, static_cast<unsigned>(ymd.month()));
-  two(8, static_cast<unsigned>(ymd.day()));
-  two(11, static_cast<unsigned>(tod / 3600));
-  two(14, static_cast<unsigned>(tod / 60 % 60));
-  two(17, static_cast<unsigned>(tod % 60));
-}
-
 std::optional<Time> optional_time(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
   return at(c.getInt64());

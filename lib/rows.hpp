@@ -20,18 +20,7 @@ std::optional<std::string> optional_text(const SQLite::Column& c);
 void bind_optional(SQLite::Statement& q, int index, const std::optional<Time>& t);
 void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& s);
 
-// format_rfc3339's exact text, without its formatting machinery or an allocation: for messages
-// on hot paths (rejections, report lines).
-class TimeText {
- public:
-  explicit TimeText(Time t);
-  operator std::string_view() const noexcept { return {buf_.data(), size_}; }
-
- private:
-  std::array<char, 32> buf_{};
-  size_t size_ = 0;
-};
-inline TimeText time_text(Time t) { return TimeText(t); }
+inline Rfc3339Text time_text(Time t) noexcept { return Rfc3339Text(t); }
 
 // Concatenates string-like parts into one string, sized once.
 template <class... Parts>

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
@@ -79,13 +81,33 @@ std::optional<Time> parse_rfc3339(std::string_view s) noexcept {
   return t;
 }
 
-std::string format_rfc3339(Time t) {
-  auto day_point = floor<days>(t);
-  year_month_day ymd{day_point};
-  hh_mm_ss<seconds> tod{t - day_point};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     tod.hours().count(), tod.minutes().count(), tod.seconds().count());
+std::string format_rfc3339(Time t) { return std::string(Rfc3339Text(t).view()); }
+
+Rfc3339Text::Rfc3339Text(Time t) noexcept {
+  const auto day_point = floor<days>(t);
+  const year_month_day ymd{day_point};
+  const int y = static_cast<int>(ymd.year());
+  const int64_t tod = (t - day_point).count();
+  if (y < 0 || y > 9999) {  // not on any path a store written by hookctl can take
+    auto r = fmt::format_to_n(buf_.data(), buf_.size(), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y,
+                              static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                              tod / 3600, tod / 60 % 60, tod % 60);
+    size_ = std::min(r.size, buf_.size());
+    return;
+  }
+  std::memcpy(buf_.data(), "0000-00-00T00:00:00Z", 20);
+  size_ = 20;
+  auto two = [&](size_t at, unsigned v) {
+    buf_[at] = static_cast<char>('0' + v / 10);
+    buf_[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, static_cast<unsigned>(y / 100));
+  two(2, static_cast<unsigned>(y % 100));
+  two(5, static_cast<unsigned>(ymd.month()));
+  two(8, static_cast<unsigned>(ymd.day()));
+  two(11, static_cast<unsigned>(tod / 3600));
+  two(14, static_cast<unsigned>(tod / 60 % 60));
+  two(17, static_cast<unsigned>(tod % 60));
 }
 
 Duration parse_duration(std::string_view text) {

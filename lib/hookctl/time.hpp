@@ -2,6 +2,7 @@
 // The clock is injected so every inactivity rule can be tested (HOOKCTL_NOW).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -42,6 +43,19 @@ std::optional<Time> parse_rfc3339(std::string_view text) noexcept;
 
 // Formats as RFC 3339 UTC with second precision: exactly "2026-11-28T13:00:00Z".
 std::string format_rfc3339(Time t);
+
+// format_rfc3339's text in a fixed buffer, without an allocation: for hot paths (rejection
+// messages, JSON listings of a million rows).
+class Rfc3339Text {
+ public:
+  explicit Rfc3339Text(Time t) noexcept;
+  std::string_view view() const noexcept { return {buf_.data(), size_}; }
+  operator std::string_view() const noexcept { return view(); }
+
+ private:
+  std::array<char, 32> buf_{};
+  size_t size_ = 0;
+};
 
 // Parses "90m", "14d", "2w", "1d12h": numbers with units s m h d w, each unit at most once,
 // in total at most max_duration. Throws Error(usage) naming the problem otherwise (the value is

@@ -61,6 +61,27 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return p;
 }
 
+// The argv and envp of one hookctl run, built in place (the pointers point into the strings).
+class ExecArgs {
+ public:
+  ExecArgs(const Sandbox& s, const std::vector<std::string>& args,
+           const std::map<std::string, std::string>& extra = {})
+      : env_strings_(environment(s, extra)) {
+    argv_strings_.push_back(HOOKCTL_BIN);
+    argv_strings_.insert(argv_strings_.end(), args.begin(), args.end());
+    envp_ = pointers(env_strings_);
+    argv_ = pointers(argv_strings_);
+  }
+  ExecArgs(const ExecArgs&) = delete;
+  ExecArgs& operator=(const ExecArgs&) = delete;
+  char* const* argv() const noexcept { return argv_.data(); }
+  char* const* envp() const noexcept { return envp_.data(); }
+
+ private:
+  std::vector<std::string> env_strings_, argv_strings_;
+  std::vector<char*> envp_, argv_;
+};
+
 // Feeds `input` to in_fd (closed at the end; -1 for none), reads out_fd and err_fd to their end,
 // then reaps pid (killed if it stays silent for a minute). Returns the result and stores the
 // ending signal (0 if it exited) in *signal.
@@ -148,11 +169,7 @@ Result Sandbox::run(const std::vector<std::string>& args, const std::string& inp
 
 Result Sandbox::run_env(const std::vector<std::string>& args, const std::string& input,
                         const std::map<std::string, std::string>& extra) const {
-  std::vector<std::string> env_strings = environment(*this, extra);
-  std::vector<char*> envp = pointers(env_strings);
-  std::vector<std::string> argv_strings{HOOKCTL_BIN};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv = pointers(argv_strings);
+  const ExecArgs exec(*this, args, extra);
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
@@ -163,7 +180,7 @@ Result Sandbox::run_env(const std::vector<std::string>& args, const std::string&
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, argv.data(), envp.data());
+  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, exec.argv(), exec.envp());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
@@ -201,11 +218,7 @@ Result Process::wait() {
 }
 
 Process Sandbox::start(const std::vector<std::string>& args, const std::string& input) const {
-  std::vector<std::string> env_strings = environment(*this);
-  std::vector<char*> envp = pointers(env_strings);
-  std::vector<std::string> argv_strings{HOOKCTL_BIN};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv = pointers(argv_strings);
+  const ExecArgs exec(*this, args);
 
   // stdin: an unlinked temporary file holding the input (empty input: an empty file).
   std::string tmpl = (fs::temp_directory_path() / "hookctl-e2e-stdin-XXXXXX").string();
@@ -228,7 +241,7 @@ Process Sandbox::start(const std::vector<std::string>& args, const std::string& 
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, argv.data(), envp.data());
+  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, exec.argv(), exec.envp());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_fd);
   ::close(out_pipe[1]);
@@ -243,11 +256,7 @@ Process Sandbox::start(const std::vector<std::string>& args, const std::string& 
 
 Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& input,
                        const ChildSetup& setup) const {
-  std::vector<std::string> env_strings = environment(*this);
-  std::vector<char*> envp = pointers(env_strings);
-  std::vector<std::string> argv_strings{HOOKCTL_BIN};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv = pointers(argv_strings);
+  const ExecArgs exec(*this, args);
 
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
@@ -270,7 +279,7 @@ Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& 
     }
     if (setup.gid && ::setgid(*setup.gid) != 0) ::_exit(127);
     if (setup.uid && ::setuid(*setup.uid) != 0) ::_exit(127);
-    ::execve(HOOKCTL_BIN, argv.data(), envp.data());
+    ::execve(HOOKCTL_BIN, exec.argv(), exec.envp());
     ::_exit(127);
   }
   ::close(in_pipe[0]);
