@@ -208,7 +208,8 @@ TEST_CASE("concurrent writers and verifiers all succeed and every write is kept"
   WARN("concurrency: " << writers << " writers + " << verifiers << " verifiers, " << gauge.total
                        << " commands (" << verifies << " auth verify), at most " << gauge.peak
                        << " hookctl processes at once, " << elapsed << " s");
-  CHECK(elapsed < 60);
+  // No wall-clock limit is asserted (100 s under ASan on a busy machine); ctest's timeout catches
+  // a hang.
 }
 
 TEST_CASE("a command that waits for the store gets it when the holder lets go") {

@@ -599,7 +599,7 @@ TEST_CASE("an empty import adds nothing") {
   CHECK(f.scalar("SELECT count(*) FROM accounts") == 0);
 }
 
-TEST_CASE("a large import is one fast transaction") {
+TEST_CASE("a large import is one transaction, with progress while reading") {
   Fixture f;
   const Time now = T("2026-06-01T00:00:00Z");
   std::string text;
@@ -607,14 +607,12 @@ TEST_CASE("a large import is one fast transaction") {
   for (size_t i = 0; i < n; ++i)
     text += "{\"name\":\"user" + std::to_string(i) +
             "\",\"last_activity_at\":\"2026-05-01T00:00:00Z\"}\n";
-  auto t0 = std::chrono::steady_clock::now();
   size_t calls = 0;
   ImportSummary sum = import_text(f, now, text, [&](size_t, size_t) { ++calls; });
-  auto elapsed = std::chrono::steady_clock::now() - t0;
   CHECK(sum.added == n);
   CHECK(calls >= 2);  // progress while reading, not only at the end
   CHECK(f.scalar("SELECT count(*) FROM accounts") == static_cast<int64_t>(n));
-  CHECK(elapsed < std::chrono::seconds(20));
+  // Its speed is measured by bench/run, not asserted here.
 }
 
 // --- login ------------------------------------------------------------------------------------
