@@ -1,6 +1,10 @@
-// The CLI's shared pieces: the invocation context handed to every command group, and the
-// registration function of each group. A command handler parses its own arguments into library
-// types, calls the library, and prints through output.hpp; nothing else.
+// The CLI's shared pieces: the invocation context handed to every command, the helper that
+// registers a command, and the registration function of each command group.
+//
+// Every command is an options struct and a named function `run_<group>_<command>(Context&, const
+// <Group><Command>Options&)` beside it in app/cmd_<group>.cpp. The function parses its options into
+// library types, calls the library, and prints through output.hpp; nothing else. CONTRIBUTING.md
+// has the recipe for adding one.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -13,6 +17,7 @@
 #include "hookctl/secret.hpp"
 #include "hookctl/session.hpp"
 #include "hookctl/store.hpp"
+#include "hookctl/vocabulary.hpp"
 
 namespace hookctl::cli {
 
@@ -53,6 +58,9 @@ Secret read_password(Context& ctx, std::string_view account);
 // Destructive commands: true with --yes; on a terminal asks; elsewhere Error(usage).
 void confirm(Context& ctx, bool yes, const std::string& question);
 
+// Parses argv, runs the command, prints its result or its error, and returns the exit code.
+int run_cli(int argc, char** argv);
+
 void register_init_command(CLI::App& app, Context& ctx);
 void register_user_commands(CLI::App& app, Context& ctx);
 void register_token_commands(CLI::App& app, Context& ctx);
@@ -65,6 +73,41 @@ void register_audit_command(CLI::App& app, Context& ctx);
 // Adds a subcommand with a one-line purpose and an example shown at the end of its --help.
 CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& purpose,
                       const std::string& example);
+
+struct CommandHelp {
+  std::string name;     // the word on the command line
+  std::string purpose;  // one line, shown in the parent's --help
+  std::string example;  // shown at the end of the command's --help
+};
+
+template <class Options>
+struct Registered {
+  CLI::App& cmd;
+  Options& options;  // owned by the command; declare the command's options into it
+};
+
+// Registers a command whose parse fills an Options and whose work is `run`: after a successful
+// parse, `ctx.run` calls run(ctx, options).
+template <class Options>
+Registered<Options> add_command(CLI::App& parent, Context& ctx, const CommandHelp& help,
+                                void (*run)(Context&, const Options&)) {
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = add_command(parent, help.name, help.purpose, help.example);
+  cmd->callback([&ctx, options, run] { ctx.run = [&ctx, options, run] { run(ctx, *options); }; });
+  return {*cmd, *options};
+}
+
+// What an option's value is. It names the value in --help (NAME, ID, DUR, FILE, KEY) and tells
+// the completer where candidates come from; set where the option is declared.
+enum class ValueKind { user, webhook, token, integration_token, file, duration, policy_key };
+CLI::Option* takes(CLI::Option* option, ValueKind kind);
+std::optional<ValueKind> value_kind_of(const CLI::Option& option);
+
+// An option that accepts exactly the words of the enum E (see hookctl/vocabulary.hpp).
+template <HasWords E>
+CLI::Option* one_of(CLI::Option* option) {
+  return option->check(CLI::IsMember(words_of<E>()));
+}
 
 // Parses an optional duration option; Error(usage) names the option on a bad value.
 std::optional<Duration> duration_option(const std::optional<std::string>& text,

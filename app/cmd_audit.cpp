@@ -8,37 +8,39 @@
 
 namespace hookctl::cli {
 
-void register_audit_command(CLI::App& app, Context& ctx) {
-  struct Opts {
-    std::optional<std::string> since, subject;
-    std::optional<int64_t> limit;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(app, "audit", "Show the audit log of changes, oldest first",
-                          "hookctl audit --since 7d --subject alice");
-  cmd->add_option("--since", o->since, "Only events of the last DUR");
-  cmd->add_option("--subject", o->subject, "Only events about this user, webhook or token id");
-  cmd->add_option("--limit", o->limit, "Only the newest N events")
-      ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      AuditFilter f{duration_option(o->since, "--since"), o->subject, o->limit};
-      Session& s = ctx.session(OpenMode::read);
-      if (ctx.json) {
-        JsonArray out;
-        list_audit(s, f, [&](const AuditEvent& e) { out.add(e); });
-        return;
-      }
-      Table t({"AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"});
-      list_audit(s, f, [&](const AuditEvent& e) {
-        t.add({format_rfc3339(e.at), e.actor, e.action, e.subject, e.details});
-      });
-      if (t.empty())
-        say_stderr("No matching audit events.");
-      else
-        t.print(ctx);
-    };
+struct AuditOptions {
+  std::optional<std::string> since, subject;
+  std::optional<int64_t> limit;
+};
+
+void run_audit(Context& ctx, const AuditOptions& o) {
+  AuditFilter f{duration_option(o.since, "--since"), o.subject, o.limit};
+  Session& s = ctx.session(OpenMode::read);
+  if (ctx.json) {
+    JsonArray out;
+    list_audit(s, f, [&](const AuditEvent& e) { out.add(e); });
+    return;
+  }
+  Table t({"AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"});
+  list_audit(s, f, [&](const AuditEvent& e) {
+    t.add({format_rfc3339(e.at), e.actor, e.action, e.subject, e.details});
   });
+  if (t.empty())
+    say_stderr("No matching audit events.");
+  else
+    t.print(ctx);
+}
+
+void register_audit_command(CLI::App& app, Context& ctx) {
+  auto [cmd, o] = add_command(app, ctx,
+                              {"audit", "Show the audit log of changes, oldest first",
+                               "hookctl audit --since 7d --subject alice"},
+                              run_audit);
+  takes(cmd.add_option("--since", o.since, "Only events of the last DUR"), ValueKind::duration);
+  takes(cmd.add_option("--subject", o.subject, "Only events about this user, webhook or token id"),
+        ValueKind::user);
+  cmd.add_option("--limit", o.limit, "Only the newest N events")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000000}));
 }
 
 }  // namespace hookctl::cli

@@ -11,81 +11,88 @@
 
 namespace hookctl::cli {
 
-namespace {
+// --- auth verify -------------------------------------------------------------------------------
 
-void add_verify(CLI::App& auth, Context& ctx) {
-  auto webhook = std::make_shared<std::string>();
-  auto* cmd = add_command(auth, "verify",
-                          "Answer a webhook call: reads the Authorization value on stdin, prints "
-                          "200 or 401 <reason>",
-                          "printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify orders");
-  cmd->add_option("webhook", *webhook, "Webhook name")->required();
-  cmd->callback([&ctx, webhook] {
-    ctx.run = [&ctx, webhook] {
-      // One byte over the limit is enough to know the value is too large.
-      Secret value =
-          read_up_to(STDIN_FILENO, authorization_max_bytes + 1, "the Authorization value");
-      Session& s = ctx.session(OpenMode::read);
-      Verdict v = verify_call(s, *webhook, value.view());
-      ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
-      if (!v.activity_recorded)
-        say_stderr("hookctl: warning: this use was not recorded as activity: " +
-                   v.activity_problem);
-      if (ctx.json) {
-        auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
-        return print_json(Json{{"status", v.accepted ? 200 : 401},
-                               {"webhook", v.webhook},
-                               {"user", opt(v.user)},
-                               {"token", opt(v.token)},
-                               {"reason", v.accepted ? Json() : Json(v.reason)}});
-      }
-      say(v.accepted ? std::string("200") : "401 " + v.reason);
-    };
-  });
+struct AuthVerifyOptions {
+  std::string webhook;
+};
+
+void run_auth_verify(Context& ctx, const AuthVerifyOptions& o) {
+  // One byte over the limit is enough to know the value is too large.
+  Secret value = read_up_to(STDIN_FILENO, authorization_max_bytes + 1, "the Authorization value");
+  Session& s = ctx.session(OpenMode::read);
+  Verdict v = verify_call(s, o.webhook, value.view());
+  ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
+  if (!v.activity_recorded)
+    say_stderr("hookctl: warning: this use was not recorded as activity: " + v.activity_problem);
+  if (ctx.json) {
+    auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
+    return print_json(Json{{"status", v.accepted ? 200 : 401},
+                           {"webhook", v.webhook},
+                           {"user", opt(v.user)},
+                           {"token", opt(v.token)},
+                           {"reason", v.accepted ? Json() : Json(v.reason)}});
+  }
+  say(v.accepted ? std::string("200") : "401 " + v.reason);
 }
 
-void add_login(CLI::App& auth, Context& ctx) {
-  auto name = std::make_shared<std::string>();
-  auto* cmd = add_command(auth, "login",
-                          "Check a password (stdin, or a prompt on a terminal); success counts as "
-                          "activity",
-                          "hookctl auth login alice < password.txt");
-  cmd->add_option("name", *name, "Account name")->required();
-  cmd->callback([&ctx, name] {
-    ctx.run = [&ctx, name] {
-      Secret pw = read_password(ctx, *name);
-      Session& s = ctx.session(OpenMode::read);
-      Account a;
-      switch (login(s, *name, pw.view(), &a)) {
-        case LoginOutcome::rejected:
-          fail(ErrorKind::unauthorized, "authentication failed: unknown user or wrong password");
-        case LoginOutcome::inactive:
-          fail(ErrorKind::unauthorized,
-               fmt::format("account {} is inactive (since {}); an administrator can run 'hookctl "
-                           "user reactivate {}'",
-                           a.name, format_rfc3339(a.inactive_at), a.name));
-        case LoginOutcome::accepted:
-          break;
-      }
-      if (!s.store().writable())
-        say_stderr(
-            "hookctl: warning: the store is read-only, so this login was not recorded as "
-            "activity");
-      if (ctx.json) return print_json(to_json(a));
-      say(fmt::format("Login accepted for {}; active until {}.", a.name,
-                      format_rfc3339(a.inactive_at)));
-    };
-  });
+void add_auth_verify(CLI::App& auth, Context& ctx) {
+  auto [cmd, o] = add_command(auth, ctx,
+                              {"verify",
+                               "Answer a webhook call: reads the Authorization value on stdin, "
+                               "prints 200 or 401 <reason>",
+                               "printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify orders"},
+                              run_auth_verify);
+  takes(cmd.add_option("webhook", o.webhook, "Webhook name"), ValueKind::webhook)->required();
 }
 
-}  // namespace
+// --- auth login --------------------------------------------------------------------------------
+
+struct AuthLoginOptions {
+  std::string name;
+};
+
+void run_auth_login(Context& ctx, const AuthLoginOptions& o) {
+  Secret pw = read_password(ctx, o.name);
+  Session& s = ctx.session(OpenMode::read);
+  Account a;
+  switch (login(s, o.name, pw.view(), &a)) {
+    case LoginOutcome::rejected:
+      fail(ErrorKind::unauthorized, "authentication failed: unknown user or wrong password");
+    case LoginOutcome::inactive:
+      fail(ErrorKind::unauthorized,
+           fmt::format("account {} is inactive (since {}); an administrator can run 'hookctl "
+                       "user reactivate {}'",
+                       a.name, format_rfc3339(a.inactive_at), a.name));
+    case LoginOutcome::accepted:
+      break;
+  }
+  if (!s.store().writable())
+    say_stderr(
+        "hookctl: warning: the store is read-only, so this login was not recorded as activity");
+  if (ctx.json) return print_json(to_json(a));
+  say(fmt::format("Login accepted for {}; active until {}.", a.name,
+                  format_rfc3339(a.inactive_at)));
+}
+
+void add_auth_login(CLI::App& auth, Context& ctx) {
+  auto [cmd, o] = add_command(auth, ctx,
+                              {"login",
+                               "Check a password (stdin, or a prompt on a terminal); success "
+                               "counts as activity",
+                               "hookctl auth login alice < password.txt"},
+                              run_auth_login);
+  takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
+}
+
+// --- the group ---------------------------------------------------------------------------------
 
 void register_auth_commands(CLI::App& app, Context& ctx) {
   CLI::App* auth = add_command(app, "auth", "Authenticate webhook calls and logins",
                                "printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify orders");
   auth->require_subcommand(1);
-  add_verify(*auth, ctx);
-  add_login(*auth, ctx);
+  add_auth_verify(*auth, ctx);
+  add_auth_login(*auth, ctx);
 }
 
 }  // namespace hookctl::cli

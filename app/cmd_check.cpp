@@ -7,46 +7,49 @@
 
 namespace hookctl::cli {
 
+struct CheckOptions {
+  std::optional<std::string> window;
+  bool exit_code = false;
+};
+
+void run_check(Context& ctx, const CheckOptions& o) {
+  Duration window = duration_option(o.window, "--window").value_or(default_check_window);
+  Session& s = ctx.session(OpenMode::read);
+  if (ctx.json) {  // streamed: a report over a million accounts is never held in memory
+    size_t count = 0;
+    {
+      JsonArray out;
+      check(s, window, [&](const Problem& p) {
+        out.add(p);
+        ++count;
+      });
+    }
+    if (o.exit_code && count > 0) ctx.exit_code = 1;
+    return;
+  }
+  std::vector<Problem> problems = check(s, window);
+  if (problems.empty()) {
+    say("No problems found.");
+  } else {
+    Table t({"KIND", "SUBJECT", "AT", "MESSAGE"});
+    for (const auto& p : problems)
+      t.add({paint(ctx, to_string(p.kind),
+                   p.kind == ProblemKind::webhook_broken ? Tone::bad : Tone::warn),
+             p.subject, show_time(ctx, p.at, s.now(), false), p.message});
+    t.print(ctx);
+  }
+  if (o.exit_code && !problems.empty()) ctx.exit_code = 1;
+}
+
 void register_check_command(CLI::App& app, Context& ctx) {
-  struct Opts {
-    std::optional<std::string> window;
-    bool exit_code = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(
-      app, "check", "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
-      "hookctl check --window 14d --exit-code || mail -s hookctl root");
-  cmd->add_option("--window", o->window, "How far ahead 'at risk' looks (default 14d)");
-  cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when there is any problem");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      Duration window = duration_option(o->window, "--window").value_or(default_check_window);
-      Session& s = ctx.session(OpenMode::read);
-      if (ctx.json) {  // streamed: a report over a million accounts is never held in memory
-        size_t count = 0;
-        {
-          JsonArray out;
-          check(s, window, [&](const Problem& p) {
-            out.add(p);
-            ++count;
-          });
-        }
-        if (o->exit_code && count > 0) ctx.exit_code = 1;
-        return;
-      }
-      std::vector<Problem> problems = check(s, window);
-      if (problems.empty()) {
-        say("No problems found.");
-      } else {
-        Table t({"KIND", "SUBJECT", "AT", "MESSAGE"});
-        for (const auto& p : problems)
-          t.add({paint(ctx, p.kind, p.kind == "webhook-broken" ? Tone::bad : Tone::warn), p.subject,
-                 show_time(ctx, p.at, s.now(), false), p.message});
-        t.print(ctx);
-      }
-      if (o->exit_code && !problems.empty()) ctx.exit_code = 1;
-    };
-  });
+  auto [cmd, o] = add_command(
+      app, ctx,
+      {"check", "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
+       "hookctl check --window 14d --exit-code || mail -s hookctl root"},
+      run_check);
+  takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
+        ValueKind::duration);
+  cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when there is any problem");
 }
 
 }  // namespace hookctl::cli

@@ -10,10 +10,6 @@ namespace hookctl::cli {
 
 namespace {
 
-std::string webhook_list(const Token& t) {
-  return t.webhooks.empty() ? std::string("-") : fmt::format("{}", fmt::join(t.webhooks, ", "));
-}
-
 void print_token(const Context& ctx, const Token& t, Time now) {
   std::string st(to_string(t.status));
   print_fields({
@@ -27,181 +23,210 @@ void print_token(const Context& ctx, const Token& t, Time now) {
       {"expires", show_time(ctx, t.expires_at, now)},
       {"revoked", show_time(ctx, t.revoked_at, now)},
       {"previous secret valid until", show_time(ctx, t.previous_secret_valid_until, now)},
-      {"webhooks", webhook_list(t)},
-  });
-}
-
-void add_create(CLI::App& token, Context& ctx) {
-  struct Opts {
-    std::string user;
-    std::optional<std::string> name;
-    std::optional<std::string> expires_in;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(token, "create",
-                          "Create an integration token on an active user; prints the secret once",
-                          "TOKEN=$(hookctl token create --user svc-orders --name orders-sync)");
-  cmd->add_option("--user", o->user, "Owner account (a service account is recommended)")
-      ->required();
-  cmd->add_option("--name", o->name, "A label for the token");
-  cmd->add_option("--expires-in", o->expires_in, "Expire after DUR (e.g. 90d)");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      auto expires_in = duration_option(o->expires_in, "--expires-in");
-      Session& s = ctx.session(OpenMode::create);
-      IssuedCredential c = create_token(s, o->user, o->name, expires_in);
-      print_issued(ctx, c, to_json(c.token),
-                   fmt::format("Created integration token {} for {}. The secret above is shown "
-                               "only this once.",
-                               c.token.id, c.token.owner));
-    };
-  });
-}
-
-void add_list(CLI::App& token, Context& ctx) {
-  struct Opts {
-    std::optional<std::string> user, webhook, kind, status, expiring;
-    bool all = false;
-    bool exit_code = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(token, "list", "List tokens (revoked ones only with --all)",
-                          "hookctl token list --expiring-within 30d --exit-code");
-  cmd->add_option("--user", o->user, "Only tokens owned by this account");
-  cmd->add_option("--webhook", o->webhook, "Only the token bound to this webhook");
-  cmd->add_option("--kind", o->kind, "app or api")->check(CLI::IsMember({"app", "api"}));
-  cmd->add_option("--status", o->status, "active, expired, revoked or owner-inactive")
-      ->check(CLI::IsMember({"active", "expired", "revoked", "owner-inactive"}));
-  cmd->add_flag("--all", o->all, "Include revoked tokens");
-  cmd->add_option("--expiring-within", o->expiring, "Only tokens that expire within DUR");
-  cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when the list is not empty");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      TokenFilter f;
-      f.user = o->user;
-      f.webhook = o->webhook;
-      if (o->kind) f.kind = *o->kind == "app" ? TokenKind::app : TokenKind::api;
-      if (o->status) f.status = token_status_from(*o->status);
-      f.all = o->all;
-      f.expiring_within = duration_option(o->expiring, "--expiring-within");
-      Session& s = ctx.session(OpenMode::read);
-      size_t count = 0;
-      if (ctx.json) {
-        JsonArray out;
-        list_tokens(s, f, [&](const Token& t) {
-          out.add(t);
-          ++count;
-        });
-      } else {
-        Table table({"ID", "KIND", "OWNER", "NAME", "STATUS", "LAST USED", "EXPIRES", "WEBHOOKS"});
-        list_tokens(s, f, [&](const Token& t) {
-          std::string st(to_string(t.status));
-          table.add({t.id, std::string(to_string(t.kind)), t.owner, or_dash(t.name),
-                     paint(ctx, st, tone_of_status(st)),
-                     show_time(ctx, t.last_used_at, s.now(), false),
-                     show_time(ctx, t.expires_at, s.now(), false), webhook_list(t)});
-          ++count;
-        });
-        if (count > 0)
-          table.print(ctx);
-        else
-          say_stderr("No matching tokens.");
-      }
-      if (o->exit_code && count > 0) ctx.exit_code = 1;
-    };
-  });
-}
-
-void add_show(CLI::App& token, Context& ctx) {
-  auto id = std::make_shared<std::string>();
-  auto* cmd = add_command(token, "show", "Show one token (never its secret)",
-                          "hookctl token show ab3de7fghk2m");
-  cmd->add_option("id", *id, "Token id (the 12 characters after hka_/hki_)")->required();
-  cmd->callback([&ctx, id] {
-    ctx.run = [&ctx, id] {
-      Session& s = ctx.session(OpenMode::read);
-      Token t = show_token(s, *id);
-      if (ctx.json) return print_json(to_json(t));
-      print_token(ctx, t, s.now());
-    };
-  });
-}
-
-void add_rotate(CLI::App& token, Context& ctx) {
-  struct Opts {
-    std::string id;
-    std::optional<std::string> owner, grace, expires_in;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(token, "rotate",
-                          "Give a token a new secret (same id and webhooks); prints it once",
-                          "NEW=$(hookctl token rotate ab3de7fghk2m --grace 1h)");
-  cmd->add_option("id", o->id, "Token id")->required();
-  cmd->add_option("--owner", o->owner, "Move the token to this active account");
-  cmd->add_option("--grace", o->grace, "Keep the previous secret valid for DUR (default: no)");
-  cmd->add_option("--expires-in", o->expires_in, "New expiry, DUR from now (default: unchanged)");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      RotateOptions r{o->owner, duration_option(o->grace, "--grace"),
-                      duration_option(o->expires_in, "--expires-in")};
-      Session& s = ctx.session(OpenMode::write);
-      IssuedCredential c = rotate_token(s, o->id, r);
-      std::string message = fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
-      if (c.token.previous_secret_valid_until)
-        message += fmt::format(" The previous secret works until {}.",
-                               format_rfc3339(*c.token.previous_secret_valid_until));
-      else
-        message += " The previous secret no longer works.";
-      message += " The new secret above is shown only this once.";
-      print_issued(ctx, c, to_json(c.token), message);
-    };
-  });
-}
-
-void add_revoke(CLI::App& token, Context& ctx) {
-  struct Opts {
-    std::string id;
-    bool yes = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(token, "revoke", "Stop a token working, at once and for good",
-                          "hookctl token revoke ab3de7fghk2m --yes");
-  cmd->add_option("id", o->id, "Token id")->required();
-  cmd->add_flag("--yes,-y", o->yes, "Do not ask for confirmation");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      Session& s = ctx.session(OpenMode::write);
-      Token t = show_token(s, o->id);
-      if (t.status != TokenStatus::revoked)
-        confirm(ctx, o->yes,
-                fmt::format("Revoke token {}{}?", t.id,
-                            t.webhooks.empty() ? std::string()
-                                               : " (webhooks " + webhook_list(t) + " will fail)"));
-      Revocation r = revoke_token(s, o->id);
-      if (ctx.json) return print_json(to_json(r.token));
-      if (!r.changed)
-        return say(fmt::format("Token {} was already revoked; nothing changed.", r.token.id));
-      say(fmt::format("Revoked token {}.", r.token.id));
-      if (!r.webhooks_left.empty())
-        say(
-            fmt::format("Left without a working credential: {}. Bind a new token with 'hookctl "
-                        "webhook bind NAME --token ID'.",
-                        fmt::join(r.webhooks_left, ", ")));
-    };
+      {"webhooks", name_list(t.webhooks)},
   });
 }
 
 }  // namespace
 
+// --- token create ------------------------------------------------------------------------------
+
+struct TokenCreateOptions {
+  std::string user;
+  std::optional<std::string> name;
+  std::optional<std::string> expires_in;
+};
+
+void run_token_create(Context& ctx, const TokenCreateOptions& o) {
+  auto expires_in = duration_option(o.expires_in, "--expires-in");
+  Session& s = ctx.session(OpenMode::create);
+  IssuedCredential c = create_token(s, o.user, o.name, expires_in);
+  print_issued(ctx, c, to_json(c.token),
+               fmt::format("Created integration token {} for {}. The secret above is shown only "
+                           "this once.",
+                           c.token.id, c.token.owner));
+}
+
+void add_token_create(CLI::App& token, Context& ctx) {
+  auto [cmd, o] = add_command(
+      token, ctx,
+      {"create", "Create an integration token on an active user; prints the secret once",
+       "TOKEN=$(hookctl token create --user svc-orders --name orders-sync)"},
+      run_token_create);
+  takes(cmd.add_option("--user", o.user, "Owner account (a service account is recommended)"),
+        ValueKind::user)
+      ->required();
+  cmd.add_option("--name", o.name, "A label for the token");
+  takes(cmd.add_option("--expires-in", o.expires_in, "Expire after DUR (e.g. 90d)"),
+        ValueKind::duration);
+}
+
+// --- token list --------------------------------------------------------------------------------
+
+struct TokenListOptions {
+  std::optional<std::string> user, webhook, kind, status, expiring;
+  bool all = false;
+  bool exit_code = false;
+};
+
+void run_token_list(Context& ctx, const TokenListOptions& o) {
+  TokenFilter f;
+  f.user = o.user;
+  f.webhook = o.webhook;
+  if (o.kind) f.kind = from_string<TokenKind>(*o.kind);
+  if (o.status) f.status = from_string<TokenStatus>(*o.status);
+  f.all = o.all;
+  f.expiring_within = duration_option(o.expiring, "--expiring-within");
+  Session& s = ctx.session(OpenMode::read);
+  size_t count = 0;
+  if (ctx.json) {
+    JsonArray out;
+    list_tokens(s, f, [&](const Token& t) {
+      out.add(t);
+      ++count;
+    });
+  } else {
+    Table table({"ID", "KIND", "OWNER", "NAME", "STATUS", "LAST USED", "EXPIRES", "WEBHOOKS"});
+    list_tokens(s, f, [&](const Token& t) {
+      std::string st(to_string(t.status));
+      table.add({t.id, std::string(to_string(t.kind)), t.owner, or_dash(t.name),
+                 paint(ctx, st, tone_of_status(st)), show_time(ctx, t.last_used_at, s.now(), false),
+                 show_time(ctx, t.expires_at, s.now(), false), name_list(t.webhooks)});
+      ++count;
+    });
+    if (count > 0)
+      table.print(ctx);
+    else
+      say_stderr("No matching tokens.");
+  }
+  if (o.exit_code && count > 0) ctx.exit_code = 1;
+}
+
+void add_token_list(CLI::App& token, Context& ctx) {
+  auto [cmd, o] = add_command(token, ctx,
+                              {"list", "List tokens (revoked ones only with --all)",
+                               "hookctl token list --expiring-within 30d --exit-code"},
+                              run_token_list);
+  takes(cmd.add_option("--user", o.user, "Only tokens owned by this account"), ValueKind::user);
+  takes(cmd.add_option("--webhook", o.webhook, "Only the token bound to this webhook"),
+        ValueKind::webhook);
+  one_of<TokenKind>(cmd.add_option("--kind", o.kind, "app or api"));
+  one_of<TokenStatus>(
+      cmd.add_option("--status", o.status, "active, expired, revoked or owner-inactive"));
+  cmd.add_flag("--all", o.all, "Include revoked tokens");
+  takes(cmd.add_option("--expiring-within", o.expiring, "Only tokens that expire within DUR"),
+        ValueKind::duration);
+  cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
+}
+
+// --- token show --------------------------------------------------------------------------------
+
+struct TokenShowOptions {
+  std::string id;
+};
+
+void run_token_show(Context& ctx, const TokenShowOptions& o) {
+  Session& s = ctx.session(OpenMode::read);
+  Token t = show_token(s, o.id);
+  if (ctx.json) return print_json(to_json(t));
+  print_token(ctx, t, s.now());
+}
+
+void add_token_show(CLI::App& token, Context& ctx) {
+  auto [cmd, o] = add_command(
+      token, ctx, {"show", "Show one token (never its secret)", "hookctl token show ab3de7fghk2m"},
+      run_token_show);
+  takes(cmd.add_option("id", o.id, "Token id (the 12 characters after hka_/hki_)"),
+        ValueKind::token)
+      ->required();
+}
+
+// --- token rotate ------------------------------------------------------------------------------
+
+struct TokenRotateOptions {
+  std::string id;
+  std::optional<std::string> owner, grace, expires_in;
+};
+
+void run_token_rotate(Context& ctx, const TokenRotateOptions& o) {
+  RotateOptions r{o.owner, duration_option(o.grace, "--grace"),
+                  duration_option(o.expires_in, "--expires-in")};
+  Session& s = ctx.session(OpenMode::write);
+  IssuedCredential c = rotate_token(s, o.id, r);
+  std::string message = fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
+  if (c.token.previous_secret_valid_until)
+    message += fmt::format(" The previous secret works until {}.",
+                           format_rfc3339(*c.token.previous_secret_valid_until));
+  else
+    message += " The previous secret no longer works.";
+  message += " The new secret above is shown only this once.";
+  print_issued(ctx, c, to_json(c.token), message);
+}
+
+void add_token_rotate(CLI::App& token, Context& ctx) {
+  auto [cmd, o] =
+      add_command(token, ctx,
+                  {"rotate", "Give a token a new secret (same id and webhooks); prints it once",
+                   "NEW=$(hookctl token rotate ab3de7fghk2m --grace 1h)"},
+                  run_token_rotate);
+  takes(cmd.add_option("id", o.id, "Token id"), ValueKind::token)->required();
+  takes(cmd.add_option("--owner", o.owner, "Move the token to this active account"),
+        ValueKind::user);
+  takes(cmd.add_option("--grace", o.grace, "Keep the previous secret valid for DUR (default: no)"),
+        ValueKind::duration);
+  takes(
+      cmd.add_option("--expires-in", o.expires_in, "New expiry, DUR from now (default: unchanged)"),
+      ValueKind::duration);
+}
+
+// --- token revoke ------------------------------------------------------------------------------
+
+struct TokenRevokeOptions {
+  std::string id;
+  bool yes = false;
+};
+
+void run_token_revoke(Context& ctx, const TokenRevokeOptions& o) {
+  Session& s = ctx.session(OpenMode::write);
+  Token t = show_token(s, o.id);
+  if (t.status != TokenStatus::revoked)
+    confirm(
+        ctx, o.yes,
+        fmt::format("Revoke token {}{}?", t.id,
+                    t.webhooks.empty() ? std::string()
+                                       : " (webhooks " + name_list(t.webhooks) + " will fail)"));
+  Revocation r = revoke_token(s, o.id);
+  if (ctx.json) return print_json(to_json(r.token));
+  if (!r.changed)
+    return say(fmt::format("Token {} was already revoked; nothing changed.", r.token.id));
+  say(fmt::format("Revoked token {}.", r.token.id));
+  if (!r.webhooks_left.empty())
+    say(
+        fmt::format("Left without a working credential: {}. Bind a new token with 'hookctl "
+                    "webhook bind NAME --token ID'.",
+                    fmt::join(r.webhooks_left, ", ")));
+}
+
+void add_token_revoke(CLI::App& token, Context& ctx) {
+  auto [cmd, o] = add_command(token, ctx,
+                              {"revoke", "Stop a token working, at once and for good",
+                               "hookctl token revoke ab3de7fghk2m --yes"},
+                              run_token_revoke);
+  takes(cmd.add_option("id", o.id, "Token id"), ValueKind::token)->required();
+  cmd.add_flag("--yes,-y", o.yes, "Do not ask for confirmation");
+}
+
+// --- the group ---------------------------------------------------------------------------------
+
 void register_token_commands(CLI::App& app, Context& ctx) {
   CLI::App* token = add_command(app, "token", "Manage App and integration tokens",
                                 "hookctl token list --user svc-orders");
   token->require_subcommand(1);
-  add_create(*token, ctx);
-  add_list(*token, ctx);
-  add_show(*token, ctx);
-  add_rotate(*token, ctx);
-  add_revoke(*token, ctx);
+  add_token_create(*token, ctx);
+  add_token_list(*token, ctx);
+  add_token_show(*token, ctx);
+  add_token_rotate(*token, ctx);
+  add_token_revoke(*token, ctx);
 }
 
 }  // namespace hookctl::cli

@@ -10,213 +10,230 @@ namespace hookctl::cli {
 
 namespace {
 
-std::string breaks(const Context& ctx, const Webhook& w, Time now) {
-  return show_time(ctx, w.breaks_at, now);
-}
-
 Json with_app_token(const Webhook& w, const IssuedCredential& c) {
   Json doc = to_json(w);
   doc["app_token"] = to_json(c.token);
   return doc;
 }
 
-void add_create(CLI::App& webhook, Context& ctx) {
-  struct Opts {
-    std::string name, owner, auth = "bearer";
-    std::optional<std::string> description;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(webhook, "create", "Install a webhook with its App token (printed once)",
-                          "hookctl webhook create orders --owner svc-orders --auth basic");
-  cmd->add_option("name", o->name, "Webhook name")->required();
-  cmd->add_option("--owner", o->owner, "Active account that owns the App token")->required();
-  cmd->add_option("--auth", o->auth, "bearer (default) or basic")
-      ->check(CLI::IsMember({"bearer", "basic"}));
-  cmd->add_option("--description", o->description, "What the webhook is for");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      NewWebhook spec{o->name, o->owner,
-                      o->auth == "basic" ? AuthScheme::basic : AuthScheme::bearer, o->description};
-      Session& s = ctx.session(OpenMode::create);
-      Installation i = create_webhook(s, spec);
-      std::string how = i.webhook.auth == AuthScheme::basic
-                            ? fmt::format(
-                                  "Callers send Basic auth with username {} and the token "
-                                  "as password.",
-                                  i.credential.token.owner)
-                            : "Callers send 'Authorization: Bearer <token>'.";
-      print_issued(
-          ctx, i.credential, with_app_token(i.webhook, i.credential),
-          fmt::format("Created webhook {} with App token {} owned by {}. {} The secret "
-                      "above is shown only this once.",
-                      i.webhook.name, i.credential.token.id, i.credential.token.owner, how));
-    };
-  });
+std::string status_of(const Webhook& w) { return w.broken ? "broken" : "ok"; }
+
+}  // namespace
+
+// --- webhook create ----------------------------------------------------------------------------
+
+struct WebhookCreateOptions {
+  std::string name, owner, auth = "bearer";
+  std::optional<std::string> description;
+};
+
+void run_webhook_create(Context& ctx, const WebhookCreateOptions& o) {
+  NewWebhook spec{o.name, o.owner, from_string<AuthScheme>(o.auth).value_or(AuthScheme::bearer),
+                  o.description};
+  Session& s = ctx.session(OpenMode::create);
+  Installation i = create_webhook(s, spec);
+  std::string how =
+      i.webhook.auth == AuthScheme::basic
+          ? fmt::format("Callers send Basic auth with username {} and the token as password.",
+                        i.credential.token.owner)
+          : "Callers send 'Authorization: Bearer <token>'.";
+  print_issued(ctx, i.credential, with_app_token(i.webhook, i.credential),
+               fmt::format("Created webhook {} with App token {} owned by {}. {} The secret "
+                           "above is shown only this once.",
+                           i.webhook.name, i.credential.token.id, i.credential.token.owner, how));
 }
 
-void add_bind(CLI::App& webhook, Context& ctx) {
-  struct Opts {
-    std::string name;
-    std::optional<std::string> token;
-    bool app_token = false;
-    std::optional<std::string> owner;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd =
-      add_command(webhook, "bind", "Make a webhook accept an integration token, or a new App token",
-                  "hookctl webhook bind orders --app-token --owner svc-orders");
-  cmd->add_option("name", o->name, "Webhook name")->required();
-  auto* token = cmd->add_option("--token", o->token, "Integration token id to accept");
-  auto* app = cmd->add_flag("--app-token", o->app_token, "Issue a new App token (needs --owner)");
-  auto* owner = cmd->add_option("--owner", o->owner, "Owner of the new App token");
+void add_webhook_create(CLI::App& webhook, Context& ctx) {
+  auto [cmd, o] = add_command(webhook, ctx,
+                              {"create", "Install a webhook with its App token (printed once)",
+                               "hookctl webhook create orders --owner svc-orders --auth basic"},
+                              run_webhook_create);
+  takes(cmd.add_option("name", o.name, "Webhook name"), ValueKind::webhook)->required();
+  takes(cmd.add_option("--owner", o.owner, "Active account that owns the App token"),
+        ValueKind::user)
+      ->required();
+  one_of<AuthScheme>(cmd.add_option("--auth", o.auth, "bearer (default) or basic"));
+  cmd.add_option("--description", o.description, "What the webhook is for");
+}
+
+// --- webhook bind ------------------------------------------------------------------------------
+
+struct WebhookBindOptions {
+  std::string name;
+  std::optional<std::string> token;
+  bool app_token = false;
+  std::optional<std::string> owner;
+};
+
+void run_webhook_bind(Context& ctx, const WebhookBindOptions& o) {
+  if (!o.token && !o.app_token)
+    fail(ErrorKind::usage, "give --token ID or --app-token --owner NAME");
+  Session& s = ctx.session(OpenMode::write);
+  Binding b =
+      o.token ? bind_webhook(s, o.name, *o.token) : bind_webhook_app_token(s, o.name, *o.owner);
+  std::string message;
+  if (!b.changed) {
+    message = fmt::format("Webhook {} already accepts token {}; nothing changed.", b.webhook.name,
+                          *b.webhook.token);
+  } else {
+    message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
+                          *b.webhook.token, *b.webhook.owner);
+    if (b.revoked_app_token)
+      message += fmt::format(" Its previous App token {} is revoked.", *b.revoked_app_token);
+    if (b.unbound_token)
+      message += fmt::format(" Token {} is no longer bound here (it stays valid elsewhere).",
+                             *b.unbound_token);
+    message += " Update the callers with the new token.";
+  }
+  if (b.credential)
+    return print_issued(ctx, *b.credential, with_app_token(b.webhook, *b.credential),
+                        message + " The secret above is shown only this once.");
+  if (ctx.json) return print_json(to_json(b.webhook));
+  say(message);
+}
+
+void add_webhook_bind(CLI::App& webhook, Context& ctx) {
+  auto [cmd, o] =
+      add_command(webhook, ctx,
+                  {"bind", "Make a webhook accept an integration token, or a new App token",
+                   "hookctl webhook bind orders --app-token --owner svc-orders"},
+                  run_webhook_bind);
+  takes(cmd.add_option("name", o.name, "Webhook name"), ValueKind::webhook)->required();
+  auto* token = takes(cmd.add_option("--token", o.token, "Integration token id to accept"),
+                      ValueKind::integration_token);
+  auto* app = cmd.add_flag("--app-token", o.app_token, "Issue a new App token (needs --owner)");
+  auto* owner =
+      takes(cmd.add_option("--owner", o.owner, "Owner of the new App token"), ValueKind::user);
   token->excludes(app);
   token->excludes(owner);
   app->needs(owner);
   owner->needs(app);
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      if (!o->token && !o->app_token)
-        fail(ErrorKind::usage, "give --token ID or --app-token --owner NAME");
-      Session& s = ctx.session(OpenMode::write);
-      Binding b = o->token ? bind_webhook(s, o->name, *o->token)
-                           : bind_webhook_app_token(s, o->name, *o->owner);
-      std::string message;
-      if (!b.changed) {
-        message = fmt::format("Webhook {} already accepts token {}; nothing changed.",
-                              b.webhook.name, *b.webhook.token);
-      } else {
-        message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
-                              *b.webhook.token, *b.webhook.owner);
-        if (b.revoked_app_token)
-          message += fmt::format(" Its previous App token {} is revoked.", *b.revoked_app_token);
-        if (b.unbound_token)
-          message += fmt::format(" Token {} is no longer bound here (it stays valid elsewhere).",
-                                 *b.unbound_token);
-        message += " Update the callers with the new token.";
-      }
-      if (b.credential)
-        return print_issued(ctx, *b.credential, with_app_token(b.webhook, *b.credential),
-                            message + " The secret above is shown only this once.");
-      if (ctx.json) return print_json(to_json(b.webhook));
-      say(message);
-    };
-  });
 }
 
-void add_list(CLI::App& webhook, Context& ctx) {
-  struct Opts {
-    bool broken = false;
-    std::optional<std::string> at_risk;
-    bool exit_code = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(webhook, "list", "List webhooks, or those broken or at risk",
-                          "hookctl webhook list --at-risk 14d --exit-code");
-  auto* broken = cmd->add_flag("--broken", o->broken, "Only webhooks that do not work now");
-  auto* risk =
-      cmd->add_option("--at-risk", o->at_risk, "Broken webhooks and those that break within DUR");
+// --- webhook list ------------------------------------------------------------------------------
+
+struct WebhookListOptions {
+  bool broken = false;
+  std::optional<std::string> at_risk;
+  bool exit_code = false;
+};
+
+void run_webhook_list(Context& ctx, const WebhookListOptions& o) {
+  WebhookFilter f{o.broken, duration_option(o.at_risk, "--at-risk")};
+  Session& s = ctx.session(OpenMode::read);
+  size_t count = 0;
+  if (ctx.json) {
+    JsonArray out;
+    list_webhooks(s, f, [&](const Webhook& w) {
+      out.add(w);
+      ++count;
+    });
+  } else {
+    Table t({"NAME", "AUTH", "TOKEN", "KIND", "OWNER", "STATUS", "BREAKS AT"});
+    list_webhooks(s, f, [&](const Webhook& w) {
+      std::string st = status_of(w);
+      t.add({w.name, std::string(to_string(w.auth)), or_dash(w.token),
+             w.token_kind ? std::string(to_string(*w.token_kind)) : "-", or_dash(w.owner),
+             paint(ctx, st, tone_of_status(st)), show_time(ctx, w.breaks_at, s.now())});
+      ++count;
+    });
+    if (count > 0)
+      t.print(ctx);
+    else
+      say_stderr("No matching webhooks.");
+  }
+  if (o.exit_code && count > 0) ctx.exit_code = 1;
+}
+
+void add_webhook_list(CLI::App& webhook, Context& ctx) {
+  auto [cmd, o] = add_command(webhook, ctx,
+                              {"list", "List webhooks, or those broken or at risk",
+                               "hookctl webhook list --at-risk 14d --exit-code"},
+                              run_webhook_list);
+  auto* broken = cmd.add_flag("--broken", o.broken, "Only webhooks that do not work now");
+  auto* risk = takes(
+      cmd.add_option("--at-risk", o.at_risk, "Broken webhooks and those that break within DUR"),
+      ValueKind::duration);
   broken->excludes(risk);
-  cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when the list is not empty");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      WebhookFilter f{o->broken, duration_option(o->at_risk, "--at-risk")};
-      Session& s = ctx.session(OpenMode::read);
-      size_t count = 0;
-      if (ctx.json) {
-        JsonArray out;
-        list_webhooks(s, f, [&](const Webhook& w) {
-          out.add(w);
-          ++count;
-        });
-      } else {
-        Table t({"NAME", "AUTH", "TOKEN", "KIND", "OWNER", "STATUS", "BREAKS AT"});
-        list_webhooks(s, f, [&](const Webhook& w) {
-          std::string st = w.broken ? "broken" : "ok";
-          t.add({w.name, std::string(to_string(w.auth)), or_dash(w.token),
-                 w.token_kind ? std::string(to_string(*w.token_kind)) : "-", or_dash(w.owner),
-                 paint(ctx, st, tone_of_status(st)), breaks(ctx, w, s.now())});
-          ++count;
-        });
-        if (count > 0)
-          t.print(ctx);
-        else
-          say_stderr("No matching webhooks.");
-      }
-      if (o->exit_code && count > 0) ctx.exit_code = 1;
-    };
-  });
+  cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
 }
 
-void add_show(CLI::App& webhook, Context& ctx) {
-  auto name = std::make_shared<std::string>();
-  auto* cmd = add_command(webhook, "show", "Show a webhook, its token and when it breaks",
-                          "hookctl webhook show orders");
-  cmd->add_option("name", *name, "Webhook name")->required();
-  cmd->callback([&ctx, name] {
-    ctx.run = [&ctx, name] {
-      Session& s = ctx.session(OpenMode::read);
-      Webhook w = show_webhook(s, *name);
-      if (ctx.json) return print_json(to_json(w));
-      std::string st = w.broken ? "broken" : "ok";
-      print_fields(
-          {{"name", w.name},
-           {"auth", std::string(to_string(w.auth))},
-           {"description", or_dash(w.description)},
-           {"token", w.token ? *w.token + " (" + std::string(to_string(*w.token_kind)) + ")"
-                             : std::string("-")},
-           {"owner", or_dash(w.owner)},
-           {"status", paint(ctx, st, tone_of_status(st))},
-           {"breaks at", breaks(ctx, w, s.now())},
-           {"created", show_time(ctx, w.created_at, s.now())}});
-    };
-  });
+// --- webhook show ------------------------------------------------------------------------------
+
+struct WebhookShowOptions {
+  std::string name;
+};
+
+void run_webhook_show(Context& ctx, const WebhookShowOptions& o) {
+  Session& s = ctx.session(OpenMode::read);
+  Webhook w = show_webhook(s, o.name);
+  if (ctx.json) return print_json(to_json(w));
+  std::string st = status_of(w);
+  print_fields({{"name", w.name},
+                {"auth", std::string(to_string(w.auth))},
+                {"description", or_dash(w.description)},
+                {"token", w.token ? *w.token + " (" + std::string(to_string(*w.token_kind)) + ")"
+                                  : std::string("-")},
+                {"owner", or_dash(w.owner)},
+                {"status", paint(ctx, st, tone_of_status(st))},
+                {"breaks at", show_time(ctx, w.breaks_at, s.now())},
+                {"created", show_time(ctx, w.created_at, s.now())}});
 }
 
-void add_delete(CLI::App& webhook, Context& ctx) {
-  struct Opts {
-    std::string name;
-    bool yes = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = add_command(webhook, "delete",
-                          "Remove a webhook; its App token is revoked, an integration token stays",
-                          "hookctl webhook delete orders --yes");
-  cmd->add_option("name", o->name, "Webhook name")->required();
-  cmd->add_flag("--yes,-y", o->yes, "Do not ask for confirmation");
-  cmd->callback([&ctx, o] {
-    ctx.run = [&ctx, o] {
-      Session& s = ctx.session(OpenMode::write);
-      (void)show_webhook(s, o->name);
-      confirm(ctx, o->yes, fmt::format("Delete webhook {}?", o->name));
-      WebhookRemoval r = delete_webhook(s, o->name);
-      if (ctx.json)
-        return print_json(
-            Json{{"deleted", r.webhook.name},
-                 {"revoked_app_token", r.revoked_app_token ? Json(*r.revoked_app_token) : Json()},
-                 {"unbound_token", r.unbound_token ? Json(*r.unbound_token) : Json()}});
-      std::string message = fmt::format("Deleted webhook {}.", r.webhook.name);
-      if (r.revoked_app_token)
-        message += fmt::format(" App token {} revoked.", *r.revoked_app_token);
-      if (r.unbound_token)
-        message +=
-            fmt::format(" Integration token {} unbound (still valid for its other webhooks).",
-                        *r.unbound_token);
-      say(message);
-    };
-  });
+void add_webhook_show(CLI::App& webhook, Context& ctx) {
+  auto [cmd, o] = add_command(
+      webhook, ctx,
+      {"show", "Show a webhook, its token and when it breaks", "hookctl webhook show orders"},
+      run_webhook_show);
+  takes(cmd.add_option("name", o.name, "Webhook name"), ValueKind::webhook)->required();
 }
 
-}  // namespace
+// --- webhook delete ----------------------------------------------------------------------------
+
+struct WebhookDeleteOptions {
+  std::string name;
+  bool yes = false;
+};
+
+void run_webhook_delete(Context& ctx, const WebhookDeleteOptions& o) {
+  Session& s = ctx.session(OpenMode::write);
+  (void)show_webhook(s, o.name);  // an unknown webhook is exit 3 before any question
+  confirm(ctx, o.yes, fmt::format("Delete webhook {}?", o.name));
+  WebhookRemoval r = delete_webhook(s, o.name);
+  if (ctx.json)
+    return print_json(
+        Json{{"deleted", r.webhook.name},
+             {"revoked_app_token", r.revoked_app_token ? Json(*r.revoked_app_token) : Json()},
+             {"unbound_token", r.unbound_token ? Json(*r.unbound_token) : Json()}});
+  std::string message = fmt::format("Deleted webhook {}.", r.webhook.name);
+  if (r.revoked_app_token) message += fmt::format(" App token {} revoked.", *r.revoked_app_token);
+  if (r.unbound_token)
+    message += fmt::format(" Integration token {} unbound (still valid for its other webhooks).",
+                           *r.unbound_token);
+  say(message);
+}
+
+void add_webhook_delete(CLI::App& webhook, Context& ctx) {
+  auto [cmd, o] = add_command(
+      webhook, ctx,
+      {"delete", "Remove a webhook; its App token is revoked, an integration token stays",
+       "hookctl webhook delete orders --yes"},
+      run_webhook_delete);
+  takes(cmd.add_option("name", o.name, "Webhook name"), ValueKind::webhook)->required();
+  cmd.add_flag("--yes,-y", o.yes, "Do not ask for confirmation");
+}
+
+// --- the group ---------------------------------------------------------------------------------
 
 void register_webhook_commands(CLI::App& app, Context& ctx) {
   CLI::App* webhook = add_command(app, "webhook", "Manage webhooks and the token each accepts",
                                   "hookctl webhook list --at-risk 14d");
   webhook->require_subcommand(1);
-  add_create(*webhook, ctx);
-  add_bind(*webhook, ctx);
-  add_list(*webhook, ctx);
-  add_show(*webhook, ctx);
-  add_delete(*webhook, ctx);
+  add_webhook_create(*webhook, ctx);
+  add_webhook_bind(*webhook, ctx);
+  add_webhook_list(*webhook, ctx);
+  add_webhook_show(*webhook, ctx);
+  add_webhook_delete(*webhook, ctx);
 }
 
 }  // namespace hookctl::cli

@@ -1,81 +1,42 @@
 #include "complete.hpp"
 
-#include <sys/stat.h>
-
 #include <iostream>
 #include <map>
 #include <set>
 
+#include <unordered_map>
+
+#include "hookctl/completion.hpp"
+#include "hookctl/policy.hpp"
 #include "hookctl/store.hpp"
 
 namespace hookctl::cli {
 
 namespace {
 
-enum class Source { none, users, webhooks, tokens, files, durations, policy_keys };
-
-// Where an option's or positional's values come from, by its name in the tree. One table for
-// --help's value names and for completion.
-Source source_of(const CLI::Option& opt, const CLI::App& cmd) {
-  static const std::map<std::string, Source> by_option{
-      {"--user", Source::users},
-      {"--owner", Source::users},
-      {"--transfer-to", Source::users},
-      {"--webhook", Source::webhooks},
-      {"--token", Source::tokens},
-      {"--db", Source::files},
-      {"--inactive-within", Source::durations},
-      {"--expires-in", Source::durations},
-      {"--expiring-within", Source::durations},
-      {"--grace", Source::durations},
-      {"--at-risk", Source::durations},
-      {"--window", Source::durations},
-      {"--since", Source::durations},
-      {"--subject", Source::users},
-  };
-  if (!opt.get_positional()) {
-    auto it = by_option.find("--" + (opt.get_lnames().empty() ? "" : opt.get_lnames().front()));
-    return it == by_option.end() ? Source::none : it->second;
-  }
-  const std::string pos = opt.get_name(true);
-  const CLI::App* group = cmd.get_parent();
-  const std::string group_name = group ? group->get_name() : "";
-  if (pos == "file") return Source::files;
-  if (pos == "key") return Source::policy_keys;
-  if (pos == "webhook") return Source::webhooks;
-  if (pos == "id") return Source::tokens;
-  if (pos == "name") {
-    if (group_name == "webhook") return Source::webhooks;
-    if (group_name == "user" || group_name == "auth") return Source::users;
-  }
-  return Source::none;
+// The value kinds declared with takes(), by option. Options live as long as the command tree,
+// which is built once per process.
+std::unordered_map<const CLI::Option*, ValueKind>& value_kinds() {
+  static std::unordered_map<const CLI::Option*, ValueKind> kinds;
+  return kinds;
 }
 
-const char* value_name(Source s) {
-  switch (s) {
-    case Source::users:
-    case Source::webhooks:
+const char* value_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::user:
+    case ValueKind::webhook:
       return "NAME";
-    case Source::tokens:
+    case ValueKind::token:
+    case ValueKind::integration_token:
       return "ID";
-    case Source::files:
+    case ValueKind::file:
       return "FILE";
-    case Source::durations:
+    case ValueKind::duration:
       return "DUR";
-    case Source::policy_keys:
+    case ValueKind::policy_key:
       return "KEY";
-    case Source::none:
-      break;
   }
-  return nullptr;
-}
-
-void annotate(CLI::App& cmd) {
-  for (CLI::Option* opt : cmd.get_options()) {
-    if (opt->get_items_expected_max() == 0) continue;  // a flag
-    if (const char* name = value_name(source_of(*opt, cmd))) opt->type_name(name);
-  }
-  for (CLI::App* sub : cmd.get_subcommands({})) annotate(*sub);
+  return "VALUE";
 }
 
 // The choices of an IsMember validator, from its description "{a,b,c}".
@@ -110,60 +71,39 @@ CLI::Option* find_option(CLI::App& cmd, const std::string& word) {
 
 bool takes_value(const CLI::Option& opt) { return opt.get_items_expected_max() > 0; }
 
-struct Candidate {
-  std::string word;
-  std::string description;
-};
-
-std::vector<Candidate> store_names(Source source, const std::optional<std::string>& db,
+std::vector<Candidate> store_names(CandidateKind kind, const std::optional<std::string>& db,
                                    const std::string& prefix) {
-  std::vector<Candidate> out;
   try {
-    StoreLocation where = locate_store(db);
-    struct stat st;
-    if (::stat(where.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return out;  // never create
-    Store store(where, OpenMode::read);
-    std::string sql = source == Source::users
-                          ? "SELECT name, kind FROM accounts WHERE name LIKE ?1 ESCAPE '\\' "
-                            "ORDER BY name LIMIT 500"
-                      : source == Source::webhooks
-                          ? "SELECT name, auth FROM webhooks WHERE name LIKE ?1 ESCAPE '\\' "
-                            "ORDER BY name LIMIT 500"
-                          : "SELECT t.id, t.kind || ' token of ' || a.name FROM tokens t JOIN "
-                            "accounts a ON a.id = t.account_id WHERE t.id LIKE ?1 ESCAPE '\\' "
-                            "AND t.revoked_at IS NULL ORDER BY t.id LIMIT 500";
-    std::string pattern;
-    for (char c : prefix) {
-      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
-      pattern += c;
-    }
-    auto& q = store.statement(sql);
-    q.bind(1, pattern + "%");
-    while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
+    return store_candidates(locate_store(db), kind, prefix);
   } catch (...) {
-    // A completion never fails loudly: no store, a foreign file, a lock - no candidates.
+    return {};  // no usable store location: no candidates
   }
-  return out;
 }
 
-std::vector<Candidate> values_for(CLI::Option& opt, CLI::App& cmd, const std::string& cur,
+std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur,
                                   const std::optional<std::string>& db, bool& files) {
   std::vector<Candidate> out;
   for (auto& c : choices_of(opt)) out.push_back({c, ""});
   if (!out.empty()) return out;
-  switch (source_of(opt, cmd)) {
-    case Source::users:
-    case Source::webhooks:
-    case Source::tokens:
-      return store_names(source_of(opt, cmd), db, cur);
-    case Source::files:
+  auto kind = value_kind_of(opt);
+  if (!kind) return out;
+  switch (*kind) {
+    case ValueKind::user:
+      return store_names(CandidateKind::user, db, cur);
+    case ValueKind::webhook:
+      return store_names(CandidateKind::webhook, db, cur);
+    case ValueKind::token:
+      return store_names(CandidateKind::token, db, cur);
+    case ValueKind::integration_token:
+      return store_names(CandidateKind::integration_token, db, cur);
+    case ValueKind::file:
       files = true;
       return out;
-    case Source::durations:
+    case ValueKind::duration:
       for (const char* d : {"1h", "1d", "7d", "14d", "30d", "60d", "90d"}) out.push_back({d, ""});
       return out;
-    case Source::policy_keys:
-    case Source::none:
+    case ValueKind::policy_key:
+      out.push_back({std::string(inactivity_period_key), ""});
       return out;
   }
   return out;
@@ -205,7 +145,7 @@ void complete(CLI::App& root, std::vector<std::string> words) {
   std::vector<Candidate> out;
   bool files = false;
   if (pending) {
-    out = values_for(*pending, *cmd, cur, db, files);
+    out = values_for(*pending, cur, db, files);
   } else if (!cur.empty() && cur[0] == '-') {
     for (CLI::App* a = cmd; a != nullptr; a = a->get_parent())
       for (const CLI::Option* opt : a->get_options())
@@ -222,8 +162,7 @@ void complete(CLI::App& root, std::vector<std::string> words) {
       for (CLI::Option* opt : cmd->get_options())
         if (opt->get_positional()) {
           if (index++ == positionals) {
-            out = values_for(*opt, *cmd, cur, db, files);
-            if (source_of(*opt, *cmd) == Source::policy_keys) out = {{"inactivity-period", ""}};
+            out = values_for(*opt, cur, db, files);
             break;
           }
         }
@@ -244,7 +183,17 @@ void complete(CLI::App& root, std::vector<std::string> words) {
 
 }  // namespace
 
-void annotate_values(CLI::App& app) { annotate(app); }
+CLI::Option* takes(CLI::Option* option, ValueKind kind) {
+  value_kinds()[option] = kind;
+  option->type_name(value_name(kind));
+  return option;
+}
+
+std::optional<ValueKind> value_kind_of(const CLI::Option& option) {
+  auto it = value_kinds().find(&option);
+  if (it == value_kinds().end()) return std::nullopt;
+  return it->second;
+}
 
 void register_complete_command(CLI::App& app, Context& ctx) {
   CLI::App* cmd = app.add_subcommand("__complete", "Print completion candidates (for shells)");

@@ -8,10 +8,6 @@
 
 namespace hookctl::cli {
 
-// Names the value each option and positional takes (DUR, NAME, ID, FILE, ...) in --help and
-// tells the completer where candidates come from. Call once, after every command is registered.
-void annotate_values(CLI::App& app);
-
 // Registers the hidden `__complete` command. It prints one candidate per line, optionally
 // followed by a tab and a description, or the single line `__files__` when a file path is
 // expected. It never fails loudly, never prints a secret and never creates a store.

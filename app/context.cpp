@@ -19,7 +19,7 @@ bool Context::stderr_tty() const { return ::isatty(STDERR_FILENO) == 1; }
 
 bool Context::color() const {
   static const bool enabled = [this] {
-    if (std::getenv("NO_COLOR") != nullptr) return false;  // SPEC: never when NO_COLOR is set
+    if (std::getenv("NO_COLOR") != nullptr) return false;  // never when NO_COLOR is set
     const char* term = std::getenv("TERM");
     if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
     return stdout_tty();
@@ -28,19 +28,7 @@ bool Context::color() const {
 }
 
 Time Context::now() {
-  if (!now_) {
-    const char* fixed = std::getenv("HOOKCTL_NOW");
-    if (fixed != nullptr) {
-      auto t = parse_rfc3339(fixed);
-      if (!t)
-        fail(ErrorKind::usage,
-             fmt::format("HOOKCTL_NOW='{}' is not an RFC 3339 time such as 2026-11-28T13:00:00Z",
-                         printable(fixed)));
-      now_ = *t;
-    } else {
-      now_ = SystemClock{}.now();
-    }
-  }
+  if (!now_) now_ = command_now(std::getenv("HOOKCTL_NOW"));
   return *now_;
 }
 

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <exception>
 #include <iostream>
 
@@ -17,89 +16,151 @@ Json time_json(const std::optional<Time>& t) {
 }
 
 namespace {
-Json text_json(const std::optional<std::string>& s) {
-  if (!s) return nullptr;
-  return *s;
-}
-}  // namespace
 
-Json to_json(const Account& a) {
-  return Json{
-      {"name", a.name},
-      {"kind", to_string(a.kind)},
-      {"email", text_json(a.email)},
-      {"status", a.active ? "active" : "inactive"},
-      {"created_at", format_rfc3339(a.created_at)},
-      {"last_activity_at", format_rfc3339(a.last_activity_at)},
-      {"last_activity_source", a.last_activity_source},
-      {"inactive_at", format_rfc3339(a.inactive_at)},
-      {"has_password", a.has_password},
-      {"tokens", a.tokens},
-  };
-}
+// Each JSON object of the contract is described once, as its list of fields in order. Two
+// writers walk the same list: JsonTree builds a Json value (for documents that commands extend),
+// JsonText appends compact text (for listings of a million rows). A writer has text, opt_text,
+// time, opt_time, boolean, integer and texts, each taking the key first.
 
-Json to_json(const Token& t) {
-  return Json{
-      {"id", t.id},
-      {"kind", to_string(t.kind)},
-      {"owner", t.owner},
-      {"name", text_json(t.name)},
-      {"status", to_string(t.status)},
-      {"created_at", format_rfc3339(t.created_at)},
-      {"last_used_at", time_json(t.last_used_at)},
-      {"expires_at", time_json(t.expires_at)},
-      {"revoked_at", time_json(t.revoked_at)},
-      {"previous_secret_valid_until", time_json(t.previous_secret_valid_until)},
-      {"webhooks", t.webhooks},
-  };
+template <class Fields>
+void describe(Fields& f, const Account& a) {
+  f.text("name", a.name);
+  f.text("kind", to_string(a.kind));
+  f.opt_text("email", a.email);
+  f.text("status", a.active ? "active" : "inactive");
+  f.time("created_at", a.created_at);
+  f.time("last_activity_at", a.last_activity_at);
+  f.text("last_activity_source", a.last_activity_source);
+  f.time("inactive_at", a.inactive_at);
+  f.boolean("has_password", a.has_password);
+  f.integer("tokens", a.tokens);
 }
 
-Json to_json(const Webhook& w) {
-  return Json{
-      {"name", w.name},
-      {"auth", to_string(w.auth)},
-      {"description", text_json(w.description)},
-      {"token", text_json(w.token)},
-      {"token_kind", w.token_kind ? Json(to_string(*w.token_kind)) : Json()},
-      {"owner", text_json(w.owner)},
-      {"status", w.broken ? "broken" : "ok"},
-      {"breaks_at", time_json(w.breaks_at)},
-      {"created_at", format_rfc3339(w.created_at)},
-  };
+template <class Fields>
+void describe(Fields& f, const Token& t) {
+  f.text("id", t.id);
+  f.text("kind", to_string(t.kind));
+  f.text("owner", t.owner);
+  f.opt_text("name", t.name);
+  f.text("status", to_string(t.status));
+  f.time("created_at", t.created_at);
+  f.opt_time("last_used_at", t.last_used_at);
+  f.opt_time("expires_at", t.expires_at);
+  f.opt_time("revoked_at", t.revoked_at);
+  f.opt_time("previous_secret_valid_until", t.previous_secret_valid_until);
+  f.texts("webhooks", t.webhooks);
 }
 
-Json to_json(const AuditEvent& e) {
-  return Json{{"at", format_rfc3339(e.at)},
-              {"actor", e.actor},
-              {"action", e.action},
-              {"subject", e.subject},
-              {"details", e.details}};
+template <class Fields>
+void describe(Fields& f, const Webhook& w) {
+  f.text("name", w.name);
+  f.text("auth", to_string(w.auth));
+  f.opt_text("description", w.description);
+  f.opt_text("token", w.token);
+  f.opt_text("token_kind",
+             w.token_kind ? std::optional<std::string>(to_string(*w.token_kind)) : std::nullopt);
+  f.opt_text("owner", w.owner);
+  f.text("status", w.broken ? "broken" : "ok");
+  f.opt_time("breaks_at", w.breaks_at);
+  f.time("created_at", w.created_at);
 }
 
-Json to_json(const Problem& p) {
-  return Json{
-      {"kind", p.kind}, {"subject", p.subject}, {"message", p.message}, {"at", time_json(p.at)}};
+template <class Fields>
+void describe(Fields& f, const AuditEvent& e) {
+  f.time("at", e.at);
+  f.text("actor", e.actor);
+  f.text("action", e.action);
+  f.text("subject", e.subject);
+  f.text("details", e.details);
 }
 
-void print_json(const Json& doc) { std::cout << doc.dump(2) << '\n' << std::flush; }
+template <class Fields>
+void describe(Fields& f, const Problem& p) {
+  f.text("kind", to_string(p.kind));
+  f.text("subject", p.subject);
+  f.text("message", p.message);
+  f.opt_time("at", p.at);
+}
 
-namespace {
-
-// Writes JSON values the way nlohmann::json::dump() does (compact, no ensure_ascii), so that
-// append_json(x) == to_json(x).dump() byte for byte.
-class Writer {
+class JsonTree {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
+  void text(const char* key, std::string_view s) { doc_[key] = std::string(s); }
+  void opt_text(const char* key, const std::optional<std::string>& s) {
+    doc_[key] = s ? Json(*s) : Json();
+  }
+  void time(const char* key, Time t) { doc_[key] = format_rfc3339(t); }
+  void opt_time(const char* key, const std::optional<Time>& t) { doc_[key] = time_json(t); }
+  void boolean(const char* key, bool b) { doc_[key] = b; }
+  void integer(const char* key, int64_t n) { doc_[key] = n; }
+  void texts(const char* key, const std::vector<std::string>& list) { doc_[key] = list; }
+  Json take() { return std::move(doc_); }
 
-  Writer& key(std::string_view k) {  // keys are plain ASCII literals
+ private:
+  Json doc_ = Json::object();
+};
+
+// Writes compact JSON the way nlohmann::json::dump() does (no ensure_ascii), so that
+// append_json(x) == to_json(x).dump() byte for byte (tests/cli/output_test.cpp checks it).
+class JsonText {
+ public:
+  explicit JsonText(std::string& out) : out_(out) {}
+  ~JsonText() { out_ += first_ ? "{}" : "}"; }
+
+  void text(const char* key, std::string_view s) {
+    name(key);
+    str(s);
+  }
+  void opt_text(const char* key, const std::optional<std::string>& s) {
+    name(key);
+    if (s)
+      str(*s);
+    else
+      out_ += "null";
+  }
+  void time(const char* key, Time t) {
+    name(key);
+    out_ += '"';
+    out_ += Rfc3339Text(t).view();
+    out_ += '"';
+  }
+  void opt_time(const char* key, const std::optional<Time>& t) {
+    if (t)
+      time(key, *t);
+    else
+      null(key);
+  }
+  void boolean(const char* key, bool b) {
+    name(key);
+    out_ += b ? "true" : "false";
+  }
+  void integer(const char* key, int64_t n) {
+    name(key);
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    (void)ec;
+    out_.append(buf, end);
+  }
+  void texts(const char* key, const std::vector<std::string>& list) {
+    name(key);
+    out_ += '[';
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i > 0) out_ += ',';
+      str(list[i]);
+    }
+    out_ += ']';
+  }
+
+ private:
+  void name(const char* key) {  // keys are plain ASCII literals
     out_ += first_ ? "{\"" : ",\"";
     first_ = false;
-    out_ += k;
+    out_ += key;
     out_ += "\":";
-    return *this;
   }
-  void end() { out_ += first_ ? "{}" : "}"; }
-
+  void null(const char* key) {
+    name(key);
+    out_ += "null";
+  }
   void str(std::string_view s) {
     // The common case: printable ASCII without quotes or backslashes needs no escaping. Anything
     // else (control characters, UTF-8, invalid bytes) goes through nlohmann's own serializer.
@@ -114,113 +175,39 @@ class Writer {
     out_ += s;
     out_ += '"';
   }
-  void opt_str(const std::optional<std::string>& s) {
-    if (s)
-      str(*s);
-    else
-      null();
-  }
-  void time(Time t) {
-    out_ += '"';
-    out_ += Rfc3339Text(t).view();
-    out_ += '"';
-  }
-  void opt_time(const std::optional<Time>& t) {
-    if (t)
-      time(*t);
-    else
-      null();
-  }
-  void boolean(bool b) { out_ += b ? "true" : "false"; }
-  void integer(int64_t n) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    (void)ec;
-    out_.append(buf, end);
-  }
-  void null() { out_ += "null"; }
-  void strings(const std::vector<std::string>& list) {
-    out_ += '[';
-    for (size_t i = 0; i < list.size(); ++i) {
-      if (i > 0) out_ += ',';
-      str(list[i]);
-    }
-    out_ += ']';
-  }
 
- private:
   std::string& out_;
   bool first_ = true;
 };
 
+template <class T>
+Json tree_of(const T& object) {
+  JsonTree tree;
+  describe(tree, object);
+  return tree.take();
+}
+
+template <class T>
+void text_of(std::string& out, const T& object) {
+  JsonText text(out);
+  describe(text, object);
+}
+
 }  // namespace
 
-void append_json(std::string& out, const Account& a) {
-  Writer w(out);
-  w.key("name").str(a.name);
-  w.key("kind").str(to_string(a.kind));
-  w.key("email").opt_str(a.email);
-  w.key("status").str(a.active ? "active" : "inactive");
-  w.key("created_at").time(a.created_at);
-  w.key("last_activity_at").time(a.last_activity_at);
-  w.key("last_activity_source").str(a.last_activity_source);
-  w.key("inactive_at").time(a.inactive_at);
-  w.key("has_password").boolean(a.has_password);
-  w.key("tokens").integer(a.tokens);
-  w.end();
-}
+Json to_json(const Account& a) { return tree_of(a); }
+Json to_json(const Token& t) { return tree_of(t); }
+Json to_json(const Webhook& w) { return tree_of(w); }
+Json to_json(const AuditEvent& e) { return tree_of(e); }
+Json to_json(const Problem& p) { return tree_of(p); }
 
-void append_json(std::string& out, const Token& t) {
-  Writer w(out);
-  w.key("id").str(t.id);
-  w.key("kind").str(to_string(t.kind));
-  w.key("owner").str(t.owner);
-  w.key("name").opt_str(t.name);
-  w.key("status").str(to_string(t.status));
-  w.key("created_at").time(t.created_at);
-  w.key("last_used_at").opt_time(t.last_used_at);
-  w.key("expires_at").opt_time(t.expires_at);
-  w.key("revoked_at").opt_time(t.revoked_at);
-  w.key("previous_secret_valid_until").opt_time(t.previous_secret_valid_until);
-  w.key("webhooks").strings(t.webhooks);
-  w.end();
-}
+void append_json(std::string& out, const Account& a) { text_of(out, a); }
+void append_json(std::string& out, const Token& t) { text_of(out, t); }
+void append_json(std::string& out, const Webhook& w) { text_of(out, w); }
+void append_json(std::string& out, const AuditEvent& e) { text_of(out, e); }
+void append_json(std::string& out, const Problem& p) { text_of(out, p); }
 
-void append_json(std::string& out, const Webhook& wh) {
-  Writer w(out);
-  w.key("name").str(wh.name);
-  w.key("auth").str(to_string(wh.auth));
-  w.key("description").opt_str(wh.description);
-  w.key("token").opt_str(wh.token);
-  if (wh.token_kind)
-    w.key("token_kind").str(to_string(*wh.token_kind));
-  else
-    w.key("token_kind").null();
-  w.key("owner").opt_str(wh.owner);
-  w.key("status").str(wh.broken ? "broken" : "ok");
-  w.key("breaks_at").opt_time(wh.breaks_at);
-  w.key("created_at").time(wh.created_at);
-  w.end();
-}
-
-void append_json(std::string& out, const AuditEvent& e) {
-  Writer w(out);
-  w.key("at").time(e.at);
-  w.key("actor").str(e.actor);
-  w.key("action").str(e.action);
-  w.key("subject").str(e.subject);
-  w.key("details").str(e.details);
-  w.end();
-}
-
-void append_json(std::string& out, const Problem& p) {
-  Writer w(out);
-  w.key("kind").str(p.kind);
-  w.key("subject").str(p.subject);
-  w.key("message").str(p.message);
-  w.key("at").opt_time(p.at);
-  w.end();
-}
+void print_json(const Json& doc) { std::cout << doc.dump(2) << '\n' << std::flush; }
 
 JsonArray::JsonArray() : exceptions_at_start_(std::uncaught_exceptions()) {}
 
@@ -317,6 +304,10 @@ std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now
 }
 
 std::string or_dash(const std::optional<std::string>& s) { return s ? *s : std::string("-"); }
+
+std::string name_list(const std::vector<std::string>& names) {
+  return names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ", "));
+}
 
 void print_issued(Context& ctx, const IssuedCredential& issued, Json doc,
                   const std::string& message) {

@@ -1,5 +1,6 @@
-// Presentation: JSON objects of SPEC, human tables, colour. Results go to stdout; notes about
-// what happened go to stdout too, except beside a secret, where stdout carries the secret alone.
+// Presentation: the JSON objects of the contract, human tables, colour. Results go to stdout; notes
+// about what happened go to stdout too, except beside a secret, where stdout carries the secret
+// alone.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "cli.hpp"
 #include "hookctl/check.hpp"
 #include "hookctl/model.hpp"
+#include "hookctl/vocabulary.hpp"
 
 namespace hookctl::cli {
 
@@ -96,6 +98,8 @@ void say_stderr(std::string_view text);
 std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now,
                       bool relative = true);
 std::string or_dash(const std::optional<std::string>& s);
+// Names joined with ", ", or "-" for none.
+std::string name_list(const std::vector<std::string>& names);
 
 // Prints a newly issued secret exactly once: with --json inside `doc` as "secret"; otherwise
 // the secret alone on stdout and `message` on stderr (so $(hookctl token create ...) works).

@@ -9,7 +9,7 @@
 
 namespace {
 
-// The grammar of SPEC: one or more <digits><unit>, units s m h d w each at most once, total at
+// The documented grammar: one or more <digits><unit>, units s m h d w each at most once, total at
 // most 36500 days. Wide arithmetic, so it cannot overflow where the library must not.
 std::optional<int64_t> reference(std::string_view s) {
   if (s.empty()) return std::nullopt;

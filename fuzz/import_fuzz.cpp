@@ -1,5 +1,6 @@
 // One `user import` line through parse_import_record. Oracles: a refusal names the line in one
-// printable line; an accepted record obeys SPEC (valid name and e-mail, created <= last activity
+// printable line; an accepted record obeys the documented rules (valid name and e-mail, created <=
+// last activity
 // <= now) and, written back as JSON, parses to the same record.
 #include <nlohmann/json.hpp>
 #include <string>

@@ -1,5 +1,6 @@
 // The validators of names, e-mail addresses and free text, each against a reference written from
-// SPEC, plus printable() (what every message uses to echo a value) and names_equal().
+// the documented rule, plus printable() (what every message uses to echo a value) and
+// names_equal().
 #include <string>
 
 #include "fuzz_check.hpp"
@@ -57,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, size_t size) {
   std::string_view text = fuzz::as_text(data, size);
 
   bool valid = is_valid_name(text);
-  fuzz::require(valid == reference_name(text), "is_valid_name disagrees with SPEC", text);
+  fuzz::require(valid == reference_name(text), "is_valid_name disagrees with the documented rule",
+                text);
   bool validated = fuzz::runs_or_refuses([&] { validate_name(text, "user name"); });
   fuzz::require(valid == validated, "validate_name disagrees with is_valid_name", text);
 

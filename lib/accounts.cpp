@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -11,6 +12,7 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/tokens.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -93,12 +95,29 @@ Account show_account(Session& session, std::string_view name) {
   return session.store().read([&] { return require_account(session, name); });
 }
 
+AccountDetails show_account_details(Session& session, std::string_view name) {
+  return session.store().read([&] {
+    AccountDetails d;
+    d.account = require_account(session, name);
+    TokenFilter f;
+    f.user = d.account.name;
+    list_tokens(session, f, [&](const Token& t) {
+      d.tokens.push_back(t);
+      for (const auto& w : t.webhooks)
+        if (std::find(d.webhooks.begin(), d.webhooks.end(), w) == d.webhooks.end())
+          d.webhooks.push_back(w);
+    });
+    std::sort(d.webhooks.begin(), d.webhooks.end(), names_less);
+    return d;
+  });
+}
+
 void list_accounts(Session& session, const AccountFilter& filter,
                    const std::function<void(const Account&)>& emit) {
-  // inactive_at = last_activity_at + period, so each condition is a range on the indexed
-  // last_activity_at column.
-  const int64_t now = secs(session.now());
-  const int64_t period = session.inactivity_period().count();
+  // Each condition is a range on the indexed last_activity_at column (rules::inactivity_cutoff):
+  // inactive now, or inactive at now + DUR but not now.
+  const Duration period = session.inactivity_period();
+  const int64_t cutoff_now = secs(rules::inactivity_cutoff(session.now(), period));
   std::string sql = account_select + " WHERE 1";
   if (filter.inactive) sql += " AND a.last_activity_at <= ?1";
   if (filter.inactive_within) sql += " AND a.last_activity_at > ?1 AND a.last_activity_at <= ?2";
@@ -106,8 +125,9 @@ void list_accounts(Session& session, const AccountFilter& filter,
   sql += filter.inactive_within ? " ORDER BY a.last_activity_at, a.name" : " ORDER BY a.name";
   session.store().read([&] {
     auto& q = session.store().statement(sql);
-    if (filter.inactive || filter.inactive_within) q.bind(1, now - period);
-    if (filter.inactive_within) q.bind(2, now + filter.inactive_within->count() - period);
+    if (filter.inactive || filter.inactive_within) q.bind(1, cutoff_now);
+    if (filter.inactive_within)
+      q.bind(2, secs(rules::inactivity_cutoff(session.now() + *filter.inactive_within, period)));
     if (filter.kind) q.bind(3, std::string(to_string(*filter.kind)));
     while (q.executeStep()) emit(account_from(q, session));
   });
@@ -243,12 +263,10 @@ ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
       has_name = true;
     } else if (key == "kind") {
       if (value.is_null()) continue;
-      if (value == "person")
-        r.kind = AccountKind::person;
-      else if (value == "service")
-        r.kind = AccountKind::service;
-      else
-        bad_line(line, "\"kind\" must be \"person\" or \"service\"");
+      auto kind =
+          value.is_string() ? from_string<AccountKind>(value.get<std::string>()) : std::nullopt;
+      if (!kind) bad_line(line, "\"kind\" must be \"person\" or \"service\"");
+      r.kind = *kind;
     } else if (key == "email") {
       if (value.is_null()) continue;
       if (!value.is_string()) bad_line(line, "\"email\" must be a string");

@@ -17,38 +17,6 @@ namespace hookctl {
 
 using namespace detail;
 
-std::string_view rejection_code(Rejection r) noexcept {
-  switch (r) {
-    case Rejection::none:
-      return "none";
-    case Rejection::malformed_header:
-      return "malformed-header";
-    case Rejection::wrong_scheme:
-      return "wrong-scheme";
-    case Rejection::malformed_token:
-      return "malformed-token";
-    case Rejection::bad_checksum:
-      return "bad-checksum";
-    case Rejection::unknown_token:
-      return "unknown-token";
-    case Rejection::wrong_secret:
-      return "wrong-secret";
-    case Rejection::grace_ended:
-      return "grace-ended";
-    case Rejection::revoked:
-      return "revoked";
-    case Rejection::expired:
-      return "expired";
-    case Rejection::not_bound:
-      return "not-bound";
-    case Rejection::owner_inactive:
-      return "owner-inactive";
-    case Rejection::bad_username:
-      return "bad-username";
-  }
-  return "unknown";
-}
-
 namespace {
 
 // What the one look-up of a call returns: the webhook and the presented token with its owner
@@ -100,7 +68,7 @@ template <class... Parts>
 Verdict reject(Session& session, Verdict v, Rejection r, const Parts&... explanation) {
   v.accepted = false;
   v.rejection = r;
-  const std::string_view code = rejection_code(r);
+  const std::string_view code = to_string(r);
   v.reason = cat(code, ": ", explanation...);
   char details[token_id_length + 8] = "token=";
   std::string_view shown = "token unknown";
@@ -150,12 +118,11 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
     if (!q.executeStep())
       fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
     l.name = q.getColumn(0).getString();
-    l.auth = std::strcmp(q.getColumn(1).getText(), "basic") == 0 ? AuthScheme::basic
-                                                                 : AuthScheme::bearer;
+    l.auth = from_string<AuthScheme>(q.getColumn(1).getText()).value_or(AuthScheme::bearer);
     l.token_id = optional_text(q.getColumn(2));
     if (!q.getColumn(10).isNull()) {
       l.token_found = true;
-      l.app = std::strcmp(q.getColumn(3).getText(), "app") == 0;
+      l.app = from_string<TokenKind>(q.getColumn(3).getText()) == TokenKind::app;
       l.secret_hash_size = copy_hash(q.getColumn(4), l.secret_hash);
       l.previous_hash_size = copy_hash(q.getColumn(5), l.previous_hash);
       l.previous_valid_until = optional_time(q.getColumn(6));
@@ -193,7 +160,7 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   // Both comparisons always run, in constant time, so timing does not tell which matched.
   bool current = hashes_equal(presented, l.secret_hash.data(), l.secret_hash_size);
   bool previous = hashes_equal(presented, l.previous_hash.data(), l.previous_hash_size);
-  bool in_grace = l.previous_valid_until && session.now() < *l.previous_valid_until;
+  bool in_grace = rules::in_grace(l.previous_valid_until, session.now());
   if (!current && !(previous && in_grace)) {
     if (previous)
       return reject(session, std::move(v), Rejection::grace_ended,
@@ -208,15 +175,15 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   if (l.revoked_at)
     return reject(session, std::move(v), Rejection::revoked, "token ", parsed.id,
                   " was revoked at ", time_text(*l.revoked_at));
-  if (l.expires_at && *l.expires_at <= session.now())
+  if (rules::is_expired(l.expires_at, session.now()))
     return reject(session, std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
                   time_text(*l.expires_at));
   if (l.token_id != *v.token)
     return reject(session, std::move(v), Rejection::not_bound, "token ", parsed.id,
                   " is not bound to webhook ", l.name,
                   l.app ? " (it is another webhook's App token)" : "");
-  Time inactive_at = l.owner_last_activity + session.inactivity_period();
-  if (inactive_at <= session.now())
+  Time inactive_at = rules::inactive_at(l.owner_last_activity, session.inactivity_period());
+  if (!rules::is_active(inactive_at, session.now()))
     return reject(session, std::move(v), Rejection::owner_inactive, "owner '", l.owner,
                   "' has been inactive since ", time_text(inactive_at),
                   "; an administrator can run 'hookctl user reactivate ", l.owner, "'");

@@ -24,10 +24,6 @@ Authorization problem(std::string why) {
 
 }  // namespace
 
-std::string_view to_string(AuthScheme scheme) noexcept {
-  return scheme == AuthScheme::basic ? "basic" : "bearer";
-}
-
 Authorization parse_authorization(std::string_view value) {
   if (value.size() > authorization_max_bytes)
     return problem("the Authorization value is larger than 8 KiB");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "hookctl/model.hpp"
+#include "hookctl/rules.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -48,7 +49,7 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     const int64_t period = session.inactivity_period().count();
     const std::string breaks_at = webhook_breaks_at_sql("?3");
     const std::string broken =
-        "(w.token_id IS NULL OR t.revoked_at IS NOT NULL OR " + breaks_at + " <= ?1)";
+        rules::sql::webhook_broken("w.token_id", "t.revoked_at", breaks_at, "?1");
 
     // Broken webhooks, then those breaking within the window, each by time (none last), then
     // name. SQLite filters and sorts; each row is classified as list_webhooks would.
@@ -61,12 +62,12 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     while (risky.executeStep()) {
       Webhook w = webhook_from(risky, session);
       if (w.broken) {
-        emit({"webhook-broken", w.name, why_broken(w, session), w.breaks_at});
-      } else if (w.breaks_at && *w.breaks_at <= session.now() + window) {
+        emit({ProblemKind::webhook_broken, w.name, why_broken(w, session), w.breaks_at});
+      } else if (rules::webhook_at_risk(w.broken, w.breaks_at, session.now(), window)) {
         std::string cause = w.token_expires_at == w.breaks_at
                                 ? fmt::format("its token {} expires", *w.token)
                                 : fmt::format("owner '{}' becomes inactive", *w.owner);
-        emit({"webhook-at-risk", w.name,
+        emit({ProblemKind::webhook_at_risk, w.name,
               fmt::format("webhook {} breaks at {}: {}", w.name, format_rfc3339(*w.breaks_at),
                           cause),
               w.breaks_at});
@@ -80,7 +81,7 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     while (personal.executeStep()) {
       Webhook w = webhook_from(personal, session);
       if (w.token && w.owner_kind == AccountKind::person && w.token_status != TokenStatus::revoked)
-        emit({"personal-owner", w.name,
+        emit({ProblemKind::personal_owner, w.name,
               fmt::format("webhook {} uses a token of person '{}'; move it to a service account "
                           "with 'hookctl webhook bind {} --token ID'",
                           w.name, *w.owner, w.name),
@@ -90,15 +91,15 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     const int64_t cutoff = secs(session.now() - session.inactivity_period());
     auto& q = store.statement(
         token_select +
-        " WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1) "
-        "AND coalesce(t.last_used_at, t.created_at) < ?2 "
-        "ORDER BY coalesce(t.last_used_at, t.created_at), t.id");
+        " WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?1) AND " +
+        rules::sql::token_unused("t.last_used_at", "t.created_at", "?2") +
+        " ORDER BY coalesce(t.last_used_at, t.created_at), t.id");
     q.bind(1, now);
     q.bind(2, cutoff);
     while (q.executeStep()) {
       Token t = token_from(q, session);
       Time since = t.last_used_at.value_or(t.created_at);
-      emit({"token-unused", t.id,
+      emit({ProblemKind::token_unused, t.id,
             t.last_used_at ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
                                          format_rfc3339(since))
                            : fmt::format("token {} (owner {}) never used since its creation at {}",

@@ -7,6 +7,14 @@
 
 namespace hookctl {
 
+Duration stored_inactivity_period(Store& store) {
+  auto& q = store.statement("SELECT value FROM policy WHERE key = 'inactivity-period'");
+  Duration period =
+      q.executeStep() ? Duration{q.getColumn(0).getInt64()} : default_inactivity_period;
+  q.reset();
+  return period;
+}
+
 std::vector<PolicySetting> show_policy(Session& session) {
   return {{std::string(inactivity_period_key), format_duration(session.inactivity_period())}};
 }

@@ -8,35 +8,8 @@
 
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
-
-namespace hookctl {
-
-std::string_view to_string(AccountKind kind) noexcept {
-  return kind == AccountKind::service ? "service" : "person";
-}
-
-std::string_view to_string(TokenStatus status) noexcept {
-  switch (status) {
-    case TokenStatus::active:
-      return "active";
-    case TokenStatus::expired:
-      return "expired";
-    case TokenStatus::revoked:
-      return "revoked";
-    case TokenStatus::owner_inactive:
-      return "owner-inactive";
-  }
-  return "active";
-}
-
-std::optional<TokenStatus> token_status_from(std::string_view text) noexcept {
-  for (auto s : {TokenStatus::active, TokenStatus::expired, TokenStatus::revoked,
-                 TokenStatus::owner_inactive})
-    if (to_string(s) == text) return s;
-  return std::nullopt;
-}
-
-}  // namespace hookctl
+#include "hookctl/rules.hpp"
+#include "hookctl/vocabulary.hpp"
 
 namespace hookctl::detail {
 
@@ -74,15 +47,15 @@ Account account_from(SQLite::Statement& q, Session& session) {
   Account a;
   a.id = q.getColumn(0).getInt64();
   a.name = q.getColumn(1).getString();
-  a.kind = q.getColumn(2).getString() == "service" ? AccountKind::service : AccountKind::person;
+  a.kind = from_string<AccountKind>(q.getColumn(2).getText()).value_or(AccountKind::person);
   a.email = optional_text(q.getColumn(3));
   a.has_password = q.getColumn(4).getInt() != 0;
   a.created_at = at(q.getColumn(5).getInt64());
   a.last_activity_at = at(q.getColumn(6).getInt64());
   a.last_activity_source = q.getColumn(7).getString();
   a.tokens = q.getColumn(8).getInt64();
-  a.inactive_at = a.last_activity_at + session.inactivity_period();
-  a.active = session.now() < a.inactive_at;
+  a.inactive_at = rules::inactive_at(a.last_activity_at, session.inactivity_period());
+  a.active = rules::is_active(a.inactive_at, session.now());
   return a;
 }
 
@@ -91,31 +64,23 @@ const std::string token_select =
     "t.last_used_at, t.expires_at, t.revoked_at, t.previous_valid_until "
     "FROM tokens t JOIN accounts a ON a.id = t.account_id";
 
-TokenStatus token_status(Session& session, Time owner_inactive_at, std::optional<Time> expires_at,
-                         std::optional<Time> revoked_at) {
-  if (revoked_at) return TokenStatus::revoked;
-  if (expires_at && *expires_at <= session.now()) return TokenStatus::expired;
-  if (owner_inactive_at <= session.now()) return TokenStatus::owner_inactive;
-  return TokenStatus::active;
-}
-
 Token token_from(SQLite::Statement& q, Session& session) {
   Token t;
   t.id = q.getColumn(0).getString();
-  t.kind = q.getColumn(1).getString() == "app" ? TokenKind::app : TokenKind::api;
+  t.kind = from_string<TokenKind>(q.getColumn(1).getText()).value_or(TokenKind::api);
   t.owner = q.getColumn(2).getString();
-  t.owner_kind =
-      q.getColumn(3).getString() == "service" ? AccountKind::service : AccountKind::person;
-  t.owner_inactive_at = at(q.getColumn(4).getInt64()) + session.inactivity_period();
+  t.owner_kind = from_string<AccountKind>(q.getColumn(3).getText()).value_or(AccountKind::person);
+  t.owner_inactive_at =
+      rules::inactive_at(at(q.getColumn(4).getInt64()), session.inactivity_period());
   t.name = optional_text(q.getColumn(5));
   t.created_at = at(q.getColumn(6).getInt64());
   t.last_used_at = optional_time(q.getColumn(7));
   t.expires_at = optional_time(q.getColumn(8));
   t.revoked_at = optional_time(q.getColumn(9));
   t.previous_secret_valid_until = optional_time(q.getColumn(10));
-  if (t.previous_secret_valid_until && *t.previous_secret_valid_until <= session.now())
+  if (!rules::in_grace(t.previous_secret_valid_until, session.now()))
     t.previous_secret_valid_until.reset();  // a grace that has ended is no longer a fact to show
-  t.status = token_status(session, t.owner_inactive_at, t.expires_at, t.revoked_at);
+  t.status = rules::token_status(session.now(), t.owner_inactive_at, t.expires_at, t.revoked_at);
   return t;
 }
 
@@ -145,16 +110,8 @@ void token_webhooks_from(SQLite::Statement& q, Token& token) {
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
   }
-  // ORDER BY name under the column's NOCASE collation: ASCII case folded, then bytes.
-  auto fold = [](char ch) {
-    return static_cast<unsigned char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-  };
-  std::sort(token.webhooks.begin(), token.webhooks.end(),
-            [&](const std::string& a, const std::string& b) {
-              return std::lexicographical_compare(
-                  a.begin(), a.end(), b.begin(), b.end(),
-                  [&](char x, char y) { return fold(x) < fold(y); });
-            });
+  // group_concat has no guaranteed order: sort as ORDER BY name under NOCASE.
+  std::sort(token.webhooks.begin(), token.webhooks.end(), names_less);
 }
 
 const std::string webhook_select =
@@ -163,40 +120,30 @@ const std::string webhook_select =
     "FROM webhooks w LEFT JOIN tokens t ON t.id = w.token_id "
     "LEFT JOIN accounts a ON a.id = t.account_id";
 
-std::string webhook_breaks_at_sql(std::string_view p) {
-  // As webhook_from: the revocation time for a revoked token, else the earlier of the owner's
-  // inactive_at and the token's expiry.
-  return fmt::format(
-      "(CASE WHEN w.token_id IS NULL THEN NULL WHEN t.revoked_at IS NOT NULL THEN t.revoked_at "
-      "ELSE min(coalesce(a.last_activity_at, 0) + {0}, "
-      "coalesce(t.expires_at, coalesce(a.last_activity_at, 0) + {0})) END)",
-      p);
+std::string webhook_breaks_at_sql(std::string_view period_parameter) {
+  return rules::sql::webhook_breaks_at("w.token_id", "t.revoked_at", "t.expires_at",
+                                       "a.last_activity_at", period_parameter);
 }
 
 Webhook webhook_from(SQLite::Statement& q, Session& session) {
   Webhook w;
   w.name = q.getColumn(0).getString();
-  w.auth = q.getColumn(1).getString() == "basic" ? AuthScheme::basic : AuthScheme::bearer;
+  w.auth = from_string<AuthScheme>(q.getColumn(1).getText()).value_or(AuthScheme::bearer);
   w.description = optional_text(q.getColumn(2));
   w.token = optional_text(q.getColumn(3));
   w.created_at = at(q.getColumn(9).getInt64());
   if (!w.token) return w;  // broken, breaks_at null
-  w.token_kind = q.getColumn(4).getString() == "app" ? TokenKind::app : TokenKind::api;
+  w.token_kind = from_string<TokenKind>(q.getColumn(4).getText()).value_or(TokenKind::api);
   w.owner = q.getColumn(5).getString();
   auto revoked_at = optional_time(q.getColumn(6));
   auto expires_at = optional_time(q.getColumn(7));
   w.token_expires_at = expires_at;
-  Time owner_inactive_at = at(q.getColumn(8).getInt64()) + session.inactivity_period();
-  w.owner_kind =
-      q.getColumn(10).getString() == "service" ? AccountKind::service : AccountKind::person;
-  w.token_status = token_status(session, owner_inactive_at, expires_at, revoked_at);
-  if (revoked_at) {
-    w.breaks_at = revoked_at;
-  } else {
-    w.breaks_at = owner_inactive_at;
-    if (expires_at && *expires_at < *w.breaks_at) w.breaks_at = expires_at;
-  }
-  w.broken = *w.breaks_at <= session.now() || revoked_at.has_value();
+  Time owner_inactive_at =
+      rules::inactive_at(at(q.getColumn(8).getInt64()), session.inactivity_period());
+  w.owner_kind = from_string<AccountKind>(q.getColumn(10).getText()).value_or(AccountKind::person);
+  w.token_status = rules::token_status(session.now(), owner_inactive_at, expires_at, revoked_at);
+  w.breaks_at = rules::webhook_breaks_at(true, revoked_at, expires_at, owner_inactive_at);
+  w.broken = rules::webhook_broken(true, revoked_at, w.breaks_at, session.now());
   return w;
 }
 

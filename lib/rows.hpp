@@ -9,7 +9,9 @@
 #include <string_view>
 
 #include "hookctl/model.hpp"
+#include "hookctl/rules.hpp"
 #include "hookctl/session.hpp"
+#include "hookctl/vocabulary.hpp"
 
 namespace hookctl::detail {
 
@@ -50,12 +52,9 @@ void token_webhooks_from(SQLite::Statement& q, Token& token);
 // owner last_activity_at, created_at, owner kind.
 extern const std::string webhook_select;
 Webhook webhook_from(SQLite::Statement& q, Session& session);
-// webhook_select's breaks_at as an SQL expression (?P is the inactivity period in seconds); NULL
-// without a token. Lets reports filter and order by it in SQL.
+// rules::sql::webhook_breaks_at over webhook_select's columns (`period_parameter` holds the
+// inactivity period in seconds), so reports can filter and order by it in SQL.
 std::string webhook_breaks_at_sql(std::string_view period_parameter);
-
-TokenStatus token_status(Session& session, Time owner_inactive_at, std::optional<Time> expires_at,
-                         std::optional<Time> revoked_at);
 
 // Look-ups that fail with Error(not_found) naming what was looked for.
 Account require_account(Session& session, std::string_view name);

@@ -5,45 +5,27 @@
 
 #include <cstdlib>
 
+#include "hookctl/names.hpp"
 #include "hookctl/policy.hpp"
 
 namespace hookctl {
 
 Duration Session::inactivity_period() {
-  if (!period_) {
-    auto& q = store_.statement("SELECT value FROM policy WHERE key = 'inactivity-period'");
-    period_ = q.executeStep() ? Duration{q.getColumn(0).getInt64()} : default_inactivity_period;
-    q.reset();
-  }
+  if (!period_) period_ = stored_inactivity_period(store_);
   return *period_;
 }
-
-namespace {
-
-char fold(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool folded_equal(std::string_view folded, std::string_view s) noexcept {
-  if (folded.size() != s.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (folded[i] != fold(s[i])) return false;
-  return true;
-}
-
-}  // namespace
 
 bool Session::rejection_logged(std::string_view action, std::string_view subject,
                                std::string_view reason) const noexcept {
   for (const auto& r : logged_rejections_)
-    if (r.reason == reason && r.action == action && folded_equal(r.subject, subject)) return true;
+    if (r.reason == reason && r.action == action && names_equal(r.subject, subject)) return true;
   return false;
 }
 
 void Session::note_rejection_logged(std::string_view action, std::string_view subject,
                                     std::string_view reason) {
   if (rejection_logged(action, subject, reason)) return;
-  std::string folded(subject);
-  for (char& c : folded) c = fold(c);
-  logged_rejections_.push_back({std::string(action), std::move(folded), std::string(reason)});
+  logged_rejections_.push_back({std::string(action), std::string(subject), std::string(reason)});
 }
 
 std::string invoking_actor() {

@@ -37,7 +37,17 @@ bool take_char(std::string_view s, size_t& pos, char expected) {
 
 }  // namespace
 
-Time SystemClock::now() const { return floor<seconds>(system_clock::now()); }
+Time system_now() noexcept { return floor<seconds>(system_clock::now()); }
+
+Time command_now(const char* override_text) {
+  if (override_text == nullptr) return system_now();
+  auto t = parse_rfc3339(override_text);
+  if (!t)
+    fail(ErrorKind::usage,
+         fmt::format("HOOKCTL_NOW='{}' is not an RFC 3339 time such as 2026-11-28T13:00:00Z",
+                     printable(override_text)));
+  return *t;
+}
 
 std::optional<Time> parse_rfc3339(std::string_view s) noexcept {
   size_t pos = 0;

@@ -35,10 +35,6 @@ std::string_view prefix_of(TokenKind kind) noexcept {
 
 }  // namespace
 
-std::string_view to_string(TokenKind kind) noexcept {
-  return kind == TokenKind::app ? "app" : "api";
-}
-
 IssuedToken issue_token(TokenKind kind) {
   sodium_ready();
   char id[token_id_length];

@@ -135,8 +135,8 @@ void list_webhooks(Session& session, const WebhookFilter& filter,
     while (q.executeStep()) {
       Webhook w = webhook_from(q, session);
       if (filter.broken && !w.broken) continue;
-      if (filter.at_risk && !w.broken &&
-          !(w.breaks_at && *w.breaks_at <= session.now() + *filter.at_risk))
+      if (filter.at_risk &&
+          !rules::webhook_at_risk(w.broken, w.breaks_at, session.now(), *filter.at_risk))
         continue;
       emit(w);
     }

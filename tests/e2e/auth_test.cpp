@@ -8,17 +8,14 @@
 
 #include "harness.hpp"
 
+using e2e::keys_of;
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::starts_with;
+using e2e::t0;
 using nlohmann::json;
 
 namespace {
-
-const char* const t0 = "2026-01-01T00:00:00Z";
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
 
 // The named tables of the store's dump (sections "## <table>" of Sandbox::dump()).
 std::string tables(const Sandbox& s, const std::set<std::string>& names) {
@@ -52,12 +49,6 @@ Result verify(const Sandbox& s, const std::string& webhook, const std::string& h
 std::string reason(const Result& r) {
   json j = r.json();
   return j["reason"].is_string() ? j["reason"].get<std::string>() : std::string("<null>");
-}
-
-std::set<std::string> keys_of(const json& object) {
-  std::set<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
-  return keys;
 }
 
 void bind_token(const Sandbox& s, const std::string& webhook, const std::string& secret) {
@@ -110,7 +101,7 @@ struct Rejected {
   std::optional<std::string> token;
 };
 
-// Runs one rejection in both output modes and checks everything SPEC promises about it.
+// Runs one rejection in both output modes and checks everything the manual promises about it.
 void expect_rejected(const Sandbox& s, const Rejected& c) {
   INFO(c.what);
   const std::string before = state(s);

@@ -5,25 +5,16 @@
 
 #include "harness.hpp"
 
+using e2e::contains;
+using e2e::keys_of;
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::t0;
 using nlohmann::json;
 
 namespace {
 
-const char* const t0 = "2026-01-01T00:00:00Z";
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::set<std::string> keys_of(const json& object) {
-  std::set<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
-  return keys;
-}
-
-// `check --json ARGS`; every element REQUIREd to have exactly the SPEC fields.
+// `check --json ARGS`; every element REQUIREd to have exactly the documented fields.
 json check(const Sandbox& s, std::vector<std::string> args = {}) {
   args.insert(args.begin(), "check");
   args.push_back("--json");

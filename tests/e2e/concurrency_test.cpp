@@ -1,4 +1,4 @@
-// Load end to end (SPEC "Global behaviour"): concurrent invocations wait for each other instead of
+// Load end to end: concurrent invocations wait for each other instead of
 // failing, and every write of every one of them is there afterwards; a command that cannot get
 // the store within 10 s fails with exit 6, says so, and leaves nothing half-written.
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -14,12 +14,11 @@
 using e2e::contains;
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::t0;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-const char* const t0 = "2026-01-01T00:00:00Z";
 
 std::string describe(const std::vector<std::string>& args) {
   std::string s;

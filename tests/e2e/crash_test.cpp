@@ -1,4 +1,4 @@
-// Crash consistency end to end (SPEC "Global behaviour": every mutating command is one
+// Crash consistency end to end (every mutating command is one
 // transaction, whole or not at all): hookctl killed with SIGKILL at random instants while it
 // writes leaves a store that is intact (PRAGMA integrity_check), consistent (no reference to a
 // missing row) and whose audit log matches its data, and a killed command either happened whole
@@ -16,11 +16,10 @@
 
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::t0;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-const char* const t0 = "2026-01-01T00:00:00Z";
 
 long long scalar(SQLite::Database& d, const std::string& sql,
                  const std::vector<std::string>& params = {}) {

@@ -1,4 +1,4 @@
-// Store faults end to end (SPEC exit 6: the store is unreadable, damaged, cannot be written, or
+// Store faults end to end (exit 6: the store is unreadable, damaged, cannot be written, or
 // locked): a store that cannot grow, a read-only store, a damaged store. hookctl never crashes on
 // them (no signal, no exit 70), says what is wrong, and never leaves a write half-done; a
 // read-only store still answers reads and webhook calls.
@@ -15,11 +15,11 @@ namespace fs = std::filesystem;
 using e2e::contains;
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::t0;
 using nlohmann::json;
 
 namespace {
 
-const char* const t0 = "2026-01-01T00:00:00Z";
 const char* const password = "a long enough password";
 
 std::string describe(const std::vector<std::string>& args) {

@@ -25,6 +25,33 @@ extern char** environ;
 
 namespace e2e {
 
+namespace {
+
+// A child that exits without reading all of its stdin (a usage error, say) must not kill the
+// test with SIGPIPE: the writer ignores it and sees EPIPE. Children get the default back, so
+// hookctl runs as it would from a shell.
+const bool sigpipe_ignored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+const posix_spawnattr_t& child_signals() {
+  static const posix_spawnattr_t attr = [] {
+    posix_spawnattr_t a;
+    posix_spawnattr_init(&a);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&a, &defaults);
+    posix_spawnattr_setflags(&a, POSIX_SPAWN_SETSIGDEF);
+    return a;
+  }();
+  (void)sigpipe_ignored;
+  return attr;
+}
+
+}  // namespace
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -180,7 +207,7 @@ Result Sandbox::run_env(const std::vector<std::string>& args, const std::string&
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, exec.argv(), exec.envp());
+  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, &child_signals(), exec.argv(), exec.envp());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
@@ -241,7 +268,7 @@ Process Sandbox::start(const std::vector<std::string>& args, const std::string& 
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, nullptr, exec.argv(), exec.envp());
+  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, &child_signals(), exec.argv(), exec.envp());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_fd);
   ::close(out_pipe[1]);
@@ -279,6 +306,7 @@ Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& 
     }
     if (setup.gid && ::setgid(*setup.gid) != 0) ::_exit(127);
     if (setup.uid && ::setuid(*setup.uid) != 0) ::_exit(127);
+    std::signal(SIGPIPE, SIG_DFL);
     ::execve(HOOKCTL_BIN, exec.argv(), exec.envp());
     ::_exit(127);
   }
@@ -359,10 +387,6 @@ std::string Sandbox::table(const std::string& name) const {
 long long Sandbox::count(const std::string& table) const {
   SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
   return d.execAndGet("SELECT count(*) FROM \"" + table + "\"").getInt64();
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 void write_file(const fs::path& path, const std::string& content) {

@@ -9,10 +9,27 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace e2e {
+
+// The instant most tests start at (HOOKCTL_NOW).
+inline const char* const t0 = "2026-01-01T00:00:00Z";
+
+inline bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+// The keys of a JSON object, to compare with the fields a contract promises.
+inline std::set<std::string> keys_of(const nlohmann::json& object) {
+  std::set<std::string> keys;
+  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
+  return keys;
+}
 
 struct Result {
   int code = -1;
@@ -114,7 +131,6 @@ class Sandbox {
 std::string token_id(const std::string& secret);
 std::string base64(const std::string& in);
 
-bool contains(const std::string& haystack, const std::string& needle);
 void write_file(const std::filesystem::path& path, const std::string& content);
 std::string read_file(const std::filesystem::path& path);  // "" when missing
 // The permission bits (e.g. 0600) of a file or directory.

@@ -1,5 +1,10 @@
-// Every command's --help has a one-line purpose and an example; a mistyped command gets a hint.
+// Every command's --help has a one-line purpose and an example, and lists the options its man
+// page section documents; a mistyped command gets a hint.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "harness.hpp"
@@ -21,19 +26,87 @@ std::vector<std::string> subcommands(const Sandbox& s, std::vector<std::string> 
   }
   return out;
 }
+
+// Every command of the binary as its path of words: groups, their commands, top-level commands.
+std::vector<std::vector<std::string>> all_commands(const Sandbox& s) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& group : subcommands(s, {})) {
+    commands.push_back({group});
+    // Positional completions (names from the store) are not subcommands; the store is empty.
+    for (const auto& sub : subcommands(s, {group})) commands.push_back({group, sub});
+  }
+  return commands;
+}
+
+// The long options a command declares itself, from the completer (which also lists the options
+// of the command's parents: the global ones are set aside).
+std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> path) {
+  std::vector<std::string> args{"__complete"};
+  args.insert(args.end(), path.begin(), path.end());
+  args.push_back("--");
+  std::istringstream lines(s.run(args).out);
+  std::set<std::string> out;
+  for (std::string line; std::getline(lines, line);) {
+    std::string word = line.substr(0, line.find('\t'));
+    if (word != "--help" && word != "--db" && word != "--json" && word != "--version")
+      out.insert(word);
+  }
+  return out;
+}
+
+// The man page's command sections (".SS user create") and the options each documents as a
+// tagged paragraph (".TP" followed by ".B \-\-name", ".BI \-\-name ..." or ".BR \-\-name ...").
+std::map<std::string, std::set<std::string>> man_page_options() {
+  std::ifstream in(HOOKCTL_MAN_PAGE);
+  REQUIRE(in);
+  std::map<std::string, std::set<std::string>> sections;
+  std::string section, line;
+  bool in_commands = false, after_tp = false;
+  while (std::getline(in, line)) {
+    if (line.rfind(".SH ", 0) == 0) {
+      in_commands = line == ".SH COMMANDS";
+      section.clear();
+      continue;
+    }
+    if (!in_commands) continue;
+    if (line.rfind(".SS ", 0) == 0) {
+      section.clear();
+      for (size_t i = 4; i < line.size(); ++i)
+        if (!(line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '-')) section += line[i];
+      sections[section];
+      continue;
+    }
+    if (after_tp) {
+      // Every option on the tag line (".B \-\-app\-token \-\-owner" documents two).
+      std::istringstream words(line);
+      std::string macro, word;
+      words >> macro;
+      if (macro == ".B" || macro == ".BI" || macro == ".BR")
+        while (words >> word) {
+          word.erase(std::remove(word.begin(), word.end(), '"'), word.end());
+          if (word.rfind("\\-\\-", 0) != 0) continue;
+          std::string option;
+          for (size_t i = 0; i < word.size(); ++i)
+            if (!(word[i] == '\\' && i + 1 < word.size() && word[i + 1] == '-')) option += word[i];
+          sections[section].insert(option);
+        }
+    }
+    after_tp = line == ".TP";
+  }
+  return sections;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
 }  // namespace
 
 TEST_CASE("every command's help has a purpose and an example") {
   Sandbox s;
-  std::vector<std::vector<std::string>> commands;
-  for (const auto& group : subcommands(s, {})) {
-    commands.push_back({group});
-    for (const auto& sub : subcommands(s, {group})) {
-      // Positional completions (names from the store) are not subcommands; the store is empty.
-      commands.push_back({group, sub});
-    }
-  }
-  REQUIRE(commands.size() == 29);  // 8 groups and top-level commands, 21 subcommands
+  std::vector<std::vector<std::string>> commands = all_commands(s);
+  REQUIRE(commands.size() > 20);  // the walk found the tree
   for (auto args : commands) {
     args.push_back("--help");
     Result r = s.run(args);
@@ -56,4 +129,18 @@ TEST_CASE("a mistyped command suggests the right one and exits 2") {
   r = s.run({"--json", "user", "lst"});
   CHECK(r.code == 2);
   CHECK(r.error_json()["error"]["code"] == "usage");
+}
+
+TEST_CASE("the man page documents every command and exactly the options --help lists") {
+  Sandbox s;
+  const auto man = man_page_options();
+  for (const auto& path : all_commands(s)) {
+    const bool group = !subcommands(s, path).empty();
+    if (group) continue;  // a group's commands have the sections
+    const std::string name = joined(path);
+    INFO("command: hookctl " << name);
+    auto section = man.find(name);
+    REQUIRE(section != man.end());
+    CHECK(own_options(s, path) == section->second);
+  }
 }

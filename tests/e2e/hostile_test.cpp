@@ -13,6 +13,7 @@
 
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::starts_with;
 
 namespace {
 
@@ -48,10 +49,6 @@ bool one_printable_line(const std::string& s) {
     if (c < 0x20 || c > 0x7e) return false;
   }
   return true;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
 }
 
 std::string exit_name(int code) {

@@ -5,15 +5,12 @@
 
 #include "harness.hpp"
 
+using e2e::contains;
 using e2e::Result;
 using e2e::Sandbox;
 using nlohmann::json;
 
 namespace {
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 // Every byte of every file under the sandbox (store, WAL, journals, anything else written).
 std::string every_file(const Sandbox& s) {

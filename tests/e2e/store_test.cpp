@@ -1,4 +1,4 @@
-// Global behaviour end to end (SPEC "Global behaviour"): where the store lives and how it is
+// Global behaviour end to end: where the store lives and how it is
 // created, the refusals that leave a store or a foreign file untouched, a failed command creating
 // nothing, global options before or after the subcommand, HOOKCTL_NOW, usage errors and the JSON
 // error envelope.

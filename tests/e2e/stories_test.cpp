@@ -1,4 +1,4 @@
-// The seed's stories (shared/seed/webhook-tokens.txt), end to end, each step asserted.
+// The stories of the webhook-token documentation hookctl follows, end to end, each step asserted.
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"

@@ -24,6 +24,7 @@
 #include "hookctl/store.hpp"
 #include "hookctl/time.hpp"
 #include "hookctl/tokens.hpp"
+#include "hookctl/vocabulary.hpp"
 #include "hookctl/webhooks.hpp"
 
 namespace fixture {

@@ -92,7 +92,7 @@ Verdict refused(Fixture& f, Time when, const std::string& webhook, const std::st
   Verdict v = verify_call(s, webhook, header);
   CHECK_FALSE(v.accepted);
   CHECK(v.rejection == why);
-  CHECK(v.reason.rfind(std::string(rejection_code(why)) + ": ", 0) == 0);
+  CHECK(v.reason.rfind(std::string(to_string(why)) + ": ", 0) == 0);
   CHECK(v.webhook == webhook);
   CHECK(accounts_and_tokens(f) == before);
   return v;
@@ -365,10 +365,10 @@ TEST_CASE("a flood of rejected calls adds one audit event per reason per hour") 
 }
 
 TEST_CASE("rejection codes are kebab-case") {
-  CHECK(rejection_code(Rejection::owner_inactive) == "owner-inactive");
-  CHECK(rejection_code(Rejection::wrong_secret) == "wrong-secret");
-  CHECK(rejection_code(Rejection::malformed_header) == "malformed-header");
-  CHECK(rejection_code(Rejection::not_bound) == "not-bound");
-  CHECK(rejection_code(Rejection::bad_username) == "bad-username");
-  CHECK(rejection_code(Rejection::grace_ended) == "grace-ended");
+  CHECK(to_string(Rejection::owner_inactive) == "owner-inactive");
+  CHECK(to_string(Rejection::wrong_secret) == "wrong-secret");
+  CHECK(to_string(Rejection::malformed_header) == "malformed-header");
+  CHECK(to_string(Rejection::not_bound) == "not-bound");
+  CHECK(to_string(Rejection::bad_username) == "bad-username");
+  CHECK(to_string(Rejection::grace_ended) == "grace-ended");
 }

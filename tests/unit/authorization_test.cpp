@@ -1,4 +1,5 @@
 #include "hookctl/authorization.hpp"
+#include "hookctl/vocabulary.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>

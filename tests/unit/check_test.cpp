@@ -20,14 +20,14 @@ namespace {
 std::vector<std::pair<std::string, std::string>> kinds_and_subjects(
     const std::vector<Problem>& problems) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : problems) out.emplace_back(p.kind, p.subject);
+  for (const auto& p : problems) out.emplace_back(std::string(to_string(p.kind)), p.subject);
   return out;
 }
 
 const Problem* find(const std::vector<Problem>& problems, const std::string& kind,
                     const std::string& subject) {
   for (const auto& p : problems)
-    if (p.kind == kind && p.subject == subject) return &p;
+    if (to_string(p.kind) == kind && p.subject == subject) return &p;
   return nullptr;
 }
 
@@ -109,13 +109,13 @@ TEST_CASE("an expiring token puts its webhook at risk, naming the expiry") {
   bind_webhook(s, "orders", expiring.token.id);
   std::vector<Problem> problems = check(s, default_check_window);
   REQUIRE(problems.size() == 1);
-  CHECK(problems[0].kind == "webhook-at-risk");
+  CHECK(to_string(problems[0].kind) == "webhook-at-risk");
   CHECK(problems[0].at == std::optional<Time>(f.start + days(5)));
   CHECK(problems[0].message.find("expires") != std::string::npos);
   auto later = f.at(f.start + days(5));
   std::vector<Problem> after = check(later, default_check_window);
   REQUIRE(after.size() == 1);
-  CHECK(after[0].kind == "webhook-broken");
+  CHECK(to_string(after[0].kind) == "webhook-broken");
   CHECK(after[0].message.find("expired") != std::string::npos);
 }
 
@@ -156,7 +156,7 @@ TEST_CASE("tokens unused for longer than the inactivity period are reported") {
   auto c = f.at(now);
   std::vector<Problem> unused;
   for (auto& p : check(c, Duration{0}))
-    if (p.kind == "token-unused") unused.push_back(p);
+    if (to_string(p.kind) == "token-unused") unused.push_back(p);
   REQUIRE(unused.size() == 2);
   CHECK(unused[0].subject == never.token.id);  // since start + 30d: the oldest first
   CHECK(unused[0].at == std::optional<Time>(f.start + days(30)));
@@ -178,7 +178,7 @@ TEST_CASE("token-unused follows the inactivity policy") {
   auto after = f.at(f.start + days(20));
   auto problems = check(after, Duration{0});
   REQUIRE(problems.size() == 1);
-  CHECK(problems[0].kind == "token-unused");
+  CHECK(to_string(problems[0].kind) == "token-unused");
   CHECK(problems[0].subject == t.token.id);
 }
 
@@ -191,7 +191,7 @@ TEST_CASE("a token is unused only once longer than the inactivity period has pas
   auto longer = f.at(f.start + days(60) + secs(1));
   auto problems = check(longer, Duration{0});
   REQUIRE(problems.size() == 1);
-  CHECK(problems[0].kind == "token-unused");
+  CHECK(to_string(problems[0].kind) == "token-unused");
   CHECK(problems[0].subject == t.token.id);
   CHECK(problems[0].at == std::optional<Time>(f.start));
 }

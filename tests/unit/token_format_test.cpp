@@ -1,4 +1,5 @@
 #include "hookctl/token_format.hpp"
+#include "hookctl/vocabulary.hpp"
 
 #include <catch2/catch.hpp>
 #include <set>

@@ -114,16 +114,16 @@ TEST_CASE("token status: revoked, then expired, then owner-inactive, then active
   }
 }
 
-TEST_CASE("token statuses print and parse as the SPEC spells them") {
+TEST_CASE("token statuses print and parse as the manual spells them") {
   CHECK(to_string(TokenStatus::owner_inactive) == "owner-inactive");
   CHECK(to_string(TokenStatus::active) == "active");
   CHECK(to_string(TokenStatus::expired) == "expired");
   CHECK(to_string(TokenStatus::revoked) == "revoked");
-  CHECK(token_status_from("owner-inactive") ==
+  CHECK(from_string<TokenStatus>("owner-inactive") ==
         std::optional<TokenStatus>(TokenStatus::owner_inactive));
-  CHECK(token_status_from("revoked") == std::optional<TokenStatus>(TokenStatus::revoked));
-  CHECK_FALSE(token_status_from("owner_inactive").has_value());
-  CHECK_FALSE(token_status_from("Active").has_value());
+  CHECK(from_string<TokenStatus>("revoked") == std::optional<TokenStatus>(TokenStatus::revoked));
+  CHECK_FALSE(from_string<TokenStatus>("owner_inactive").has_value());
+  CHECK_FALSE(from_string<TokenStatus>("Active").has_value());
 }
 
 TEST_CASE("list_tokens filters by user, webhook, kind, status and hides revoked ones") {

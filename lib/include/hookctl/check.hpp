@@ -12,8 +12,10 @@ namespace hookctl {
 
 inline constexpr Duration default_check_window{14LL * 86400};
 
+enum class ProblemKind { webhook_broken, webhook_at_risk, personal_owner, token_unused };
+
 struct Problem {
-  std::string kind;  // webhook-broken, webhook-at-risk, personal-owner, token-unused
+  ProblemKind kind = ProblemKind::webhook_broken;
   std::string subject;
   std::string message;
   std::optional<Time> at;

@@ -1,6 +1,6 @@
 // The one error type of the hookctl library. Each kind maps one-to-one onto an exit code of
-// shared/SPEC.md; the CLI turns an Error into its message and exit code at the edge, and nothing
-// in lib/ prints or exits.
+// the manual (EXIT STATUS); the CLI turns an Error into its message and exit code at the edge, and
+// nothing in lib/ prints or exits.
 #pragma once
 
 #include <stdexcept>
@@ -29,7 +29,7 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
 };
 
-// The SPEC name of an exit code ("usage", "not_found", ...), used in the JSON error envelope.
+// The documented name of an exit code ("usage", "not_found", ...), used in the JSON error envelope.
 std::string_view error_code_name(ErrorKind kind) noexcept;
 
 [[noreturn]] inline void fail(ErrorKind kind, std::string message) {

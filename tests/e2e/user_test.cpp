@@ -68,7 +68,7 @@ Result login(const Sandbox& s, const std::string& name, const std::string& passw
 
 }  // namespace
 
-TEST_CASE("user create prints the SPEC user object with nulls present and exact times") {
+TEST_CASE("user create prints the documented user object with nulls present and exact times") {
   Sandbox s;
   s.at("2026-11-28T13:00:00Z");
   Result r = s.run({"user", "create", "alice", "--no-password", "--json"});

@@ -1,5 +1,5 @@
 // A Session is one command's view of the store: the store, the instant the command runs at
-// (read once from the injected Clock, so one command sees one `now`), and who runs it.
+// (read once, from command_now(), so one command sees one `now`), and who runs it.
 #pragma once
 
 #include <optional>
@@ -39,7 +39,7 @@ class Session {
   std::string actor_;
   std::optional<Duration> period_;
   struct LoggedRejection {
-    std::string action, subject, reason;  // subject ASCII-folded, as COLLATE NOCASE compares
+    std::string action, subject, reason;  // subject compared as names are (names_equal)
   };
   std::vector<LoggedRejection> logged_rejections_;
 };

@@ -20,6 +20,9 @@ struct PolicySetting {
 
 std::vector<PolicySetting> show_policy(Session& session);
 
+// The inactivity period the store holds (its policy table), or the default. Session caches it.
+Duration stored_inactivity_period(Store& store);
+
 // Sets a policy key (validated: a known key, a positive duration). Records an audit event.
 // Returns the previous value. Error(usage) for an unknown key or a bad value.
 PolicySetting set_policy(Session& session, std::string_view key, std::string_view value);

@@ -18,8 +18,11 @@ void validate_email(std::string_view email);
 // no control characters. `what` names the value in the message.
 void validate_text(std::string_view value, std::string_view what, size_t max_bytes);
 
-// ASCII case-insensitive equality, the comparison names use.
+// ASCII case-insensitive equality, the comparison names use (as the store's NOCASE columns).
 bool names_equal(std::string_view a, std::string_view b) noexcept;
+// The order of names in every listing: ASCII case folded, then bytes (as ORDER BY a NOCASE
+// column), so `user show` and `webhook list` order the same names the same way.
+bool names_less(std::string_view a, std::string_view b) noexcept;
 
 // For messages: the value with control and non-ASCII bytes escaped, cut to a readable length.
 std::string printable(std::string_view value);

@@ -5,27 +5,15 @@
 
 #include "harness.hpp"
 
+using e2e::contains;
+using e2e::keys_of;
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::starts_with;
+using e2e::t0;
 using nlohmann::json;
 
 namespace {
-
-const char* const t0 = "2026-01-01T00:00:00Z";
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::set<std::string> keys_of(const json& object) {
-  std::set<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
-  return keys;
-}
 
 const std::set<std::string> webhook_fields{"name",   "auth",       "description",
                                            "token",  "token_kind", "owner",

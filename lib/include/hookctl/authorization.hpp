@@ -11,7 +11,6 @@ namespace hookctl {
 inline constexpr size_t authorization_max_bytes = 8192;
 
 enum class AuthScheme { bearer, basic };
-std::string_view to_string(AuthScheme scheme) noexcept;  // "bearer" / "basic"
 
 struct Authorization {
   bool ok = false;

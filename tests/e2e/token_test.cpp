@@ -5,21 +5,15 @@
 
 #include "harness.hpp"
 
+using e2e::contains;
+using e2e::keys_of;
 using e2e::Result;
 using e2e::Sandbox;
+using e2e::starts_with;
+using e2e::t0;
 using nlohmann::json;
 
 namespace {
-
-const char* const t0 = "2026-01-01T00:00:00Z";
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
 
 std::set<std::string> ids_of(const json& array) {
   std::set<std::string> ids;
@@ -59,12 +53,6 @@ const std::set<std::string> token_fields{
     "id",         "kind",         "owner",      "name",       "status",
     "created_at", "last_used_at", "expires_at", "revoked_at", "previous_secret_valid_until",
     "webhooks"};
-
-std::set<std::string> keys_of(const json& object) {
-  std::set<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
-  return keys;
-}
 
 void bind_token(const Sandbox& s, const std::string& webhook, const std::string& secret) {
   Result r = s.run({"webhook", "bind", webhook, "--token", e2e::token_id(secret)});

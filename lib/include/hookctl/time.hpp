@@ -16,26 +16,13 @@ using Duration = std::chrono::seconds;
 // The longest duration accepted anywhere: 100 years of 365 days.
 inline constexpr Duration max_duration{36500LL * 86400};
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual Time now() const = 0;
-};
+// The system clock, to the second.
+Time system_now() noexcept;
 
-class SystemClock final : public Clock {
- public:
-  Time now() const override;
-};
-
-class FixedClock final : public Clock {
- public:
-  explicit FixedClock(Time t) : t_(t) {}
-  Time now() const override { return t_; }
-  void advance(Duration d) { t_ += d; }
-
- private:
-  Time t_;
-};
+// The instant a command runs at: the RFC 3339 time in `override_text` (the HOOKCTL_NOW variable)
+// when it is set, else system_now(). Error(usage) naming HOOKCTL_NOW when it is malformed. Every
+// rule about time reads "now" from here once, so tests and what-if reports can set it.
+Time command_now(const char* override_text);
 
 // Parses an RFC 3339 date-time ("2026-11-28T13:00:00Z", offsets and fractions accepted; the
 // fraction is truncated). Years 1970-9999, in UTC too. Returns nullopt when malformed.

@@ -25,9 +25,6 @@ enum class Rejection {
   bad_username,  // basic: the username is not the token owner's name
 };
 
-// A stable kebab-case code for scripts: "owner-inactive", "wrong-secret", ...
-std::string_view rejection_code(Rejection r) noexcept;
-
 struct Verdict {
   bool accepted = false;
   std::string webhook;

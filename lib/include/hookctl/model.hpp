@@ -14,7 +14,6 @@
 namespace hookctl {
 
 enum class AccountKind { person, service };
-std::string_view to_string(AccountKind kind) noexcept;
 
 struct Account {
   int64_t id = 0;
@@ -31,8 +30,6 @@ struct Account {
 };
 
 enum class TokenStatus { active, expired, revoked, owner_inactive };
-std::string_view to_string(TokenStatus status) noexcept;
-std::optional<TokenStatus> token_status_from(std::string_view text) noexcept;
 
 struct Token {
   std::string id;

@@ -25,8 +25,6 @@ namespace hookctl {
 
 enum class TokenKind { app, api };
 
-std::string_view to_string(TokenKind kind) noexcept;  // "app" / "api"
-
 inline constexpr size_t token_id_length = 12;
 inline constexpr size_t token_secret_length = 52;
 inline constexpr size_t token_checksum_length = 6;

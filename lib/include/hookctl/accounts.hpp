@@ -30,6 +30,15 @@ void ensure_account_name_free(Session& session, const std::string& name);
 
 Account show_account(Session& session, std::string_view name);
 
+// `user show`: the account, its non-revoked tokens (oldest first) and the names of the webhooks
+// they serve (each once, in name order), read from one snapshot.
+struct AccountDetails {
+  Account account;
+  std::vector<Token> tokens;
+  std::vector<std::string> webhooks;
+};
+AccountDetails show_account_details(Session& session, std::string_view name);
+
 struct AccountFilter {
   bool inactive = false;                    // inactive now
   std::optional<Duration> inactive_within;  // active now, inactive_at <= now + d; soonest first

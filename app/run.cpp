@@ -1,0 +1,234 @@
+// The CLI as a function: builds the command tree, parses, runs the chosen command, and turns
+// every failure into one line on stderr and its exit code. Nothing below run_cli exits.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "complete.hpp"
+#include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
+
+namespace {
+
+using hookctl::Error;
+using hookctl::ErrorKind;
+using hookctl::cli::Context;
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// The deepest subcommand the parse reached.
+const CLI::App* deepest(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands())
+    if (sub->parsed()) return deepest(*sub);
+  return &app;
+}
+
+std::string subcommand_names(const CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_group().empty()) continue;  // hidden
+    if (!names.empty()) names += ", ";
+    names += sub->get_name();
+  }
+  return names;
+}
+
+std::string command_path(const CLI::App& app) {
+  std::string path = app.get_name();
+  for (const CLI::App* p = app.get_parent(); p != nullptr; p = p->get_parent())
+    path = p->get_name() + " " + path;
+  return path;
+}
+
+// CLI11's message, plus a "did you mean" for a mistyped subcommand and a pointer to --help.
+std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
+  const CLI::App& where = *deepest(root);
+  std::string message = e.what();
+  // CLI11 keeps what it could not place; a word where a subcommand belongs is a typo.
+  std::vector<std::string> rest = root.remaining(true);
+  if (!rest.empty() && !rest.front().empty() && rest.front()[0] != '-' &&
+      !where.get_subcommands({}).empty() && where.get_subcommands().empty()) {
+    const std::string& typo = rest.front();
+    std::string best;
+    size_t best_distance = 3;
+    for (const CLI::App* sub : where.get_subcommands({})) {
+      if (sub->get_group().empty()) continue;
+      size_t d = edit_distance(typo, sub->get_name());
+      if (d < best_distance) {
+        best_distance = d;
+        best = sub->get_name();
+      }
+    }
+    message = typo.size() <= 32 && hookctl::is_valid_name(typo)
+                  ? fmt::format("unknown command '{}' for '{}'", typo, command_path(where))
+                  : fmt::format("unknown command for '{}'", command_path(where));
+    if (!best.empty()) message += fmt::format("; did you mean '{}'?", best);
+  } else if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    // An unexpected word may be a secret typed where it does not belong: name the options,
+    // never echo the values.
+    std::vector<std::string> shown;
+    size_t hidden = 0;
+    bool secret_like = false;
+    for (const auto& word : rest) {
+      if (word.size() > 1 && word[0] == '-') {
+        std::string name = word.substr(0, word.find('='));
+        shown.push_back(name);
+        secret_like |=
+            name.find("password") != std::string::npos || name.find("secret") != std::string::npos;
+      } else {
+        ++hidden;
+      }
+    }
+    message = shown.empty() ? std::string("unexpected argument")
+                            : fmt::format("unknown option {}", fmt::join(shown, ", "));
+    if (hidden > 0)
+      message += fmt::format("{}{} value{} not shown", shown.empty() ? " (" : " (and ", hidden,
+                             hidden == 1 ? "" : "s") +
+                 ")";
+    if (secret_like)
+      message += "; hookctl never takes secrets as arguments: use --password-stdin, or a prompt";
+  } else if (dynamic_cast<const CLI::ConversionError*>(&e) != nullptr) {
+    // CLI11 quotes the value, and a value handed to a flag may be a secret
+    // (--password-stdin=...): name the option only.
+    std::string name;
+    constexpr std::string_view could_not = "Could not convert: ", for_option = " for ";
+    if (message.rfind(could_not, 0) == 0)
+      name = message.substr(could_not.size(), message.find(" = ") - could_not.size());
+    else if (size_t at = message.rfind(for_option); at != std::string::npos)
+      name = message.substr(at + for_option.size());
+    else
+      name = message.substr(0, message.find(':'));
+    message = name.rfind("--", 0) == 0 && name.find_first_of(" =") == std::string::npos
+                  ? fmt::format("{} takes no value (the value given is not shown)", name)
+                  : std::string("an option was given a value it does not take (not shown)");
+  } else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+             message.find("subcommand") != std::string::npos) {
+    message = fmt::format("'{}' needs a command: {}", command_path(where), subcommand_names(where));
+  }
+  return fmt::format("{} (see '{} --help')", message, command_path(where));
+}
+
+int report(const Context& ctx, ErrorKind kind, const std::string& message) {
+  if (ctx.json) {
+    nlohmann::ordered_json doc{
+        {"error", {{"code", std::string(hookctl::error_code_name(kind))}, {"message", message}}}};
+    std::cerr << doc.dump() << '\n';
+  } else {
+    std::cerr << "hookctl: " << message << '\n';
+  }
+  return static_cast<int>(kind);
+}
+
+// The first word of the command line that is not a global option (--db VALUE, --db=VALUE,
+// --json): the command group, or --version, when it can be told without parsing. Empty for any
+// other option (--help, ...) or for none.
+std::string_view first_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word == "--db") {
+      ++i;
+      continue;
+    }
+    if (word == "--json" || word.substr(0, 5) == "--db=") continue;
+    if (word == "--version") return word;  // CLI11 prints the version where it meets the flag
+    if (!word.empty() && word[0] == '-') return {};
+    return word;
+  }
+  return {};
+}
+
+}  // namespace
+
+namespace hookctl::cli {
+
+int run_cli(int argc, char** argv) {
+  Context ctx;
+  // --json must shape even the errors CLI11 reports before it has parsed the flag.
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--json") == 0) ctx.json = true;
+
+  CLI::App app{
+      "Administer the credentials behind inbound webhooks: user accounts, App and "
+      "integration tokens, and which webhook accepts which token.",
+      "hookctl"};
+  app.set_version_flag("--version", "hookctl " HOOKCTL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  takes(app.add_option("--db", ctx.db,
+                       "Store file (default: $HOOKCTL_DB, else "
+                       "$XDG_DATA_HOME/hookctl/store.db, else "
+                       "~/.local/share/hookctl/store.db)"),
+        ValueKind::file);
+  app.add_flag("--json", ctx.json, "Print one JSON document on stdout; errors as JSON on stderr");
+  app.footer(
+      "Exit codes: 0 ok, 1 found (--exit-code), 2 usage, 3 not found, 4 conflict,\n"
+      "5 unauthorized, 6 store, 70 internal. See 'man hookctl'.");
+
+  // CLI11 builds every option of every command up front, which cost a point command (auth
+  // verify, user show) a fifth of its run time. A command line that names its group gets that
+  // group only (the others could not match anyway) and --version none; help, typos and the
+  // completer see them all.
+  using Register = void (*)(CLI::App&, Context&);
+  static constexpr std::pair<std::string_view, Register> groups[] = {
+      {"init", hookctl::cli::register_init_command},
+      {"user", hookctl::cli::register_user_commands},
+      {"token", hookctl::cli::register_token_commands},
+      {"webhook", hookctl::cli::register_webhook_commands},
+      {"auth", hookctl::cli::register_auth_commands},
+      {"check", hookctl::cli::register_check_command},
+      {"policy", hookctl::cli::register_policy_commands},
+      {"audit", hookctl::cli::register_audit_command},
+      {"__complete", hookctl::cli::register_complete_command},
+  };
+  const std::string_view word = first_word(argc, argv);
+  const bool known =
+      word != "__complete" && std::any_of(std::begin(groups), std::end(groups),
+                                          [&](const auto& g) { return g.first == word; });
+  for (const auto& [name, add] : groups)
+    if (word != "--version" && (!known || name == word)) add(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return report(ctx, ErrorKind::usage, usage_message(app, e));
+  }
+
+  try {
+    if (!ctx.run) return report(ctx, ErrorKind::usage, "no command given (see 'hookctl --help')");
+    ctx.run();
+    return ctx.exit_code;
+  } catch (const std::exception& e) {
+    ctx.abandon_created_store();
+    Error err = hookctl::translate_exception(e);
+    std::string message = err.what();
+    if (err.kind() == ErrorKind::internal)
+      message =
+          fmt::format("internal error: {} (this is a bug in hookctl; please report it)", message);
+    return report(ctx, err.kind(), message);
+  } catch (...) {
+    ctx.abandon_created_store();
+    return report(ctx, ErrorKind::internal, "internal error (this is a bug; please report it)");
+  }
+}
+
+}  // namespace hookctl::cli

@@ -1,0 +1,111 @@
+// The words of the domain: every enum that users see as text (in JSON, tables, options and
+// reason codes) is spelled here once, in both directions. Option choices on the command line,
+// the JSON writers and the store's columns all read these tables, so a word cannot drift.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hookctl/auth.hpp"
+#include "hookctl/authorization.hpp"
+#include "hookctl/check.hpp"
+#include "hookctl/model.hpp"
+#include "hookctl/token_format.hpp"
+
+namespace hookctl {
+
+template <class E>
+struct Words;  // specialised below: `static constexpr std::array<std::pair<E, std::string_view>, N>
+               // table`
+
+template <>
+struct Words<AccountKind> {
+  static constexpr std::array table{std::pair{AccountKind::person, std::string_view("person")},
+                                    std::pair{AccountKind::service, std::string_view("service")}};
+};
+
+template <>
+struct Words<TokenKind> {
+  static constexpr std::array table{std::pair{TokenKind::app, std::string_view("app")},
+                                    std::pair{TokenKind::api, std::string_view("api")}};
+};
+
+// (How a status is decided is rules::token_status.)
+template <>
+struct Words<TokenStatus> {
+  static constexpr std::array table{
+      std::pair{TokenStatus::active, std::string_view("active")},
+      std::pair{TokenStatus::expired, std::string_view("expired")},
+      std::pair{TokenStatus::revoked, std::string_view("revoked")},
+      std::pair{TokenStatus::owner_inactive, std::string_view("owner-inactive")}};
+};
+
+template <>
+struct Words<AuthScheme> {
+  static constexpr std::array table{std::pair{AuthScheme::bearer, std::string_view("bearer")},
+                                    std::pair{AuthScheme::basic, std::string_view("basic")}};
+};
+
+// The stable reason codes of a rejected webhook call, in the order the checks run.
+template <>
+struct Words<Rejection> {
+  static constexpr std::array table{
+      std::pair{Rejection::none, std::string_view("none")},
+      std::pair{Rejection::malformed_header, std::string_view("malformed-header")},
+      std::pair{Rejection::wrong_scheme, std::string_view("wrong-scheme")},
+      std::pair{Rejection::malformed_token, std::string_view("malformed-token")},
+      std::pair{Rejection::bad_checksum, std::string_view("bad-checksum")},
+      std::pair{Rejection::unknown_token, std::string_view("unknown-token")},
+      std::pair{Rejection::wrong_secret, std::string_view("wrong-secret")},
+      std::pair{Rejection::grace_ended, std::string_view("grace-ended")},
+      std::pair{Rejection::revoked, std::string_view("revoked")},
+      std::pair{Rejection::expired, std::string_view("expired")},
+      std::pair{Rejection::not_bound, std::string_view("not-bound")},
+      std::pair{Rejection::owner_inactive, std::string_view("owner-inactive")},
+      std::pair{Rejection::bad_username, std::string_view("bad-username")}};
+};
+
+// The kinds of problem `check` reports, in report order.
+template <>
+struct Words<ProblemKind> {
+  static constexpr std::array table{
+      std::pair{ProblemKind::webhook_broken, std::string_view("webhook-broken")},
+      std::pair{ProblemKind::webhook_at_risk, std::string_view("webhook-at-risk")},
+      std::pair{ProblemKind::personal_owner, std::string_view("personal-owner")},
+      std::pair{ProblemKind::token_unused, std::string_view("token-unused")}};
+};
+
+template <class E>
+concept HasWords = requires {
+  Words<E>::table;
+};
+
+// The word for a value. Every enumerator has one (tests/unit/vocabulary_test.cpp walks them).
+template <HasWords E>
+constexpr std::string_view to_string(E value) noexcept {
+  for (const auto& [e, word] : Words<E>::table)
+    if (e == value) return word;
+  return "?";
+}
+
+// The value a word names (exact spelling), or nullopt.
+template <HasWords E>
+constexpr std::optional<E> from_string(std::string_view word) noexcept {
+  for (const auto& [e, w] : Words<E>::table)
+    if (w == word) return e;
+  return std::nullopt;
+}
+
+// Every word of E in table order, e.g. for an option's accepted values.
+template <HasWords E>
+std::vector<std::string> words_of() {
+  std::vector<std::string> out;
+  for (const auto& [e, word] : Words<E>::table) out.emplace_back(word);
+  return out;
+}
+
+}  // namespace hookctl

@@ -1,0 +1,18 @@
+#include "hookctl/init.hpp"
+
+#include "hookctl/audit.hpp"
+
+namespace hookctl {
+
+StoreInit initialise_store(Session& session) {
+  Store& store = session.store();
+  if (store.created())
+    store.write(
+        [&] { record_event(session, "store.init", store.path().string(), "store created"); });
+  else
+    store.check_integrity();
+  return StoreInit{store.path(), schema_version(), store.created(),
+                   store.migrated() && !store.created()};
+}
+
+}  // namespace hookctl
