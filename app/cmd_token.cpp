@@ -179,6 +179,32 @@ void add_token_rotate(CLI::App& token, Context& ctx) {
       ValueKind::duration);
 }
 
+// --- token edit ------------------------------------------------------------------------------
+
+struct TokenEditOptions {
+  std::string id;
+  std::string name;
+};
+
+void run_token_edit(Context& ctx, const TokenEditOptions& o) {
+  Session& s = ctx.session(OpenMode::write);
+  TokenEdit e = rename_token(s, o.id, o.name);
+  if (ctx.json) return print_json(to_json(e.token));
+  if (!e.changed)
+    return say(fmt::format("Token {} is already named {}; nothing changed.", e.token.id, o.name));
+  say(fmt::format("Token {} is now named {} (was {}).", e.token.id, *e.token.name,
+                  or_dash(e.previous_name)));
+}
+
+void add_token_edit(CLI::App& token, Context& ctx) {
+  auto [cmd, o] = add_command(token, ctx,
+                              {"edit", "Change a token's label (never its secret)",
+                               "hookctl token edit ab3de7fghk2m --name orders-sync"},
+                              run_token_edit);
+  takes(cmd.add_option("id", o.id, "Token id"), ValueKind::token)->required();
+  cmd.add_option("--name", o.name, "The new label")->required();
+}
+
 // --- token revoke ------------------------------------------------------------------------------
 
 struct TokenRevokeOptions {
@@ -226,6 +252,7 @@ void register_token_commands(CLI::App& app, Context& ctx) {
   add_token_list(*token, ctx);
   add_token_show(*token, ctx);
   add_token_rotate(*token, ctx);
+  add_token_edit(*token, ctx);
   add_token_revoke(*token, ctx);
 }
 

@@ -161,6 +161,25 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
   });
 }
 
+TokenEdit rename_token(Session& session, std::string_view id, const std::string& name) {
+  validate_text(name, "token name", 100);
+  return session.store().write([&] {
+    TokenEdit e;
+    e.token = require_token(session, id);
+    e.previous_name = e.token.name;
+    if (e.token.name == name) return e;
+    auto& q = session.store().statement("UPDATE tokens SET name = ?2 WHERE id = ?1");
+    q.bind(1, e.token.id);
+    q.bind(2, name);
+    q.exec();
+    record_event(session, "token.edit", e.token.id,
+                 fmt::format("name {} -> {}", e.previous_name.value_or("(none)"), name));
+    e.token = require_token(session, e.token.id);
+    e.changed = true;
+    return e;
+  });
+}
+
 Revocation revoke_token(Session& session, std::string_view id) {
   return session.store().write([&] {
     Revocation r;

@@ -689,3 +689,37 @@ TEST_CASE("user show --json adds token_list and webhooks") {
   CHECK(e["token_list"] == json::array());
   CHECK(e["webhooks"] == json::array());
 }
+
+TEST_CASE("token edit relabels a token, keeps its secret working, and audits it") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  std::string app = s.webhook("orders", "svc");
+  std::string id = e2e::token_id(app);
+
+  Result r = s.run({"token", "edit", id, "--name", "orders sync"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "now named orders sync (was orders)"));
+  CHECK(show(s, id)["name"] == "orders sync");
+  // The secret is untouched: the webhook still accepts it.
+  CHECK(s.run({"auth", "verify", "orders"}, "Bearer " + app).code == 0);
+  Result audit = s.run({"audit", "--json", "--subject", id});
+  REQUIRE(audit.code == 0);
+  CHECK(audit.json().back()["action"] == "token.edit");
+  CHECK(audit.json().back()["details"] == "name orders -> orders sync");
+
+  // --json prints the token object; the same label again changes nothing.
+  const std::string before = s.dump();
+  Result j = s.run({"token", "edit", id, "--name", "orders sync", "--json"});
+  REQUIRE(j.code == 0);
+  CHECK(keys_of(j.json()) == token_fields);
+  CHECK(j.json()["name"] == "orders sync");
+  CHECK(s.dump() == before);
+
+  // Refusals change nothing: unknown id (3), a bad label or no --name (2).
+  CHECK(s.run({"token", "edit", "aaaaaaaaaaaa", "--name", "x"}).code == 3);
+  CHECK(s.run({"token", "edit", id, "--name", std::string(101, 'x')}).code == 2);
+  CHECK(s.run({"token", "edit", id}).code == 2);
+  CHECK(s.dump() == before);
+}

@@ -66,6 +66,48 @@ TEST_CASE("create_token issues an integration token shown once and stored as a h
   CHECK(f.account("svc").tokens == 1);
 }
 
+TEST_CASE("rename_token relabels a token, audits the change, and leaves everything else") {
+  Fixture f;
+  f.service("svc");
+  IssuedCredential c = [&] {
+    auto s = f.now();
+    return create_token(s, "svc", std::string("old"), std::nullopt);
+  }();
+  auto secret_hash = [&] {
+    SQLite::Statement q(f.store->db(), "SELECT hex(secret_hash) FROM tokens WHERE id = ?1");
+    q.bind(1, c.token.id);
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getString();
+  };
+  const std::string hash_before = secret_hash();
+  auto s = f.at(f.start + days(1));
+  TokenEdit e = rename_token(s, c.token.id, "orders sync");
+  CHECK(e.changed);
+  CHECK(e.previous_name == std::optional<std::string>("old"));
+  CHECK(e.token.name == std::optional<std::string>("orders sync"));
+  CHECK(show_token(s, c.token.id).name == std::optional<std::string>("orders sync"));
+  CHECK(secret_hash() == hash_before);  // only the label moved
+  CHECK(e.token.status == TokenStatus::active);
+  auto events = f.audit();
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.back().action == "token.edit");
+  CHECK(events.back().details == "name old -> orders sync");
+
+  // The same label again changes nothing and writes no event.
+  const std::string before = f.dump();
+  TokenEdit again = rename_token(s, c.token.id, "orders sync");
+  CHECK_FALSE(again.changed);
+  CHECK(f.dump() == before);
+
+  // Refusals store nothing: a bad label, an unknown id.
+  CHECK(error_kind([&] { rename_token(s, c.token.id, std::string("tab\there")); }) ==
+        ErrorKind::usage);
+  CHECK(error_kind([&] { rename_token(s, c.token.id, std::string(101, 'x')); }) ==
+        ErrorKind::usage);
+  CHECK(error_kind([&] { rename_token(s, "aaaaaaaaaaaa", "x"); }) == ErrorKind::not_found);
+  CHECK(f.dump() == before);
+}
+
 TEST_CASE("create_token refuses inactive or unknown owners and bad values, storing nothing") {
   Fixture f;
   f.user("alice");

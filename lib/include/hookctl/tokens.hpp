@@ -49,6 +49,17 @@ struct Revocation {
 };
 Revocation revoke_token(Session& session, std::string_view id);
 
+struct TokenEdit {
+  Token token;           // as it is now
+  bool changed = false;  // false: it already had that label, and nothing was written
+  std::optional<std::string> previous_name;
+};
+
+// Gives a token a new label (validated as token create's). Secrets, status, owner and bindings
+// are untouched; a revoked token may be relabelled too. Records a token.edit audit event when the
+// label changes. Unknown id: Error(not_found); a bad label: Error(usage).
+TokenEdit rename_token(Session& session, std::string_view id, const std::string& name);
+
 namespace detail {
 // Inserts a token row for account `account_id`, returning the credential; used by webhooks too.
 IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_id,
