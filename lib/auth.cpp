@@ -162,6 +162,7 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
   }
   Verdict v;
   v.webhook = l.name;
+  v.webhook_auth = l.auth;
 
   if (!auth.ok) return reject(std::move(v), Rejection::malformed_header, auth.problem);
   if (auth.scheme != l.auth)
@@ -191,15 +192,14 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
       return reject(std::move(v), Rejection::grace_ended,
                     "this is the token's previous secret; its grace period ended at ",
                     time_text(*l.previous_valid_until));
-    return reject(std::move(v), Rejection::wrong_secret,
-                  "the secret does not match this token");
+    return reject(std::move(v), Rejection::wrong_secret, "the secret does not match this token");
   }
   // The caller holds a genuine secret: from here on it may learn the token's state.
   v.token = std::string(parsed.id);
   v.user = l.owner;
   if (l.revoked_at)
-    return reject(std::move(v), Rejection::revoked, "token ", parsed.id,
-                  " was revoked at ", time_text(*l.revoked_at));
+    return reject(std::move(v), Rejection::revoked, "token ", parsed.id, " was revoked at ",
+                  time_text(*l.revoked_at));
   if (l.expires_at && *l.expires_at <= session.now())
     return reject(std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
                   time_text(*l.expires_at));

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hookctl/authorization.hpp"
 #include "hookctl/session.hpp"
 
 namespace hookctl {
@@ -33,8 +34,9 @@ std::string_view rejection_code(Rejection r) noexcept;
 struct Verdict {
   bool accepted = false;
   std::string webhook;
-  std::optional<std::string> user;   // the token owner, when the token is known
-  std::optional<std::string> token;  // the token id, when the token is known
+  AuthScheme webhook_auth = AuthScheme::bearer;  // the scheme the webhook expects
+  std::optional<std::string> user;               // the token owner, when the token is known
+  std::optional<std::string> token;              // the token id, when the token is known
   Rejection rejection = Rejection::none;
   std::string reason;             // "<code>: <explanation for the administrator>" when rejected
   bool activity_recorded = true;  // false: accepted, but the use could not be recorded
