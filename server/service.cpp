@@ -112,18 +112,17 @@ Response Service::handle(const Request& request) {
     if (rest.find('/') != std::string_view::npos) {
       std::optional<std::string> name;
       if (webhook_from_uri_) name = webhook_from_uri_->match(path.substr(check_prefix.size() - 1));
-      if (!name) return unauthorized(CheckOutcome::no_webhook, {});
-      return check(*name, request);
+      return check(name, request);
     }
-    std::optional<std::string> name = decode_segment(rest);
-    if (!name) return unauthorized(CheckOutcome::no_webhook, {});
-    return check(*name, request);
+    return check(decode_segment(rest), request);
   }
   if (path == "/check") {
-    if (request.webhook_header) return check(*request.webhook_header, request);
-    if (webhook_from_uri_ && request.original_uri)
-      if (auto name = webhook_from_uri_->match(*request.original_uri)) return check(*name, request);
-    return unauthorized(CheckOutcome::no_webhook, {});
+    std::optional<std::string> name;
+    if (request.webhook_header)
+      name = std::string(*request.webhook_header);
+    else if (webhook_from_uri_ && request.original_uri)
+      name = webhook_from_uri_->match(*request.original_uri);
+    return check(name, request);
   }
   if (path == "/healthz") return text(200, "ok\n");
   if (path == "/readyz") return ready();
@@ -138,9 +137,10 @@ Response Service::handle(const Request& request) {
               "/metrics\n");
 }
 
-Response Service::check(std::string_view webhook, const Request& request) {
+Response Service::check(const std::optional<std::string>& webhook, const Request& request) {
   const auto started = std::chrono::steady_clock::now();
-  Response r = decide(webhook, request.authorization.value_or(std::string_view()));
+  Response r = webhook ? decide(*webhook, request.authorization.value_or(std::string_view()))
+                       : unauthorized(CheckOutcome::no_webhook, {});
   metrics_.count_check(r.outcome, r.rejection, std::chrono::steady_clock::now() - started);
   return r;
 }

@@ -99,7 +99,8 @@ class Service {
   Metrics& metrics() noexcept { return metrics_; }
 
  private:
-  Response check(std::string_view webhook, const Request& request);
+  // webhook: nullopt when the request names none (401).
+  Response check(const std::optional<std::string>& webhook, const Request& request);
   Response decide(std::string_view webhook, std::string_view authorization);
   void note_use(const Verdict& v, Time now);
   void summarise_rejection(Session& session, const Verdict& v);
