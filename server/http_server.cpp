@@ -349,7 +349,7 @@ void HttpServer::Impl::accept(Acceptor& acceptor) {
   acceptor.async_accept(ioc, [this, &acceptor](error_code ec, typename Protocol::socket socket) {
     if (draining || ec == asio::error::operation_aborted) return;
     if (ec) {
-      service.metrics().count_http_error("accept");
+      service.metrics().count_http_error("accept-failed");
       request_line("warning", "accept.failed", {{"problem", ec.message()}}, true);
       auto retry = std::make_shared<asio::steady_timer>(ioc, accept_retry_delay);
       retry->async_wait([this, &acceptor, retry](error_code) {

@@ -46,6 +46,8 @@ void Metrics::count_http_error(std::string_view kind) {
     ++headers_too_large_;
   else if (kind == "timeout")
     ++timeouts_;
+  else if (kind == "accept-failed")
+    ++accept_failures_;
   else
     ++bad_requests_;
 }
@@ -119,6 +121,7 @@ std::string Metrics::render() const {
   out += fmt::format("hookctl_http_errors_total{{kind=\"header-too-large\"}} {}\n",
                      headers_too_large_);
   out += fmt::format("hookctl_http_errors_total{{kind=\"timeout\"}} {}\n", timeouts_);
+  out += fmt::format("hookctl_http_errors_total{{kind=\"accept-failed\"}} {}\n", accept_failures_);
   return out;
 }
 

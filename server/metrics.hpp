@@ -32,7 +32,7 @@ class Metrics {
   void connection_closed() { --connections_open_; }
   void connection_refused() { ++connections_refused_; }
   // A request answered with an HTTP error or dropped: "bad-request", "header-too-large",
-  // "timeout".
+  // "timeout"; or "accept-failed" (out of file descriptors, above all).
   void count_http_error(std::string_view kind);
 
   int64_t connections_open() const noexcept { return connections_open_; }
@@ -58,7 +58,7 @@ class Metrics {
   size_t pending_uses_ = 0;
   int64_t connections_open_ = 0;
   uint64_t connections_total_ = 0, connections_refused_ = 0;
-  uint64_t bad_requests_ = 0, headers_too_large_ = 0, timeouts_ = 0;
+  uint64_t bad_requests_ = 0, headers_too_large_ = 0, timeouts_ = 0, accept_failures_ = 0;
 };
 
 }  // namespace hookctl::server

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "hookctl/audit.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/session.hpp"

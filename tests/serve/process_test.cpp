@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -66,8 +67,10 @@ TEST_CASE("abuse does not stop serve answering others, and no header value reach
 
   Connection silent(serve.address());  // connects and sends nothing, for the whole test
   REQUIRE(silent.connected());
-  Connection slow(serve.address());  // half a header, then nothing
-  slow.send("GET /check/orders HTTP/1.1\r\nAuthorization: Bearer " + marker);
+  // Half a header, then nothing (closed before the SIGTERM below, whose drain would otherwise
+  // wait for it up to the header timeout).
+  auto slow = std::make_unique<Connection>(serve.address());
+  slow->send("GET /check/orders HTTP/1.1\r\nAuthorization: Bearer " + marker);
   CHECK(answers() == 200);
 
   {  // 100 KB of headers
@@ -129,6 +132,7 @@ TEST_CASE("abuse does not stop serve answering others, and no header value reach
   CHECK(e2e::contains(metrics.body, "hookctl_http_errors_total{kind=\"header-too-large\"} 2\n"));
   CHECK_FALSE(e2e::contains(metrics.body, "hookctl_connections_refused_total 0\n"));
 
+  slow.reset();
   serve.signal(SIGTERM);
   CHECK(serve.wait() == 0);
   const std::string log = serve.log();
@@ -190,6 +194,8 @@ TEST_CASE("SIGTERM under load: checks in progress are answered, activity written
         }
       }
     });
+  const std::filesystem::path socket = s.dir / "serve.sock";
+  CHECK(e2e::mode_of(socket) == 0660);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // A check in progress: its header half sent when the signal arrives, the rest after.
   Connection in_flight(serve.address());
@@ -204,6 +210,7 @@ TEST_CASE("SIGTERM under load: checks in progress are answered, activity written
   stop = true;
   for (auto& t : load) t.join();
   CHECK(serve.wait() == 0);
+  CHECK_FALSE(std::filesystem::exists(socket));
   CHECK(accepted > 0);
   CHECK(wrong == 0);
   CHECK(activity(s, e2e::token_id(secret)) == std::make_pair(epoch(t_now), epoch(t_now)));
@@ -255,4 +262,32 @@ TEST_CASE("a bounded load over TCP loses nothing: every accepted owner's activit
     CHECK(activity(s, e2e::token_id(secrets[static_cast<size_t>(i)])) ==
           std::make_pair(epoch(t_now), epoch(t_now)));
   }
+}
+
+TEST_CASE("serve refuses to start on a bad store or address, with the CLI's messages") {
+  Sandbox s;
+  Result missing = s.run({"serve", "--listen", "127.0.0.1:0"});
+  CHECK(missing.code == 6);
+  CHECK(e2e::contains(missing.err, "no store at"));
+  CHECK(s.run({"serve", "--listen", "localhost:80"}).code == 2);
+  CHECK(s.run({"serve", "--listen", "::1:80"}).code == 2);
+  CHECK(s.run({"serve", "--listen", "127.0.0.1:70000"}).code == 2);
+  CHECK(s.run({"serve", "--webhook-from-uri", "/hooks/"}).code == 2);
+  Result secretish = s.run({"serve", "--listen", marker});
+  CHECK(secretish.code == 2);
+  CHECK_FALSE(e2e::contains(secretish.err, marker));  // never echoed
+
+  s.user("svc", {"--service"});
+  {  // a unix socket path held by a regular file is not taken over
+    e2e::write_file(s.dir / "taken", "data");
+    Result r = s.run({"serve", "--listen", "unix:" + (s.dir / "taken").string()});
+    CHECK(r.code == 4);
+    CHECK(e2e::read_file(s.dir / "taken") == "data");
+  }
+  // An address another server listens on.
+  serve_test::Running other(s, t_now);
+  const std::string taken = other.address.substr(4);  // "tcp:" removed
+  Result in_use = s.run({"serve", "--listen", taken});
+  CHECK(in_use.code == 4);
+  CHECK(e2e::contains(in_use.err, "cannot listen on " + taken));
 }

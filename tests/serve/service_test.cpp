@@ -306,7 +306,7 @@ TEST_CASE("a change made with the CLI takes effect on the next check") {
   CHECK(status("stalehook", w.old_app) == 200);
 }
 
-TEST_CASE("accepted checks are buffered and written on shutdown; rejections are summarised") {
+TEST_CASE("accepted checks are buffered and written on shutdown, rejections summarised") {
   World w;
   const std::string api_id = e2e::token_id(w.api);
   auto last_used = [&w, &api_id] {
