@@ -228,12 +228,13 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
 }
 
 void record_use(Session& session, Verdict& v) {
-  if (!v.accepted || v.use_recent) return;
+  if (!v.accepted) return;
   if (!session.store().writable()) {
     v.activity_recorded = false;  // a read-only store still answers; the caller is told
     v.activity_problem = "the store is read-only";
     return;
   }
+  if (v.use_recent) return;
   // The caller is genuine: a store that cannot take the bookkeeping write (locked past the busy
   // timeout, full, at its size limit) must not turn the answer into a refusal. The write is
   // all-or-nothing, so the store is as before; the caller is told the use was not recorded.

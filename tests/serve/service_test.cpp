@@ -349,3 +349,24 @@ TEST_CASE("a use close to the owner's inactivity is written at once") {
   CHECK(db.execAndGet("SELECT last_activity_at FROM accounts WHERE name = 'alice'").getInt64() ==
         serve_test::at(t_check).time_since_epoch().count());
 }
+
+TEST_CASE("the opt-in access log has a line for every check, and no secret") {
+  World w;
+  hookctl::server::ServerOptions options;
+  options.access_log = true;
+  Running http(w.s, t_check, std::nullopt, options);
+  CHECK(serve_test::get(http.address, "/check/orders", {"Authorization: Bearer " + w.api}).status ==
+        200);
+  CHECK(
+      serve_test::get(http.address, "/check/orders", {"Authorization: Bearer " + w.stale}).status ==
+      401);
+  http.stop();
+  const std::string log = e2e::read_file(w.s.dir / "serve.log");
+  CHECK(e2e::contains(log,
+                      "\"event\":\"check\",\"status\":200,\"code\":\"accepted\","
+                      "\"webhook\":\"orders\",\"user\":\"svc\",\"token\":\"" +
+                          e2e::token_id(w.api) + "\",\"method\":\"GET\""));
+  CHECK(e2e::contains(log, "\"status\":401,\"code\":\"wrong-secret\",\"webhook\":\"orders\""));
+  CHECK_FALSE(e2e::contains(log, w.api));
+  CHECK_FALSE(e2e::contains(log, w.stale));
+}
