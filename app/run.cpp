@@ -192,6 +192,7 @@ int run_cli(int argc, char** argv) {
       {"check", hookctl::cli::register_check_command},
       {"policy", hookctl::cli::register_policy_commands},
       {"audit", hookctl::cli::register_audit_command},
+      {"serve", hookctl::cli::register_serve_command},
       {"__complete", hookctl::cli::register_complete_command},
   };
   const std::string_view word = first_word(argc, argv);

@@ -65,23 +65,15 @@ const TokenHash decoy_hash = [] {
 // The reason is "<code>: " followed by the explanation's parts, built in place. The parts must
 // not refer to `v`, which the call moves from.
 template <class... Parts>
-Verdict reject(Session& session, Verdict v, Rejection r, const Parts&... explanation) {
+Verdict reject(Verdict v, Rejection r, const Parts&... explanation) {
   v.accepted = false;
   v.rejection = r;
-  const std::string_view code = to_string(r);
-  v.reason = cat(code, ": ", explanation...);
-  char details[token_id_length + 8] = "token=";
-  std::string_view shown = "token unknown";
-  if (v.token && v.token->size() == token_id_length) {
-    std::memcpy(details + 6, v.token->data(), token_id_length);
-    shown = std::string_view(details, 6 + token_id_length);
-  }
-  record_rejection(session, "auth.rejected", v.webhook, code, shown);
+  v.reason = cat(to_string(r), ": ", explanation...);
   return v;
 }
 
-// Records an accepted call: the token's last use and its owner's activity, in one write.
-void record_use(Session& session, const Verdict& v, int64_t owner_id, Time now) {
+// The token's last use and its owner's activity, in one write.
+void write_use(Session& session, const Verdict& v, Time now) {
   Store& store = session.store();
   store.write([&] {
     auto& t = store.statement(
@@ -93,7 +85,7 @@ void record_use(Session& session, const Verdict& v, int64_t owner_id, Time now) 
     auto& a = store.statement(
         "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?3 "
         "WHERE id = ?1 AND last_activity_at <= ?2");
-    a.bind(1, owner_id);
+    a.bind(1, v.owner_id);
     a.bind(2, secs(now));
     a.bind(3, "token:" + *v.token);
     a.exec();
@@ -102,7 +94,7 @@ void record_use(Session& session, const Verdict& v, int64_t owner_id, Time now) 
 
 }  // namespace
 
-Verdict verify_call(Session& session, std::string_view webhook, std::string_view authorization) {
+Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization) {
   Store& store = session.store();
   // Parsing touches nothing: done first, so the store is read once, by one statement.
   Authorization auth = parse_authorization(authorization);
@@ -137,25 +129,26 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   }
   Verdict v;
   v.webhook = l.name;
+  v.webhook_auth = l.auth;
 
-  if (!auth.ok) return reject(session, std::move(v), Rejection::malformed_header, auth.problem);
+  if (!auth.ok) return reject(std::move(v), Rejection::malformed_header, auth.problem);
   if (auth.scheme != l.auth)
-    return reject(session, std::move(v), Rejection::wrong_scheme, "webhook ", l.name, " expects ",
+    return reject(std::move(v), Rejection::wrong_scheme, "webhook ", l.name, " expects ",
                   l.auth == AuthScheme::basic ? "Basic" : "Bearer",
                   " authentication, the call used ",
                   auth.scheme == AuthScheme::basic ? "Basic" : "Bearer");
   if (parsed.problem == TokenProblem::malformed)
-    return reject(session, std::move(v), Rejection::malformed_token,
+    return reject(std::move(v), Rejection::malformed_token,
                   "not a hookctl token (expected hka_ or hki_ followed by 71 characters)");
   if (parsed.problem == TokenProblem::bad_checksum)
-    return reject(session, std::move(v), Rejection::bad_checksum,
+    return reject(std::move(v), Rejection::bad_checksum,
                   "the token's checksum does not match: it was mistyped or truncated");
 
   const TokenHash presented = hash_token(auth.token.view());
   if (!l.token_found) {
     (void)hashes_equal(presented, decoy_hash.data(), decoy_hash.size());
     (void)hashes_equal(presented, decoy_hash.data(), decoy_hash.size());
-    return reject(session, std::move(v), Rejection::unknown_token, "no token with this id exists");
+    return reject(std::move(v), Rejection::unknown_token, "no token with this id exists");
   }
   // Both comparisons always run, in constant time, so timing does not tell which matched.
   bool current = hashes_equal(presented, l.secret_hash.data(), l.secret_hash_size);
@@ -163,56 +156,106 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   bool in_grace = rules::in_grace(l.previous_valid_until, session.now());
   if (!current && !(previous && in_grace)) {
     if (previous)
-      return reject(session, std::move(v), Rejection::grace_ended,
+      return reject(std::move(v), Rejection::grace_ended,
                     "this is the token's previous secret; its grace period ended at ",
                     time_text(*l.previous_valid_until));
-    return reject(session, std::move(v), Rejection::wrong_secret,
-                  "the secret does not match this token");
+    return reject(std::move(v), Rejection::wrong_secret, "the secret does not match this token");
   }
   // The caller holds a genuine secret: from here on it may learn the token's state.
   v.token = std::string(parsed.id);
   v.user = l.owner;
   if (l.revoked_at)
-    return reject(session, std::move(v), Rejection::revoked, "token ", parsed.id,
-                  " was revoked at ", time_text(*l.revoked_at));
+    return reject(std::move(v), Rejection::revoked, "token ", parsed.id, " was revoked at ",
+                  time_text(*l.revoked_at));
   if (rules::is_expired(l.expires_at, session.now()))
-    return reject(session, std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
+    return reject(std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
                   time_text(*l.expires_at));
   if (l.token_id != *v.token)
-    return reject(session, std::move(v), Rejection::not_bound, "token ", parsed.id,
+    return reject(std::move(v), Rejection::not_bound, "token ", parsed.id,
                   " is not bound to webhook ", l.name,
                   l.app ? " (it is another webhook's App token)" : "");
   Time inactive_at = rules::inactive_at(l.owner_last_activity, session.inactivity_period());
   if (!rules::is_active(inactive_at, session.now()))
-    return reject(session, std::move(v), Rejection::owner_inactive, "owner '", l.owner,
+    return reject(std::move(v), Rejection::owner_inactive, "owner '", l.owner,
                   "' has been inactive since ", time_text(inactive_at),
                   "; an administrator can run 'hookctl user reactivate ", l.owner, "'");
   if (auth.scheme == AuthScheme::basic && !names_equal(auth.username, l.owner))
-    return reject(session, std::move(v), Rejection::bad_username,
+    return reject(std::move(v), Rejection::bad_username,
                   "the Basic username must be the token owner's name ('", l.owner, "')");
 
   v.accepted = true;
   const Time now = session.now();
+  v.owner_id = l.owner_id;
+  v.owner_inactive_at = inactive_at;
   bool token_fresh =
       l.last_used_at && now - *l.last_used_at < activity_granularity && *l.last_used_at <= now;
   bool owner_fresh = now - l.owner_last_activity < activity_granularity;
-  if (!store.writable()) {
+  v.use_recent = token_fresh && owner_fresh;
+  return v;
+}
+
+void record_use(Session& session, Verdict& v) {
+  if (!v.accepted) return;
+  if (!session.store().writable()) {
     v.activity_recorded = false;  // a read-only store still answers; the caller is told
     v.activity_problem = "the store is read-only";
-  } else if (!(token_fresh && owner_fresh)) {
-    // The caller is genuine: a store that cannot take the bookkeeping write (locked past the busy
-    // timeout, full, at its size limit) must not turn the answer into a refusal. The write is
-    // all-or-nothing, so the store is as before; the caller is told the use was not recorded.
-    try {
-      record_use(session, v, l.owner_id, now);
-    } catch (const std::exception& e) {
-      Error error = translate_exception(e);
-      if (error.kind() != ErrorKind::store) throw;
-      v.activity_recorded = false;
-      v.activity_problem = error.what();
-    }
+    return;
   }
+  if (v.use_recent) return;
+  // The caller is genuine: a store that cannot take the bookkeeping write (locked past the busy
+  // timeout, full, at its size limit) must not turn the answer into a refusal. The write is
+  // all-or-nothing, so the store is as before; the caller is told the use was not recorded.
+  try {
+    write_use(session, v, session.now());
+  } catch (const std::exception& e) {
+    Error error = translate_exception(e);
+    if (error.kind() != ErrorKind::store) throw;
+    v.activity_recorded = false;
+    v.activity_problem = error.what();
+  }
+}
+
+void record_rejected_call(Session& session, const Verdict& v) {
+  if (v.accepted) return;
+  char details[token_id_length + 8] = "token=";
+  std::string_view shown = "token unknown";
+  if (v.token && v.token->size() == token_id_length) {
+    std::memcpy(details + 6, v.token->data(), token_id_length);
+    shown = std::string_view(details, 6 + token_id_length);
+  }
+  record_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection), shown);
+}
+
+Verdict verify_call(Session& session, std::string_view webhook, std::string_view authorization) {
+  Verdict v = decide_call(session, webhook, authorization);
+  if (v.accepted)
+    record_use(session, v);
+  else
+    record_rejected_call(session, v);
   return v;
+}
+
+void record_uses(Store& store, const std::vector<PendingUse>& uses) {
+  if (uses.empty()) return;
+  store.write([&] {
+    for (const PendingUse& u : uses) {
+      auto& t = store.statement(
+          "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 "
+          "AND (last_used_at IS NULL OR last_used_at < ?2 - ?3)");
+      t.bind(1, u.token);
+      t.bind(2, secs(u.at));
+      t.bind(3, static_cast<int64_t>(activity_granularity.count()));
+      t.exec();
+      auto& a = store.statement(
+          "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?4 "
+          "WHERE id = ?1 AND last_activity_at < ?2 - ?3");
+      a.bind(1, u.owner_id);
+      a.bind(2, secs(u.at));
+      a.bind(3, static_cast<int64_t>(activity_granularity.count()));
+      a.bind(4, "token:" + u.token);
+      a.exec();
+    }
+  });
 }
 
 }  // namespace hookctl

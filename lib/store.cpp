@@ -304,7 +304,9 @@ SQLite::Statement& Store::statement(const std::string& sql) {
   if (it == statements_.end())
     it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
   SQLite::Statement& s = *it->second;
-  s.reset();
+  // tryReset: sqlite3_reset repeats the error of the statement's last failed step, which was
+  // reported when it happened; a long-lived store (serve) must not fail its next use too.
+  (void)s.tryReset();
   s.clearBindings();
   return s;
 }

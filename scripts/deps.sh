@@ -9,6 +9,7 @@ packages=(
   sqlite3 mandoc groff-base clang-format git
   clang libclang-rt-14-dev llvm
   bash-completion zsh fish shellcheck jq man-db dpkg-dev file
+  libboost-dev nginx
 )
 
 missing=()

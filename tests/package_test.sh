@@ -12,7 +12,9 @@ trap 'rm -rf "$work"' EXIT
 # cmake --install into a staging prefix.
 cmake --install "$build" --prefix "$work/prefix" >/dev/null || bad "cmake --install"
 for f in bin/hookctl share/man/man1/hookctl.1.gz share/bash-completion/completions/hookctl \
-         share/zsh/vendor-completions/_hookctl share/fish/vendor_completions.d/hookctl.fish; do
+         share/zsh/vendor-completions/_hookctl share/fish/vendor_completions.d/hookctl.fish \
+         lib/systemd/system/hookctl-serve.service lib/sysusers.d/hookctl.conf \
+         share/hookctl/nginx/hookctl-upstream.conf share/hookctl/nginx/hookctl-check.conf; do
   [ -e "$work/prefix/$f" ] && ok "installed $f" || bad "missing $f after cmake --install"
 done
 
@@ -46,5 +48,26 @@ page=$(MANPAGER=cat MANWIDTH=80 man -l "$work/root/usr/share/man/man1/hookctl.1.
 for f in usr/share/bash-completion/completions/hookctl usr/share/zsh/vendor-completions/_hookctl \
          usr/share/fish/vendor_completions.d/hookctl.fish; do
   [ -f "$work/root/$f" ] && ok "package has $f" || bad "package lacks $f"
+done
+# hookctl serve: the unit runs as the system user that the package's postinst creates.
+unit=$work/root/usr/lib/systemd/system/hookctl-serve.service
+[ -f "$unit" ] && ok "package has the systemd unit" || bad "package lacks hookctl-serve.service"
+for line in User=hookctl StateDirectory=hookctl NoNewPrivileges=yes ProtectSystem=strict; do
+  grep -qx "$line" "$unit" 2>/dev/null && ok "unit: $line" || bad "unit lacks $line"
+done
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit" 2>/dev/null)
+[[ $exec_start == /usr/bin/hookctl\ serve* ]] && ok "unit starts /usr/bin/hookctl serve" || bad "unit ExecStart: $exec_start"
+if command -v systemd-analyze >/dev/null; then
+  # An extracted package has no sysinit.target to start from: that line is the environment's.
+  out=$(systemd-analyze verify --man=no --root="$work/root" "$unit" 2>&1 |
+        grep -v -e 'sysinit.target not found' -e '^$') || true
+  [ -z "$out" ] && ok "systemd-analyze verify" || bad "systemd-analyze verify: $out"
+fi
+dpkg-deb -e "$deb" "$work/control" || bad "dpkg-deb -e"
+grep -q 'useradd --system' "$work/control/postinst" 2>/dev/null && [ -x "$work/control/postinst" ] \
+  && ok "postinst creates the system user" || bad "postinst does not create the hookctl user"
+for f in hookctl-upstream.conf hookctl-check.conf; do
+  cmp -s "$work/root/usr/share/hookctl/nginx/$f" "$(dirname "$0")/../server/dist/$f" \
+    && ok "package ships nginx snippet $f as tested" || bad "package lacks or changed $f"
 done
 exit $fail

@@ -372,3 +372,49 @@ TEST_CASE("rejection codes are kebab-case") {
   CHECK(to_string(Rejection::bad_username) == "bad-username");
   CHECK(to_string(Rejection::grace_ended) == "grace-ended");
 }
+
+TEST_CASE("decide_call decides exactly as verify_call and writes nothing, not even a rejection") {
+  World w;
+  const Time when = w.f.start + days(10);
+  const std::string before = w.f.dump();
+  auto s = w.f.at(when);
+  Verdict accepted = decide_call(s, "orders", bearer(w.orders.credential));
+  CHECK(accepted.accepted);
+  CHECK_FALSE(accepted.use_recent);
+  CHECK(accepted.owner_inactive_at == w.f.start + days(60));
+  Verdict rejected = decide_call(s, "orders", bearer(w.api));
+  CHECK(rejected.rejection == Rejection::not_bound);
+  CHECK(w.f.dump() == before);  // neither the use nor the rejection summary
+
+  auto again = w.f.at(when);
+  Verdict full = verify_call(again, "orders", bearer(w.api));
+  CHECK(full.rejection == rejected.rejection);
+  CHECK(full.reason == rejected.reason);
+  CHECK(w.f.scalar("SELECT count(*) FROM audit WHERE action = 'auth.rejected'") == 1);
+}
+
+TEST_CASE("record_uses writes a batch of uses, each only over a time a minute older") {
+  World w;
+  const Time t0 = w.f.start + days(1);
+  const std::string orders_id = w.orders.credential.token.id;
+  auto s = w.f.at(t0);
+  Verdict v = decide_call(s, "orders", bearer(w.orders.credential));
+  REQUIRE(v.accepted);
+  record_uses(*w.f.store, {{orders_id, v.owner_id, t0}, {w.api.token.id, v.owner_id, t0}});
+  CHECK(w.f.token_row(orders_id, t0).last_used_at == std::optional<Time>(t0));
+  CHECK(w.f.token_row(w.api.token.id, t0).last_used_at == std::optional<Time>(t0));
+  CHECK(w.f.account("svc", t0).last_activity_at == t0);
+
+  // Another server flushing a use 30 s later changes nothing; one a minute later moves both.
+  const std::string after = w.f.dump();
+  record_uses(*w.f.store, {{orders_id, v.owner_id, t0 + secs(30)}});
+  CHECK(w.f.dump() == after);
+  record_uses(*w.f.store, {{orders_id, v.owner_id, t0 + secs(61)}});
+  CHECK(w.f.token_row(orders_id, t0).last_used_at == std::optional<Time>(t0 + secs(61)));
+  Account a = w.f.account("svc", t0 + secs(61));
+  CHECK(a.last_activity_at == t0 + secs(61));
+  CHECK(a.last_activity_source == "token:" + orders_id);
+  // An older flush arriving late never moves a time backwards.
+  record_uses(*w.f.store, {{orders_id, v.owner_id, t0}});
+  CHECK(w.f.token_row(orders_id, t0).last_used_at == std::optional<Time>(t0 + secs(61)));
+}

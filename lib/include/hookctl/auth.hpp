@@ -1,10 +1,13 @@
 // The authentication path: is this webhook call, with this Authorization value, accepted?
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "hookctl/authorization.hpp"
 #include "hookctl/session.hpp"
 
 namespace hookctl {
@@ -28,21 +31,52 @@ enum class Rejection {
 struct Verdict {
   bool accepted = false;
   std::string webhook;
-  std::optional<std::string> user;   // the token owner, when the token is known
-  std::optional<std::string> token;  // the token id, when the token is known
+  AuthScheme webhook_auth = AuthScheme::bearer;  // the scheme the webhook expects
+  std::optional<std::string> user;               // the token owner, when the token is known
+  std::optional<std::string> token;              // the token id, when the token is known
   Rejection rejection = Rejection::none;
   std::string reason;             // "<code>: <explanation for the administrator>" when rejected
   bool activity_recorded = true;  // false: accepted, but the use could not be recorded
   std::string activity_problem;   // why not: "the store is read-only", a store error's message
+
+  // Accepted calls only: what recording the use needs.
+  int64_t owner_id = 0;
+  Time owner_inactive_at{};  // the owner's inactive_at before this use is recorded
+  bool use_recent = false;   // the token's last use and the owner's activity are both less than
+                             // activity_granularity old: recording this use would change nothing
 };
 
-// Checks a call to `webhook` carrying `authorization`. Accepted only if the scheme matches the
-// webhook, the token is well-formed, its secret (or previous secret within grace) matches, it is
-// neither revoked nor expired, it is the webhook's bound token and its owner is active (and, for
-// basic, the username is the owner's name). Acceptance records the use on the token and as the
-// owner's activity, coalesced to one write per token per minute. A rejection changes no account;
-// it is summarised in the audit log (see record_rejection). Unknown webhook: Error(not_found).
+// Decides a call to `webhook` carrying `authorization`, and writes nothing. Accepted only if the
+// scheme matches the webhook, the token is well-formed, its secret (or previous secret within
+// grace) matches, it is neither revoked nor expired, it is the webhook's bound token and its owner
+// is active (and, for basic, the username is the owner's name), all at session.now().
+// One read of the store. Unknown webhook: Error(not_found); store failures: Error(store).
+Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization);
+
+// Records an accepted call (decided at session.now()): the token's last use and the owner's
+// activity, in one write, skipped when the verdict's use is recent (coalesced to one write per
+// token per minute). A read-only or failing store leaves the store as it was and says so in
+// v.activity_recorded / v.activity_problem; only non-store errors are thrown.
+void record_use(Session& session, Verdict& v);
+
+// Summarises a rejected call in the audit log, bounded as record_rejection describes.
+void record_rejected_call(Session& session, const Verdict& v);
+
+// decide_call, then record_use (accepted) or record_rejected_call (rejected): `auth verify`.
 Verdict verify_call(Session& session, std::string_view webhook, std::string_view authorization);
+
+// An accepted use waiting to be written, for services that batch their bookkeeping.
+struct PendingUse {
+  std::string token;
+  int64_t owner_id = 0;
+  Time at{};
+};
+
+// Writes many accepted uses in one IMMEDIATE transaction. Each write is conditional
+// (`last_used_at IS NULL OR last_used_at < at - activity_granularity`, and the same for the
+// owner's activity), so several processes recording the same uses never move a time backwards
+// and do not rewrite each other's fresh times. All or nothing: Error(store) on failure.
+void record_uses(Store& store, const std::vector<PendingUse>& uses);
 
 // Activity from accepted calls is written at most once per this interval per token.
 inline constexpr Duration activity_granularity{60};

@@ -19,6 +19,29 @@ inline constexpr Duration max_duration{36500LL * 86400};
 // The system clock, to the second.
 Time system_now() noexcept;
 
+// Where a long-running service reads "now" for each request: the system clock, or an instant a
+// test (or HOOKCTL_NOW) fixes. One command reads it once; `serve` once per check.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Time now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Time now() const override { return system_now(); }
+};
+
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(Time t) : t_(t) {}
+  Time now() const override { return t_; }
+  void advance(Duration d) { t_ += d; }
+
+ private:
+  Time t_;
+};
+
 // The instant a command runs at: the RFC 3339 time in `override_text` (the HOOKCTL_NOW variable)
 // when it is set, else system_now(). Error(usage) naming HOOKCTL_NOW when it is malformed. Every
 // rule about time reads "now" from here once, so tests and what-if reports can set it.

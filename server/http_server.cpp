@@ -1,0 +1,461 @@
+// Boost.Beast and Asio live in this file only (a Beast translation unit is slow to compile).
+#include "http_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <optional>
+#include <unordered_set>
+
+#include "hookctl/error.hpp"
+#include "hookctl/vocabulary.hpp"
+
+namespace hookctl::server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+// After a failed accept (out of file descriptors, above all), the listener waits this long
+// before accepting again instead of spinning.
+constexpr std::chrono::milliseconds accept_retry_delay{100};
+// Bytes asked of the socket per read while waiting for a request.
+constexpr size_t read_chunk = 4096;
+
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  // Closes the connection if it waits for a request; otherwise it closes after its answer.
+  virtual void drain() = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Service& service;
+  const Log& log;
+  ServerOptions options;
+  asio::io_context ioc{1};
+  std::vector<asio::ip::tcp::acceptor> tcp_acceptors;
+  std::vector<asio::local::stream_protocol::acceptor> unix_acceptors;
+  std::vector<ListenAddress> bound;
+  std::vector<std::filesystem::path> socket_files;
+  std::unordered_set<ConnectionBase*> connections;
+  asio::steady_timer flush_timer{ioc};
+  asio::steady_timer drain_timer{ioc};
+  asio::signal_set signals{ioc};
+  bool draining = false;
+  // The problem-line budget of the current second.
+  std::chrono::steady_clock::time_point budget_second{};
+  int budget_used = 0;
+  uint64_t suppressed = 0;
+
+  Impl(Service& s, const Log& l, const ServerOptions& o) : service(s), log(l), options(o) {}
+
+  void bind_all();
+  void bind_tcp(const ListenAddress& a);
+  void bind_unix(const ListenAddress& a);
+  template <class Acceptor>
+  void accept(Acceptor& acceptor);
+  void schedule_flush();
+  void flush(std::string_view when);
+  void begin_drain(std::string_view why);
+  void connection_added(ConnectionBase* c) {
+    connections.insert(c);
+    service.metrics().connection_opened();
+  }
+  void connection_removed(ConnectionBase* c) {
+    connections.erase(c);
+    service.metrics().connection_closed();
+    if (draining && connections.empty()) drain_timer.cancel();
+  }
+  // Logs a line about one request: always with the access log; otherwise only problems, within
+  // the per-second budget.
+  void request_line(std::string_view level, std::string_view event, nlohmann::ordered_json fields,
+                    bool problem);
+  void log_response(const Response& r, std::string_view method);
+};
+
+namespace {
+
+template <class Protocol>
+class Connection final : public ConnectionBase,
+                         public std::enable_shared_from_this<Connection<Protocol>> {
+ public:
+  Connection(HttpServer::Impl& server, typename Protocol::socket socket)
+      : server_(server), stream_(std::move(socket)) {
+    server_.connection_added(this);
+  }
+  ~Connection() override { server_.connection_removed(this); }
+
+  void start() { wait_for_request(); }
+
+  void drain() override {
+    if (phase_ == Phase::idle) {
+      error_code ec;
+      stream_.socket().close(ec);  // the pending read ends with operation_aborted
+    }
+  }
+
+ private:
+  enum class Phase { idle, reading, writing };
+
+  void wait_for_request() {
+    if (server_.draining) return close();
+    phase_ = Phase::idle;
+    if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(read_chunk),
+                            [self = this->shared_from_this()](error_code ec, size_t n) {
+                              if (ec)
+                                return self->close();  // idle timeout, peer closed, or drained
+                              self->buffer_.commit(n);
+                              self->read_header();
+                            });
+  }
+
+  void read_header() {
+    phase_ = Phase::reading;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(max_header_bytes));
+    stream_.expires_after(server_.options.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(error_code ec) {
+    if (ec == beast::error::timeout) {
+      server_.service.metrics().count_http_error("timeout");
+      server_.request_line("warning", "request.timeout", {{"phase", "header"}}, true);
+      return close();
+    }
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+      server_.service.metrics().count_http_error("header-too-large");
+      server_.request_line("warning", "request.header-too-large",
+                           {{"limit_bytes", max_header_bytes}}, true);
+      return answer_error(http::status::request_header_fields_too_large);
+    }
+    // Socket errors: the peer went away, or the drain closed the socket.
+    if (ec == http::error::end_of_stream ||
+        (ec && ec.category() != http::make_error_code(http::error::end_of_stream).category()))
+      return close();
+    if (ec) {
+      server_.service.metrics().count_http_error("bad-request");
+      // The parser's message names the problem, never the bytes that caused it.
+      server_.request_line("warning", "request.malformed", {{"problem", ec.message()}}, true);
+      return answer_error(http::status::bad_request);
+    }
+    const auto& req = parser_->get();
+    Request request;
+    request.method = std::string_view(req.method_string().data(), req.method_string().size());
+    request.target = std::string_view(req.target().data(), req.target().size());
+    auto field = [&req](auto name) -> std::optional<std::string_view> {
+      auto it = req.find(name);
+      if (it == req.end()) return std::nullopt;
+      return std::string_view(it->value().data(), it->value().size());
+    };
+    request.authorization = field(http::field::authorization);
+    request.webhook_header = field("X-Hookctl-Webhook");
+    request.original_uri = field("X-Original-URI");
+    if (!request.original_uri) request.original_uri = field("X-Forwarded-Uri");
+
+    Response r = server_.service.handle(request);
+    server_.log_response(r, request.method);
+    // A body is never read: a request that announced one cannot be followed on this connection.
+    const bool keep = req.keep_alive() && parser_->is_done() && !server_.draining;
+    send(r, req.version(), keep, req.method() == http::verb::head);
+  }
+
+  void send(const Response& r, unsigned version, bool keep, bool head) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(r.status), version);
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
+    if (!r.www_authenticate.empty()) res->set(http::field::www_authenticate, r.www_authenticate);
+    if (r.status == 200 && r.check) {
+      res->set("X-Hookctl-User", r.user);
+      res->set("X-Hookctl-Token", r.token);
+    }
+    res->body() = r.body;
+    res->keep_alive(keep);
+    res->prepare_payload();
+    if (head) res->body().clear();  // Content-Length stays that of the GET answer
+    write(std::move(res), keep);
+  }
+
+  void answer_error(http::status status) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
+    res->keep_alive(false);
+    res->prepare_payload();
+    write(std::move(res), false);
+  }
+
+  void write(std::shared_ptr<http::response<http::string_body>> res, bool keep) {
+    phase_ = Phase::writing;
+    stream_.expires_after(write_timeout);
+    http::async_write(stream_, *res,
+                      [self = this->shared_from_this(), res, keep](error_code ec, size_t) {
+                        if (ec || !keep) return self->close();
+                        self->wait_for_request();
+                      });
+  }
+
+  void close() {
+    error_code ec;
+    stream_.socket().shutdown(Protocol::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  HttpServer::Impl& server_;
+  beast::basic_stream<Protocol> stream_;
+  // Room for the largest header the parser accepts, so the parser's limit is what trips.
+  beast::flat_buffer buffer_{max_header_bytes + read_chunk};
+  std::optional<http::request_parser<http::empty_body>> parser_;
+  Phase phase_ = Phase::idle;
+};
+
+void set_nodelay(asio::ip::tcp::socket& s) {
+  error_code ec;
+  s.set_option(asio::ip::tcp::no_delay(true), ec);  // answers are small and awaited
+}
+void set_nodelay(asio::local::stream_protocol::socket&) {}
+
+}  // namespace
+
+void HttpServer::Impl::request_line(std::string_view level, std::string_view event,
+                                    nlohmann::ordered_json fields, bool problem) {
+  if (problem) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - budget_second >= std::chrono::seconds(1)) {
+      budget_second = now;
+      budget_used = 0;
+    }
+    if (budget_used >= problem_lines_per_second) {
+      ++suppressed;
+      return;
+    }
+    ++budget_used;
+    if (suppressed > 0) {
+      fields["suppressed"] = suppressed;  // lines left out since the last one
+      suppressed = 0;
+    }
+  }
+  log.write(level, event, fields);
+}
+
+void HttpServer::Impl::log_response(const Response& r, std::string_view method) {
+  if (!r.check) return;
+  const bool problem = r.status != 200;
+  if (!problem && !options.access_log) return;
+  nlohmann::ordered_json f;
+  f["status"] = r.status;
+  switch (r.outcome) {
+    case CheckOutcome::decided:
+      f["code"] = r.status == 200 ? std::string_view("accepted") : to_string(r.rejection);
+      break;
+    case CheckOutcome::unknown_webhook:
+      f["code"] = "unknown-webhook";
+      break;
+    case CheckOutcome::no_webhook:
+      f["code"] = "no-webhook";
+      break;
+    case CheckOutcome::unavailable:
+      f["code"] = "store-unavailable";
+      f["problem"] = r.problem;
+      break;
+  }
+  // Only what the store knows: an unknown webhook's name came from the caller and is not shown.
+  f["webhook"] = r.webhook.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.webhook);
+  f["user"] = r.user.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.user);
+  f["token"] = r.token.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.token);
+  if (options.access_log) f["method"] = method.size() <= 16 ? method : std::string_view("?");
+  request_line(r.status == 503 ? "error" : "info", "check", std::move(f),
+               problem && !options.access_log);
+}
+
+void HttpServer::Impl::bind_all() {
+  for (const ListenAddress& a : options.listen) {
+    if (a.kind == ListenAddress::Kind::tcp)
+      bind_tcp(a);
+    else
+      bind_unix(a);
+  }
+}
+
+void HttpServer::Impl::bind_tcp(const ListenAddress& a) {
+  error_code ec;
+  auto address = asio::ip::make_address(a.host, ec);
+  if (ec) fail(ErrorKind::usage, "--listen: not a numeric IP address");
+  asio::ip::tcp::endpoint endpoint(address, a.port);
+  asio::ip::tcp::acceptor acceptor(ioc);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    fail(ec == asio::error::address_in_use ? ErrorKind::conflict : ErrorKind::usage,
+         "cannot listen on " + a.text() + ": " + ec.message());
+  ListenAddress resolved = a;
+  resolved.port = acceptor.local_endpoint().port();
+  bound.push_back(resolved);
+  tcp_acceptors.push_back(std::move(acceptor));
+}
+
+void HttpServer::Impl::bind_unix(const ListenAddress& a) {
+  namespace fs = std::filesystem;
+  using local = asio::local::stream_protocol;
+  std::error_code fec;
+  auto status = fs::symlink_status(a.path, fec);
+  if (fs::exists(status)) {
+    if (!fs::is_socket(status))
+      fail(ErrorKind::conflict, "cannot listen on " + a.text() +
+                                    ": the file exists and is not "
+                                    "a socket");
+    local::socket probe(ioc);
+    error_code ec;
+    probe.connect(local::endpoint(a.path), ec);
+    if (!ec)
+      fail(ErrorKind::conflict, "cannot listen on " + a.text() + ": another server answers there");
+    fs::remove(a.path, fec);  // a socket left by a server that did not exit cleanly
+  }
+  local::acceptor acceptor(ioc);
+  error_code ec;
+  acceptor.open(local{}, ec);
+  // 0660: the proxy reaches the socket through the group; nobody else does.
+  mode_t old_mask = ::umask(0117);
+  if (!ec) acceptor.bind(local::endpoint(a.path), ec);
+  ::umask(old_mask);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    fail(ec == asio::error::address_in_use ? ErrorKind::conflict : ErrorKind::usage,
+         "cannot listen on " + a.text() + ": " + ec.message());
+  socket_files.emplace_back(a.path);
+  bound.push_back(a);
+  unix_acceptors.push_back(std::move(acceptor));
+}
+
+template <class Acceptor>
+void HttpServer::Impl::accept(Acceptor& acceptor) {
+  using Protocol = typename Acceptor::protocol_type;
+  acceptor.async_accept(ioc, [this, &acceptor](error_code ec, typename Protocol::socket socket) {
+    if (draining || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      service.metrics().count_http_error("accept-failed");
+      request_line("warning", "accept.failed", {{"problem", ec.message()}}, true);
+      auto retry = std::make_shared<asio::steady_timer>(ioc, accept_retry_delay);
+      retry->async_wait([this, &acceptor, retry](error_code) {
+        if (!draining) accept(acceptor);
+      });
+      return;
+    }
+    if (connections.size() >= options.max_connections) {
+      service.metrics().connection_refused();
+      error_code ignored;
+      socket.close(ignored);
+    } else {
+      set_nodelay(socket);
+      std::make_shared<Connection<Protocol>>(*this, std::move(socket))->start();
+    }
+    accept(acceptor);
+  });
+}
+
+void HttpServer::Impl::flush(std::string_view when) {
+  const size_t pending = service.pending_uses();
+  if (auto problem = service.flush_activity())
+    log.write("error", "activity.flush-failed",
+              {{"when", when}, {"pending_uses", pending}, {"problem", *problem}});
+}
+
+void HttpServer::Impl::schedule_flush() {
+  flush_timer.expires_after(activity_flush_interval);
+  flush_timer.async_wait([this](error_code ec) {
+    if (ec || draining) return;
+    flush("periodic");
+    schedule_flush();
+  });
+}
+
+void HttpServer::Impl::begin_drain(std::string_view why) {
+  if (draining) return;
+  draining = true;
+  log.write("info", "stopping", {{"why", why}, {"open_connections", connections.size()}});
+  error_code ec;
+  for (auto& a : tcp_acceptors) a.close(ec);
+  for (auto& a : unix_acceptors) a.close(ec);
+  flush_timer.cancel();
+  signals.cancel();
+  // drain() may close a connection, which removes it from the set: iterate over a copy.
+  std::vector<ConnectionBase*> open(connections.begin(), connections.end());
+  for (ConnectionBase* c : open)
+    if (connections.count(c)) c->drain();
+  if (connections.empty()) return;
+  drain_timer.expires_after(drain_timeout);
+  drain_timer.async_wait([this](error_code e) {
+    if (e) return;  // every connection finished
+    log.write("warning", "drain.timeout", {{"open_connections", connections.size()}});
+    ioc.stop();
+  });
+}
+
+HttpServer::HttpServer(Service& service, const Log& log, const ServerOptions& options)
+    : impl_(std::make_unique<Impl>(service, log, options)) {
+  impl_->bind_all();
+}
+
+HttpServer::~HttpServer() {
+  std::error_code ec;
+  for (const auto& p : impl_->socket_files) std::filesystem::remove(p, ec);
+}
+
+std::vector<ListenAddress> HttpServer::addresses() const { return impl_->bound; }
+
+bool HttpServer::run() {
+  Impl& s = *impl_;
+  for (auto& a : s.tcp_acceptors) s.accept(a);
+  for (auto& a : s.unix_acceptors) s.accept(a);
+  s.schedule_flush();
+  if (s.options.handle_signals) {
+    s.signals.add(SIGTERM);
+    s.signals.add(SIGINT);
+    s.signals.async_wait([&s](error_code ec, int signal) {
+      if (!ec) s.begin_drain(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    });
+  }
+  for (const ListenAddress& a : s.bound) {
+    s.log.write("info", "listening", {{"address", a.text()}});
+    if (!a.local())
+      s.log.write("warning", "listening.not-local",
+                  {{"address", a.text()},
+                   {"message",
+                    "serve speaks plain HTTP: keep it on loopback or a unix socket next to its "
+                    "proxy"}});
+  }
+  s.ioc.run();
+  const size_t pending = s.service.pending_uses();
+  auto problem = s.service.flush_activity();
+  if (problem)
+    s.log.write("error", "activity.flush-failed",
+                {{"when", "shutdown"}, {"pending_uses", pending}, {"problem", *problem}});
+  std::error_code ec;
+  for (const auto& p : s.socket_files) std::filesystem::remove(p, ec);
+  s.socket_files.clear();
+  s.log.write("info", "stopped", {{"flushed_uses", problem ? 0 : pending}});
+  return !problem;
+}
+
+void HttpServer::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_drain("stop"); });
+}
+
+}  // namespace hookctl::server

@@ -1,0 +1,242 @@
+#include "service.hpp"
+
+#include <fmt/format.h>
+
+#include "hookctl/error.hpp"
+#include "hookctl/names.hpp"
+#include "hookctl/session.hpp"
+#include "hookctl/vocabulary.hpp"
+
+namespace hookctl::server {
+
+namespace {
+
+int hex_digit(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes one path segment; nullopt for a malformed escape.
+std::optional<std::string> decode_segment(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = hex_digit(s[i + 1]), lo = hex_digit(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+Response text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+// A realm is the webhook's name when it is one (names cannot hold a quote), else "hookctl".
+std::string challenge(AuthScheme scheme, std::string_view webhook) {
+  return fmt::format("{} realm=\"{}\"", scheme == AuthScheme::basic ? "Basic" : "Bearer",
+                     is_valid_name(webhook) ? webhook : std::string_view("hookctl"));
+}
+
+Response unauthorized(CheckOutcome outcome, std::string_view webhook) {
+  Response r;
+  r.status = 401;
+  r.check = true;
+  r.outcome = outcome;
+  r.www_authenticate = challenge(AuthScheme::bearer, webhook);
+  return r;
+}
+
+}  // namespace
+
+UriPattern UriPattern::parse(std::string_view text) {
+  constexpr std::string_view placeholder = "{webhook}";
+  size_t at = text.find(placeholder);
+  if (text.empty() || text.front() != '/' || at == std::string_view::npos ||
+      text.find(placeholder, at + 1) != std::string_view::npos)
+    fail(ErrorKind::usage,
+         "--webhook-from-uri: the pattern must start with '/' and contain {webhook} once, "
+         "e.g. /hooks/{webhook}");
+  UriPattern p;
+  p.text_ = std::string(text);
+  p.prefix_ = std::string(text.substr(0, at));
+  p.suffix_ = std::string(text.substr(at + placeholder.size()));
+  return p;
+}
+
+std::optional<std::string> UriPattern::match(std::string_view uri) const {
+  std::string_view path = path_of(uri);
+  if (path.substr(0, prefix_.size()) != prefix_) return std::nullopt;
+  path.remove_prefix(prefix_.size());
+  size_t end = path.find('/');
+  std::string_view segment = path.substr(0, end);
+  std::string_view rest = end == std::string_view::npos ? std::string_view() : path.substr(end);
+  if (segment.empty()) return std::nullopt;
+  if (rest.substr(0, suffix_.size()) != suffix_) return std::nullopt;
+  rest.remove_prefix(suffix_.size());
+  if (!rest.empty() && rest.front() != '/' && (suffix_.empty() || suffix_.back() != '/'))
+    return std::nullopt;
+  return decode_segment(segment);
+}
+
+Service::Service(Store& store, const Clock& clock, std::optional<UriPattern> webhook_from_uri,
+                 std::string actor)
+    : store_(store),
+      clock_(clock),
+      webhook_from_uri_(std::move(webhook_from_uri)),
+      actor_(std::move(actor)) {
+  store_.db().setBusyTimeout(static_cast<int>(store_busy_timeout.count()));
+}
+
+Response Service::handle(const Request& request) {
+  std::string_view path = path_of(request.target);
+  constexpr std::string_view check_prefix = "/check/";
+  if (path.substr(0, check_prefix.size()) == check_prefix) {
+    std::string_view rest = path.substr(check_prefix.size());
+    // A proxy that keeps the original path behind a prefix (Envoy ext_authz) sends
+    // /check/hooks/orders: the pattern finds the webhook in the part after /check.
+    if (rest.find('/') != std::string_view::npos) {
+      std::optional<std::string> name;
+      if (webhook_from_uri_) name = webhook_from_uri_->match(path.substr(check_prefix.size() - 1));
+      return check(name, request);
+    }
+    return check(decode_segment(rest), request);
+  }
+  if (path == "/check") {
+    std::optional<std::string> name;
+    if (request.webhook_header)
+      name = std::string(*request.webhook_header);
+    else if (webhook_from_uri_ && request.original_uri)
+      name = webhook_from_uri_->match(*request.original_uri);
+    return check(name, request);
+  }
+  if (path == "/healthz") return text(200, "ok\n");
+  if (path == "/readyz") return ready();
+  if (path == "/metrics") {
+    metrics_.set_pending_uses(pending_.size());
+    Response r = text(200, metrics_.render());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
+  return text(404,
+              "not found: the endpoints are /check/<webhook>, /check, /healthz, /readyz, "
+              "/metrics\n");
+}
+
+Response Service::check(const std::optional<std::string>& webhook, const Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  Response r = webhook ? decide(*webhook, request.authorization.value_or(std::string_view()))
+                       : unauthorized(CheckOutcome::no_webhook, {});
+  metrics_.count_check(r.outcome, r.rejection, std::chrono::steady_clock::now() - started);
+  return r;
+}
+
+Response Service::decide(std::string_view webhook, std::string_view authorization) {
+  // Not a name: no webhook can have it, and the store is not asked.
+  if (!is_valid_name(webhook)) return unauthorized(CheckOutcome::unknown_webhook, {});
+  const Time now = clock_.now();
+  Session session(store_, now, actor_);  // one check, one now; the policy is read afresh
+  Verdict v;
+  try {
+    // One read transaction for the check's statements (the look-up and the policy): SQLite
+    // takes and releases its file locks once instead of once per statement.
+    v = store_.read([&] { return decide_call(session, webhook, authorization); });
+  } catch (const std::exception& e) {
+    Error error = translate_exception(e);
+    if (error.kind() == ErrorKind::not_found)
+      return unauthorized(CheckOutcome::unknown_webhook, webhook);
+    Response r;
+    r.status = 503;
+    r.check = true;
+    r.outcome = CheckOutcome::unavailable;
+    r.problem = error.what();
+    return r;
+  }
+  Response r;
+  r.check = true;
+  r.webhook = v.webhook;
+  r.rejection = v.rejection;
+  if (v.accepted) {
+    r.status = 200;
+    r.user = v.user.value_or("");
+    r.token = v.token.value_or("");
+    note_use(v, now);
+  } else {
+    r.status = 401;
+    r.www_authenticate = challenge(v.webhook_auth, v.webhook);
+    if (v.user) r.user = *v.user;  // for the log only: the caller holds the genuine secret
+    if (v.token) r.token = *v.token;
+    summarise_rejection(session, v);
+  }
+  return r;
+}
+
+void Service::note_use(const Verdict& v, Time now) {
+  // A read-only store cannot take the uses (serve warned at start): nothing is held.
+  if (v.use_recent || !v.token || !store_.writable()) return;
+  auto [it, added] = pending_.try_emplace(*v.token, PendingUse{*v.token, v.owner_id, now});
+  if (!added && it->second.at < now) it->second = PendingUse{*v.token, v.owner_id, now};
+  if (v.owner_inactive_at - now <= urgent_activity_margin) (void)flush_activity();
+}
+
+void Service::summarise_rejection(Session& session, const Verdict& v) {
+  const Time hour = std::chrono::floor<std::chrono::hours>(session.now());
+  if (hour != summarised_hour_) {
+    summarised_.clear();
+    summarised_hour_ = hour;
+  }
+  const std::string_view code = to_string(v.rejection);
+  std::string key = fmt::format("{} {}", code, v.webhook);
+  for (char& c : key) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  if (summarised_.count(key)) return;
+  record_rejected_call(session, v);
+  if (session.rejection_logged("auth.rejected", v.webhook, code)) summarised_.insert(key);
+}
+
+std::optional<std::string> Service::flush_activity() {
+  if (pending_.empty()) return std::nullopt;
+  std::vector<PendingUse> uses;
+  uses.reserve(pending_.size());
+  for (auto& [token, use] : pending_) uses.push_back(use);
+  try {
+    record_uses(store_, uses);
+  } catch (const std::exception& e) {
+    metrics_.count_flush(false, 0);
+    return std::string(translate_exception(e).what());
+  }
+  pending_.clear();
+  metrics_.count_flush(true, uses.size());
+  return std::nullopt;
+}
+
+Response Service::ready() {
+  try {
+    const int version = store_.db().execAndGet("PRAGMA user_version").getInt();
+    if (version != schema_version())
+      return text(503, fmt::format("not ready: the store's schema is version {}, this hookctl "
+                                   "uses version {}\n",
+                                   version, schema_version()));
+    auto& q = store_.statement("SELECT count(*) FROM policy");
+    q.executeStep();
+    q.reset();
+  } catch (const std::exception& e) {
+    return text(503, fmt::format("not ready: {}\n", translate_exception(e).what()));
+  }
+  return text(200, "ready\n");
+}
+
+}  // namespace hookctl::server
