@@ -11,6 +11,7 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/token_format.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -75,7 +76,7 @@ void ensure_account_name_free(Session& session, const std::string& name) {
 }
 
 Account create_account(Session& session, const NewAccount& spec) {
-  validate_name(spec.name, "user name");
+  validate_user_name(spec.name);
   if (spec.email) validate_email(*spec.email);
   return session.store().write([&] {
     if (auto existing = existing_name(session, spec.name)) already_exists(spec.name, *existing);
@@ -233,9 +234,9 @@ ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
     if (key == "name") {
       if (!value.is_string()) bad_line(line, "\"name\" must be a string");
       r.name = value.get<std::string>();
-      if (!is_valid_name(r.name)) {
+      if (!is_valid_name(r.name) || looks_like_token_id(r.name) || looks_like_secret(r.name)) {
         try {
-          validate_name(r.name, "user name");
+          validate_user_name(r.name);
         } catch (const Error& e) {
           bad_line(line, e.what());
         }
