@@ -10,7 +10,8 @@
 namespace hookctl {
 
 Duration Session::inactivity_period() {
-  if (!period_) {
+  if (!period_ || period_generation_ != store_.generation()) {
+    period_generation_ = store_.generation();
     auto& q = store_.statement("SELECT value FROM policy WHERE key = 'inactivity-period'");
     period_ = q.executeStep() ? Duration{q.getColumn(0).getInt64()} : default_inactivity_period;
     q.reset();
