@@ -3,6 +3,7 @@
 
 #include "cli.hpp"
 #include "hookctl/audit.hpp"
+#include "hookctl/text.hpp"
 #include "output.hpp"
 
 namespace hookctl::cli {
@@ -22,7 +23,7 @@ void register_init_command(CLI::App& app, Context& ctx) {
                                {"schema_version", schema_version()},
                                {"created", store.created()},
                                {"migrated", store.migrated() && !store.created()}});
-      say(store.path().string());
+      say(terminal_safe(store.path().string()));
       if (store.created())
         say_stderr("Created a new store.");
       else if (store.migrated())

@@ -49,11 +49,12 @@ void add_create(CLI::App& token, Context& ctx) {
     ctx.run = [&ctx, o] {
       auto expires_in = duration_option(o->expires_in, "--expires-in");
       Session& s = ctx.session(OpenMode::create);
-      IssuedCredential c = create_token(s, o->user, o->name, expires_in);
-      print_issued(ctx, c, to_json(c.token),
-                   fmt::format("Created integration token {} for {}. The secret above is shown "
-                               "only this once.",
-                               c.token.id, c.token.owner));
+      create_token(s, o->user, o->name, expires_in, [&](const IssuedCredential& c) {
+        print_issued(ctx, c, to_json(c.token),
+                     fmt::format("Created integration token {} for {}. The secret above is "
+                                 "shown only this once.",
+                                 c.token.id, c.token.owner));
+      });
     };
   });
 }
@@ -145,15 +146,17 @@ void add_rotate(CLI::App& token, Context& ctx) {
       RotateOptions r{o->owner, duration_option(o->grace, "--grace"),
                       duration_option(o->expires_in, "--expires-in")};
       Session& s = ctx.session(OpenMode::write);
-      IssuedCredential c = rotate_token(s, o->id, r);
-      std::string message = fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
-      if (c.token.previous_secret_valid_until)
-        message += fmt::format(" The previous secret works until {}.",
-                               format_rfc3339(*c.token.previous_secret_valid_until));
-      else
-        message += " The previous secret no longer works.";
-      message += " The new secret above is shown only this once.";
-      print_issued(ctx, c, to_json(c.token), message);
+      rotate_token(s, o->id, r, [&](const IssuedCredential& c) {
+        std::string message =
+            fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
+        if (c.token.previous_secret_valid_until)
+          message += fmt::format(" The previous secret works until {}.",
+                                 format_rfc3339(*c.token.previous_secret_valid_until));
+        else
+          message += " The previous secret no longer works.";
+        message += " The new secret above is shown only this once.";
+        print_issued(ctx, c, to_json(c.token), message);
+      });
     };
   });
 }

@@ -189,6 +189,8 @@ void add_import(CLI::App& user, Context& ctx) {
         struct stat st;
         if (::stat((*file)->c_str(), &st) == 0) total = static_cast<size_t>(st.st_size);
         in = &in_file;
+      } else if (ctx.stdin_closed) {
+        fail(ErrorKind::usage, "standard input is closed: give a FILE, or pipe the JSON Lines in");
       }
       const bool show_progress = ctx.stderr_tty() && !ctx.json;
       bool drew = false;

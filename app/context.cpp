@@ -53,6 +53,10 @@ Session& Context::session(OpenMode mode) {
   return *session_;
 }
 
+void Context::publish_created_store() {
+  if (store_) store_->publish();
+}
+
 void Context::abandon_created_store() noexcept {
   session_.reset();
   if (store_) store_->abandon_creation();

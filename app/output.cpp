@@ -4,10 +4,15 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <iostream>
+
+#include "hookctl/error.hpp"
+#include "hookctl/text.hpp"
 
 namespace hookctl::cli {
 
@@ -81,12 +86,14 @@ Json to_json(const Problem& p) {
       {"kind", p.kind}, {"subject", p.subject}, {"message", p.message}, {"at", time_json(p.at)}};
 }
 
-void print_json(const Json& doc) { std::cout << doc.dump(2) << '\n' << std::flush; }
+void print_json(const Json& doc) {
+  std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n' << std::flush;
+}
 
 namespace {
 
-// Writes JSON values the way nlohmann::json::dump() does (compact, no ensure_ascii), so that
-// append_json(x) == to_json(x).dump() byte for byte.
+// Writes JSON values the way nlohmann::json::dump() does (compact, no ensure_ascii, invalid
+// UTF-8 replaced by U+FFFD), so that append_json(x) == to_json(x).dump() byte for byte.
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
@@ -106,7 +113,7 @@ class Writer {
     for (char c : s) {
       auto u = static_cast<unsigned char>(c);
       if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
-        out_ += Json(std::string(s)).dump();
+        out_ += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
         return;
       }
     }
@@ -239,7 +246,7 @@ void JsonArray::flush() {
 }
 
 void JsonArray::add(const Json& element) {
-  add_with([&] { buffer_ += element.dump(); });
+  add_with([&] { buffer_ += element.dump(-1, ' ', false, Json::error_handler_t::replace); });
 }
 
 std::string paint(const Context& ctx, std::string_view text, Tone tone) {
@@ -316,23 +323,40 @@ std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now
   return s;
 }
 
-std::string or_dash(const std::optional<std::string>& s) { return s ? *s : std::string("-"); }
+std::string or_dash(const std::optional<std::string>& s) {
+  return s ? terminal_safe(*s) : std::string("-");
+}
+
+void require_stdout_written(std::string_view what, std::string_view consequence) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout) return;
+  const int err = errno;
+  std::cout.clear();
+  fail(ErrorKind::output,
+       fmt::format("cannot write {} to standard output{}{}", what,
+                   err != 0 ? fmt::format(" ({})", std::strerror(err)) : std::string(),
+                   consequence));
+}
 
 void print_issued(Context& ctx, const IssuedCredential& issued, Json doc,
                   const std::string& message) {
+  constexpr std::string_view lost = "; nothing was changed, so no secret was issued or replaced";
   if (ctx.json) {
     // The secret passes through one std::string for the JSON dump; both are wiped after use.
     std::string secret(issued.secret.view());
     doc["secret"] = std::move(secret);
-    std::string text = doc.dump(2);
-    std::cout << text << '\n' << std::flush;
+    std::string text = doc.dump(2, ' ', false, Json::error_handler_t::replace);
+    std::cout << text << '\n';
     auto& s = doc["secret"].get_ref<std::string&>();
     sodium_memzero(s.data(), s.size());
     sodium_memzero(text.data(), text.size());
+    require_stdout_written("the new secret", lost);
     return;
   }
   std::cout.write(issued.secret.data(), static_cast<std::streamsize>(issued.secret.size()));
-  std::cout << '\n' << std::flush;
+  std::cout << '\n';
+  require_stdout_written("the new secret", lost);
   say_stderr(message);
 }
 
