@@ -95,21 +95,30 @@ const TokenHash decoy_hash = [] {
 }();
 
 // The reason is "<code>: " followed by the explanation's parts, built in place. The parts must
-// not refer to `v`, which the call moves from.
+// not refer to `v`, which the call moves from. The audit summary names the token: the verdict's
+// (a caller holding a genuine secret) or else `attacked`, the public id a wrong secret was
+// presented for, which the administrator needs and the caller is not told.
 template <class... Parts>
-Verdict reject(Session& session, Verdict v, Rejection r, const Parts&... explanation) {
+Verdict reject_naming(Session& session, Verdict v, Rejection r, std::string_view attacked,
+                      const Parts&... explanation) {
   v.accepted = false;
   v.rejection = r;
   const std::string_view code = rejection_code(r);
   v.reason = cat(code, ": ", explanation...);
   char details[token_id_length + 8] = "token=";
   std::string_view shown = "token unknown";
-  if (v.token && v.token->size() == token_id_length) {
-    std::memcpy(details + 6, v.token->data(), token_id_length);
+  std::string_view named = v.token ? std::string_view(*v.token) : attacked;
+  if (named.size() == token_id_length) {
+    std::memcpy(details + 6, named.data(), token_id_length);
     shown = std::string_view(details, 6 + token_id_length);
   }
   record_rejection(session, "auth.rejected", v.webhook, code, shown);
   return v;
+}
+
+template <class... Parts>
+Verdict reject(Session& session, Verdict v, Rejection r, const Parts&... explanation) {
+  return reject_naming(session, std::move(v), r, {}, explanation...);
 }
 
 // Records an accepted call: the token's last use and its owner's activity, in one write.
@@ -196,11 +205,11 @@ Verdict verify_call(Session& session, std::string_view webhook, std::string_view
   bool in_grace = l.previous_valid_until && session.now() < *l.previous_valid_until;
   if (!current && !(previous && in_grace)) {
     if (previous)
-      return reject(session, std::move(v), Rejection::grace_ended,
-                    "this is the token's previous secret; its grace period ended at ",
-                    time_text(*l.previous_valid_until));
-    return reject(session, std::move(v), Rejection::wrong_secret,
-                  "the secret does not match this token");
+      return reject_naming(session, std::move(v), Rejection::grace_ended, parsed.id,
+                           "this is the token's previous secret; its grace period ended at ",
+                           time_text(*l.previous_valid_until));
+    return reject_naming(session, std::move(v), Rejection::wrong_secret, parsed.id,
+                         "the secret does not match this token");
   }
   // The caller holds a genuine secret: from here on it may learn the token's state.
   v.token = std::string(parsed.id);

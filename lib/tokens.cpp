@@ -18,6 +18,8 @@ namespace {
 std::optional<Time> expiry(Session& session, const std::optional<Duration>& expires_in) {
   if (!expires_in) return std::nullopt;
   if (expires_in->count() <= 0) fail(ErrorKind::usage, "--expires-in must be longer than 0s");
+  if (session.now() + *expires_in > latest_time)
+    fail(ErrorKind::usage, "--expires-in ends after 9999-12-31T23:59:59Z; choose a shorter one");
   return session.now() + *expires_in;
 }
 
@@ -124,6 +126,8 @@ Token show_token(Session& session, std::string_view id) {
 IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options,
                               const Deliver<IssuedCredential>& deliver) {
   if (options.grace && options.grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
+  if (options.grace && session.now() + *options.grace > latest_time)
+    fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
   auto new_expiry = expiry(session, options.expires_in);
   return session.store().write([&] {
     Token before = require_token(session, id);
