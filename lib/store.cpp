@@ -292,6 +292,9 @@ void Store::publish_locked() {
   created_dirs_.clear();  // from now on others may keep files there
   writable_ = true;
   open(OpenMode::write);
+  // A first read in WAL mode creates -wal and -shm, which then persist for readers that may not
+  // create them (see configure).
+  (void)db_->execAndGet("SELECT count(*) FROM sqlite_master");
 }
 
 void Store::adopt_existing() {

@@ -14,8 +14,7 @@ namespace {
 
 // A store as hookctl 0.1 could leave it: labels and descriptions with invalid UTF-8, control and
 // bidi characters, and an audit event carrying them (the audit log is append-only).
-Sandbox legacy_store() {
-  Sandbox s;
+void make_legacy_store(Sandbox& s) {
   s.user("svc", {"--service"});
   std::string tok = s.token("svc");
   s.webhook("orders", "svc");
@@ -26,13 +25,13 @@ Sandbox legacy_store() {
       "INSERT INTO audit (at, actor, action, subject, details) VALUES (1767225600, 'root', "
       "'token.create', 'x', 'label=bad' || x'ff' || x'1b' || '[2J')");
   (void)tok;
-  return s;
 }
 
 }  // namespace
 
 TEST_CASE("listings of a store holding invalid UTF-8 stay valid JSON") {
-  Sandbox s = legacy_store();
+  Sandbox s;
+  make_legacy_store(s);
   for (const std::vector<std::string>& args : {std::vector<std::string>{"audit", "--json"},
                                                {"token", "list", "--json"},
                                                {"webhook", "list", "--json"},
@@ -51,7 +50,8 @@ TEST_CASE("listings of a store holding invalid UTF-8 stay valid JSON") {
 }
 
 TEST_CASE("human output escapes control and bidi characters from the store") {
-  Sandbox s = legacy_store();
+  Sandbox s;
+  make_legacy_store(s);
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"audit"}, {"token", "list"}, {"webhook", "show", "orders"}}) {
     Result r = s.run(args);
