@@ -124,6 +124,24 @@ std::optional<std::string> store_ownership_problem(const std::filesystem::path& 
   return std::nullopt;
 }
 
+std::optional<std::string> store_side_file_problem(const std::filesystem::path& store) {
+  struct stat main_st;
+  if (::stat(store.c_str(), &main_st) != 0) return std::nullopt;
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string side = with_suffix(store, suffix);
+    struct stat st;
+    if (::lstat(side.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode) || (!trusted_owner(st.st_uid) && st.st_uid != main_st.st_uid))
+      return fmt::format(
+          "{} is {}, not the store owner's: its content would be read as part of the store. "
+          "Remove it if the store's owner did not make it",
+          terminal_safe(side),
+          S_ISLNK(st.st_mode) ? std::string("a symbolic link")
+                              : fmt::format("owned by {}", owner_name(st.st_uid)));
+  }
+  return std::nullopt;
+}
+
 StoreLocation locate_store(const std::optional<std::string>& db_option) {
   if (db_option && !db_option->empty()) return {fs::path(*db_option), "--db"};
   if (auto v = env("HOOKCTL_DB")) return {fs::path(*v), "HOOKCTL_DB"};
@@ -178,6 +196,9 @@ Store::Store(const StoreLocation& where, OpenMode mode)
   std::optional<std::string> foreign;
   if (!pending_) foreign = store_ownership_problem(path_);
   if (foreign && mode != OpenMode::read) store_fail(fmt::format("refusing to write: {}", *foreign));
+  if (foreign)
+    if (auto why = store_side_file_problem(path_))
+      store_fail(fmt::format("refusing to read: {}", *why));
 
   bool writable = !foreign && ::access(open_path().c_str(), W_OK) == 0;
   writable_ = writable;

@@ -197,6 +197,11 @@ class Store {
 // -shm that is a symbolic link. The message says what is wrong and how to fix it.
 std::optional<std::string> store_ownership_problem(const std::filesystem::path& store);
 
+// For reading a store one may not write: what makes it unsafe even to read, or nullopt: a -wal or
+// -shm that is a symbolic link, or owned by neither the invoking user, root, nor the store
+// file's owner (planted log frames would be read as part of the store).
+std::optional<std::string> store_side_file_problem(const std::filesystem::path& store);
+
 // Maps an exception thrown while using the store (SQLite errors above all) to an Error with a
 // message for the administrator. Errors pass through unchanged.
 Error translate_exception(const std::exception& e);

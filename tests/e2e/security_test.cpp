@@ -114,16 +114,29 @@ TEST_CASE("a store path planted by another user is never written into") {
   }
 }
 
-TEST_CASE("a store whose file or -wal is another user's is read, never written") {
+TEST_CASE("a store whose -wal another user planted is neither written nor read") {
+  Sandbox s;
+  s.user("alice");
+  const std::string before = s.dump();
+  REQUIRE(fs::exists(s.dir / "store.db-wal"));
+  chown_to(s.dir / "store.db-wal", nobody);
+  Result create = s.run({"user", "create", "bob", "--no-password"});
+  CHECK(create.code == 6);
+  CHECK(contains(create.err, "nobody"));
+  Result show = s.run({"user", "show", "alice"});
+  CHECK(show.code == 6);
+  CHECK(contains(show.err, "store.db-wal"));
+  CHECK(owner_of(s.dir / "store.db-wal") == nobody);
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("a store owned by another user is read, never written") {
   Sandbox s;
   s.user("alice");
   std::string webhook_secret = s.webhook("orders", "alice");
   const std::string before = s.dump();
-  SECTION("the store file") { chown_to(s.db, nobody); }
-  SECTION("its -wal") {
-    REQUIRE(fs::exists(s.dir / "store.db-wal"));
-    chown_to(s.dir / "store.db-wal", nobody);
-  }
+  for (const char* suffix : {"", "-wal", "-shm"})
+    chown_to(s.dir / (std::string("store.db") + suffix), nobody);
   Result create = s.run({"user", "create", "bob", "--no-password"});
   CHECK(create.code == 6);
   CHECK(contains(create.err, "nobody"));
