@@ -51,14 +51,16 @@ out=$("$bin" user list)
 for sig in INT QUIT; do
   key=$([ $sig = INT ] && printf '\003' || printf '\034')
   out=$( { sleep 0.6; printf '%s' "$key"; sleep 0.6; } |
-    script -qec "sh -c 'trap : $sig; $(printf '%q' "$bin") user create dave; stty -a'" /dev/null 2>&1)
-  if grep -Eq '(^| )-echo( |;|$)' <<<"$out" || ! grep -Eq '(^| )echo( |;|$)' <<<"$out"; then
+    script -qec "sh -c 'trap : $sig; $(printf '%q' "$bin") user create zoe; stty -a'" /dev/null 2>&1)
+  if [[ $out != *"New password for zoe"* ]]; then
+    bad "no password prompt to interrupt (SIG$sig): ${out:0:300}"
+  elif grep -Eq '(^| )-echo( |;|$)' <<<"$out" || ! grep -Eq '(^| )echo( |;|$)' <<<"$out"; then
     bad "echo left off after SIG$sig at a prompt: ${out:0:400}"
   else
     ok "echo restored after SIG$sig at a prompt"
   fi
 done
-"$bin" user show dave >/dev/null 2>&1; [ $? = 3 ] && ok "nothing created by an interrupted prompt" || bad "dave exists"
+"$bin" user show zoe >/dev/null 2>&1; rc=$?; [ $rc = 3 ] && ok "nothing created by an interrupted prompt" || bad "zoe: user show exit $rc"
 
 for i in $(seq 1 20000); do printf '{"name":"u%05d"}\n' "$i"; done > "$work/big.jsonl"
 tty "" "$bin" user import "$work/big.jsonl"
