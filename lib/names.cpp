@@ -109,15 +109,7 @@ void validate_email(std::string_view email) {
     fail(ErrorKind::usage, fmt::format("invalid e-mail address '{}': {}", printable(email), *why));
 }
 
-void validate_user_name(std::string_view name) {
-  validate_name(name, "user name");
-  if (looks_like_token_id(name))
-    fail(ErrorKind::usage,
-         fmt::format("invalid user name '{}': 12 characters of a-z and 2-7 look like a token id, "
-                     "and the audit log would mix their histories; add a '-' or a digit 0, 1, "
-                     "8 or 9",
-                     name));
-}
+void validate_user_name(std::string_view name) { validate_name(name, "user name"); }
 
 void validate_text(std::string_view value, std::string_view what, size_t max_bytes) {
   if (looks_like_secret(value))

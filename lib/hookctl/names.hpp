@@ -24,8 +24,8 @@ std::optional<std::string> email_problem(std::string_view email);
 // Error(usage) naming the address and email_problem's reason; nothing when it is valid.
 void validate_email(std::string_view email);
 
-// A user name: validate_name, and not shaped like a token id (looks_like_token_id), since
-// `audit --subject` finds users and token ids alike.
+// A user name: validate_name. (A name equal to an existing token id is refused when the account
+// is created, since `audit --subject` finds users and token ids alike: see accounts.hpp.)
 void validate_user_name(std::string_view name);
 
 // Free text such as a token label or a webhook description: 1..max_bytes bytes of valid UTF-8,

@@ -53,3 +53,15 @@ TEST_CASE("a wrong secret's audit summary names the attacked token, never the se
   CHECK_FALSE(contains(audit.out, guess));
   CHECK_FALSE(contains(audit.out, second));
 }
+
+TEST_CASE("a user cannot be named after an existing token id") {
+  Sandbox s;
+  s.user("svc", {"--service"});
+  const std::string id = e2e::token_id(s.token("svc"));
+  const std::string before = s.dump();
+  Result r = s.run({"user", "create", id, "--no-password"});
+  CHECK(r.code == 4);
+  CHECK(s.run({"user", "import"}, "{\"name\":\"" + id + "\"}\n").code == 4);
+  CHECK(s.dump() == before);
+  s.user("imported2222");  // token-id-shaped, but no token has that id
+}
