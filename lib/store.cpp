@@ -423,8 +423,10 @@ void Store::configure(bool writable, OpenMode mode) {
   int app_id = 0, version = 0, objects = 0;
   if (writable) {
     // Until the file is known to be ours, closing must not checkpoint a foreign (or newer) WAL
-    // database into its main file nor delete its -wal and -shm: "left untouched" means that.
-    int persist = 1;
+    // database into its main file nor delete the -wal and -shm it had: "left untouched" means
+    // that. Log files it did not have are removed again on close.
+    struct stat wal_st;
+    int persist = ::lstat(with_suffix(path_, "-wal").c_str(), &wal_st) == 0 ? 1 : 0;
     sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   }
@@ -466,6 +468,8 @@ void Store::configure(bool writable, OpenMode mode) {
     // WAL store without them. journal_size_limit keeps the log from staying large after a big
     // import (SQLite truncates it to zero on the last close). The file is known to be ours now,
     // so the last connection checkpoints on close again.
+    int persist = 1;
+    sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
     db_->exec("PRAGMA journal_mode = WAL");
     db_->exec("PRAGMA journal_size_limit = 4194304");
