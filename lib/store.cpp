@@ -426,9 +426,9 @@ void Store::configure(bool writable, OpenMode mode) {
     // database into its main file nor delete the -wal and -shm it had: "left untouched" means
     // that. Log files it did not have are removed again on close.
     struct stat wal_st;
-    int persist = ::lstat(with_suffix(path_, "-wal").c_str(), &wal_st) == 0 ? 1 : 0;
-    sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    int had_wal = ::lstat(with_suffix(path_, "-wal").c_str(), &wal_st) == 0 ? 1 : 0;
+    sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_PERSIST_WAL, &had_wal);
+    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, had_wal, nullptr);
   }
   try {
     app_id = db_->execAndGet("PRAGMA application_id").getInt();
