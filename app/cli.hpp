@@ -26,6 +26,7 @@ class Context {
   // Global options, valid before or after the subcommand.
   std::optional<std::string> db;
   bool json = false;
+  bool stdin_closed = false;  // the caller closed descriptor 0 (reading it fails)
 
   // The command chosen by the parse; run after parsing succeeded.
   std::function<void()> run;
@@ -40,6 +41,8 @@ class Context {
   Time now();
   // Opens the store (creating it only with OpenMode::create) and returns this command's session.
   Session& session(OpenMode mode);
+  // After success: makes a store this command created (and committed nothing to) visible.
+  void publish_created_store();
   // After a failure: removes a store this command created, so a failed command creates nothing.
   void abandon_created_store() noexcept;
   Store* store() noexcept { return store_.get(); }

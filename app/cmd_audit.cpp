@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "hookctl/audit.hpp"
 #include "hookctl/error.hpp"
+#include "hookctl/text.hpp"
 #include "output.hpp"
 
 namespace hookctl::cli {
@@ -23,7 +24,8 @@ void run_audit(Context& ctx, const AuditOptions& o) {
   }
   Table t({"AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"});
   list_audit(s, f, [&](const AuditEvent& e) {
-    t.add({format_rfc3339(e.at), e.actor, e.action, e.subject, e.details});
+    t.add({format_rfc3339(e.at), terminal_safe(e.actor), e.action, terminal_safe(e.subject),
+           terminal_safe(e.details)});
   });
   if (t.empty())
     say_stderr("No matching audit events.");

@@ -3,6 +3,7 @@
 
 #include "cli.hpp"
 #include "hookctl/init.hpp"
+#include "hookctl/text.hpp"
 #include "output.hpp"
 
 namespace hookctl::cli {
@@ -16,7 +17,7 @@ void run_init(Context& ctx, const InitOptions&) {
                            {"schema_version", r.schema_version},
                            {"created", r.created},
                            {"migrated", r.migrated}});
-  say(r.path.string());
+  say(terminal_safe(r.path.string()));
   if (r.created)
     say_stderr("Created a new store.");
   else if (r.migrated)

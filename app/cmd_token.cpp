@@ -40,11 +40,13 @@ struct TokenCreateOptions {
 void run_token_create(Context& ctx, const TokenCreateOptions& o) {
   auto expires_in = duration_option(o.expires_in, "--expires-in");
   Session& s = ctx.session(OpenMode::create);
-  IssuedCredential c = create_token(s, o.user, o.name, expires_in);
-  print_issued(ctx, c, to_json(c.token),
-               fmt::format("Created integration token {} for {}. The secret above is shown only "
-                           "this once.",
-                           c.token.id, c.token.owner));
+  // The secret is printed inside the transaction: a failed write rolls the token back.
+  create_token(s, o.user, o.name, expires_in, [&](const IssuedCredential& c) {
+    print_issued(ctx, c, to_json(c.token),
+                 fmt::format("Created integration token {} for {}. The secret above is shown "
+                             "only this once.",
+                             c.token.id, c.token.owner));
+  });
 }
 
 void add_token_create(CLI::App& token, Context& ctx) {
@@ -152,15 +154,17 @@ void run_token_rotate(Context& ctx, const TokenRotateOptions& o) {
   RotateOptions r{o.owner, duration_option(o.grace, "--grace"),
                   duration_option(o.expires_in, "--expires-in")};
   Session& s = ctx.session(OpenMode::write);
-  IssuedCredential c = rotate_token(s, o.id, r);
-  std::string message = fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
-  if (c.token.previous_secret_valid_until)
-    message += fmt::format(" The previous secret works until {}.",
-                           format_rfc3339(*c.token.previous_secret_valid_until));
-  else
-    message += " The previous secret no longer works.";
-  message += " The new secret above is shown only this once.";
-  print_issued(ctx, c, to_json(c.token), message);
+  // The secret is printed inside the transaction: a failed write keeps the old secret.
+  rotate_token(s, o.id, r, [&](const IssuedCredential& c) {
+    std::string message = fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
+    if (c.token.previous_secret_valid_until)
+      message += fmt::format(" The previous secret works until {}.",
+                             format_rfc3339(*c.token.previous_secret_valid_until));
+    else
+      message += " The previous secret no longer works.";
+    message += " The new secret above is shown only this once.";
+    print_issued(ctx, c, to_json(c.token), message);
+  });
 }
 
 void add_token_rotate(CLI::App& token, Context& ctx) {
@@ -191,8 +195,9 @@ void run_token_edit(Context& ctx, const TokenEditOptions& o) {
   TokenEdit e = rename_token(s, o.id, o.name);
   if (ctx.json) return print_json(to_json(e.token));
   if (!e.changed)
-    return say(fmt::format("Token {} is already named {}; nothing changed.", e.token.id, o.name));
-  say(fmt::format("Token {} is now named {} (was {}).", e.token.id, *e.token.name,
+    return say(fmt::format("Token {} is already named {}; nothing changed.", e.token.id,
+                           or_dash(e.token.name)));
+  say(fmt::format("Token {} is now named {} (was {}).", e.token.id, or_dash(e.token.name),
                   or_dash(e.previous_name)));
 }
 

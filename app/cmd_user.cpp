@@ -188,6 +188,8 @@ void run_user_import(Context& ctx, const UserImportOptions& o) {
     struct stat st;
     if (::stat(o.file->c_str(), &st) == 0) total = static_cast<size_t>(st.st_size);
     in = &in_file;
+  } else if (ctx.stdin_closed) {
+    fail(ErrorKind::usage, "standard input is closed: give a FILE, or pipe the JSON Lines in");
   }
   const bool show_progress = ctx.stderr_tty() && !ctx.json;
   bool drew = false;

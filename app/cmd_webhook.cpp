@@ -18,6 +18,20 @@ Json with_app_token(const Webhook& w, const IssuedCredential& c) {
 
 std::string status_of(const Webhook& w) { return w.broken ? "broken" : "ok"; }
 
+std::string binding_message(const Binding& b) {
+  if (!b.changed)
+    return fmt::format("Webhook {} already accepts token {}; nothing changed.", b.webhook.name,
+                       *b.webhook.token);
+  std::string message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
+                                    *b.webhook.token, *b.webhook.owner);
+  if (b.revoked_app_token)
+    message += fmt::format(" Its previous App token {} is revoked.", *b.revoked_app_token);
+  if (b.unbound_token)
+    message += fmt::format(" Token {} is no longer bound here (it stays valid elsewhere).",
+                           *b.unbound_token);
+  return message + " Update the callers with the new token.";
+}
+
 }  // namespace
 
 // --- webhook create ----------------------------------------------------------------------------
@@ -31,16 +45,18 @@ void run_webhook_create(Context& ctx, const WebhookCreateOptions& o) {
   NewWebhook spec{o.name, o.owner, from_string<AuthScheme>(o.auth).value_or(AuthScheme::bearer),
                   o.description};
   Session& s = ctx.session(OpenMode::create);
-  Installation i = create_webhook(s, spec);
-  std::string how =
-      i.webhook.auth == AuthScheme::basic
-          ? fmt::format("Callers send Basic auth with username {} and the token as password.",
-                        i.credential.token.owner)
-          : "Callers send 'Authorization: Bearer <token>'.";
-  print_issued(ctx, i.credential, with_app_token(i.webhook, i.credential),
-               fmt::format("Created webhook {} with App token {} owned by {}. {} The secret "
-                           "above is shown only this once.",
-                           i.webhook.name, i.credential.token.id, i.credential.token.owner, how));
+  // The secret is printed inside the transaction: a failed write installs nothing.
+  create_webhook(s, spec, [&](const Installation& i) {
+    std::string how =
+        i.webhook.auth == AuthScheme::basic
+            ? fmt::format("Callers send Basic auth with username {} and the token as password.",
+                          i.credential.token.owner)
+            : "Callers send 'Authorization: Bearer <token>'.";
+    print_issued(ctx, i.credential, with_app_token(i.webhook, i.credential),
+                 fmt::format("Created webhook {} with App token {} owned by {}. {} The secret "
+                             "above is shown only this once.",
+                             i.webhook.name, i.credential.token.id, i.credential.token.owner, how));
+  });
 }
 
 void add_webhook_create(CLI::App& webhook, Context& ctx) {
@@ -69,27 +85,17 @@ void run_webhook_bind(Context& ctx, const WebhookBindOptions& o) {
   if (!o.token && !o.app_token)
     fail(ErrorKind::usage, "give --token ID or --app-token --owner NAME");
   Session& s = ctx.session(OpenMode::write);
-  Binding b =
-      o.token ? bind_webhook(s, o.name, *o.token) : bind_webhook_app_token(s, o.name, *o.owner);
-  std::string message;
-  if (!b.changed) {
-    message = fmt::format("Webhook {} already accepts token {}; nothing changed.", b.webhook.name,
-                          *b.webhook.token);
-  } else {
-    message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
-                          *b.webhook.token, *b.webhook.owner);
-    if (b.revoked_app_token)
-      message += fmt::format(" Its previous App token {} is revoked.", *b.revoked_app_token);
-    if (b.unbound_token)
-      message += fmt::format(" Token {} is no longer bound here (it stays valid elsewhere).",
-                             *b.unbound_token);
-    message += " Update the callers with the new token.";
+  if (o.app_token) {
+    // The secret is printed inside the transaction: a failed write binds nothing.
+    bind_webhook_app_token(s, o.name, *o.owner, [&](const Binding& b) {
+      print_issued(ctx, *b.credential, with_app_token(b.webhook, *b.credential),
+                   binding_message(b) + " The secret above is shown only this once.");
+    });
+    return;
   }
-  if (b.credential)
-    return print_issued(ctx, *b.credential, with_app_token(b.webhook, *b.credential),
-                        message + " The secret above is shown only this once.");
+  Binding b = bind_webhook(s, o.name, *o.token);
   if (ctx.json) return print_json(to_json(b.webhook));
-  say(message);
+  say(binding_message(b));
 }
 
 void add_webhook_bind(CLI::App& webhook, Context& ctx) {

@@ -1,10 +1,12 @@
 #include <fmt/format.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 
 #include "cli.hpp"
 #include "hookctl/error.hpp"
@@ -41,6 +43,10 @@ Session& Context::session(OpenMode mode) {
   return *session_;
 }
 
+void Context::publish_created_store() {
+  if (store_) store_->publish();
+}
+
 void Context::abandon_created_store() noexcept {
   session_.reset();
   if (store_) store_->abandon_creation();
@@ -49,23 +55,48 @@ void Context::abandon_created_store() noexcept {
 
 namespace {
 
-// Reads one line from the terminal with echo off; the prompt goes to stderr.
+// The terminal settings to put back if a signal ends the process at a prompt.
+termios saved_terminal{};
+constexpr int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+extern "C" void restore_terminal_and_die(int sig) {
+  // Only async-signal-safe calls: put echo back, then die of the same signal as before.
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Reads one line from the terminal with echo off; the prompt goes to stderr. Echo comes back
+// however the prompt ends: a line, an error, or a signal (Ctrl-C, Ctrl-\, a hang-up, kill).
 Secret prompt_hidden(const std::string& prompt) {
   std::cerr << prompt << std::flush;
   termios saved{};
   bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  struct sigaction previous[std::size(prompt_signals)]{};
   if (restore) {
+    saved_terminal = saved;
+    struct sigaction on_signal {};
+    on_signal.sa_handler = restore_terminal_and_die;
+    sigemptyset(&on_signal.sa_mask);
+    for (size_t i = 0; i < std::size(prompt_signals); ++i)
+      ::sigaction(prompt_signals[i], &on_signal, &previous[i]);
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
     ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);  // TCSANOW: keep typed-ahead input
   }
+  auto put_back = [&] {
+    if (!restore) return;
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    for (size_t i = 0; i < std::size(prompt_signals); ++i)
+      ::sigaction(prompt_signals[i], &previous[i], nullptr);
+  };
   try {
     Secret s = read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
-    if (restore) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    put_back();
     return s;
   } catch (...) {
-    if (restore) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    put_back();
     throw;
   }
 }

@@ -4,9 +4,14 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <iostream>
+
+#include "hookctl/error.hpp"
+#include "hookctl/text.hpp"
 
 namespace hookctl::cli {
 
@@ -99,7 +104,8 @@ class JsonTree {
   Json doc_ = Json::object();
 };
 
-// Writes compact JSON the way nlohmann::json::dump() does (no ensure_ascii), so that
+// Writes compact JSON the way nlohmann::json::dump() does (no ensure_ascii, invalid UTF-8
+// replaced by U+FFFD, as every writer here dumps), so that
 // append_json(x) == to_json(x).dump() byte for byte (tests/cli/output_test.cpp checks it).
 class JsonText {
  public:
@@ -167,7 +173,7 @@ class JsonText {
     for (char c : s) {
       auto u = static_cast<unsigned char>(c);
       if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
-        out_ += Json(std::string(s)).dump();
+        out_ += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
         return;
       }
     }
@@ -207,7 +213,9 @@ void append_json(std::string& out, const Webhook& w) { text_of(out, w); }
 void append_json(std::string& out, const AuditEvent& e) { text_of(out, e); }
 void append_json(std::string& out, const Problem& p) { text_of(out, p); }
 
-void print_json(const Json& doc) { std::cout << doc.dump(2) << '\n' << std::flush; }
+void print_json(const Json& doc) {
+  std::cout << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n' << std::flush;
+}
 
 JsonArray::JsonArray() : exceptions_at_start_(std::uncaught_exceptions()) {}
 
@@ -226,7 +234,7 @@ void JsonArray::flush() {
 }
 
 void JsonArray::add(const Json& element) {
-  add_with([&] { buffer_ += element.dump(); });
+  add_with([&] { buffer_ += element.dump(-1, ' ', false, Json::error_handler_t::replace); });
 }
 
 std::string paint(const Context& ctx, std::string_view text, Tone tone) {
@@ -303,7 +311,21 @@ std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now
   return s;
 }
 
-std::string or_dash(const std::optional<std::string>& s) { return s ? *s : std::string("-"); }
+std::string or_dash(const std::optional<std::string>& s) {
+  return s ? terminal_safe(*s) : std::string("-");
+}
+
+void require_stdout_written(std::string_view what, std::string_view consequence) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout) return;
+  const int err = errno;
+  std::cout.clear();
+  fail(ErrorKind::output,
+       fmt::format("cannot write {} to standard output{}{}", what,
+                   err != 0 ? fmt::format(" ({})", std::strerror(err)) : std::string(),
+                   consequence));
+}
 
 std::string name_list(const std::vector<std::string>& names) {
   return names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ", "));
@@ -311,19 +333,22 @@ std::string name_list(const std::vector<std::string>& names) {
 
 void print_issued(Context& ctx, const IssuedCredential& issued, Json doc,
                   const std::string& message) {
+  constexpr std::string_view lost = "; nothing was changed, so no secret was issued or replaced";
   if (ctx.json) {
     // The secret passes through one std::string for the JSON dump; both are wiped after use.
     std::string secret(issued.secret.view());
     doc["secret"] = std::move(secret);
-    std::string text = doc.dump(2);
-    std::cout << text << '\n' << std::flush;
+    std::string text = doc.dump(2, ' ', false, Json::error_handler_t::replace);
+    std::cout << text << '\n';
     auto& s = doc["secret"].get_ref<std::string&>();
     sodium_memzero(s.data(), s.size());
     sodium_memzero(text.data(), text.size());
+    require_stdout_written("the new secret", lost);
     return;
   }
   std::cout.write(issued.secret.data(), static_cast<std::streamsize>(issued.secret.size()));
-  std::cout << '\n' << std::flush;
+  std::cout << '\n';
+  require_stdout_written("the new secret", lost);
   say_stderr(message);
 }
 

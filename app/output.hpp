@@ -97,12 +97,19 @@ void say_stderr(std::string_view text);
 
 std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now,
                       bool relative = true);
+// The text made terminal_safe (stored text may hold anything an older version accepted), or "-".
 std::string or_dash(const std::optional<std::string>& s);
 // Names joined with ", ", or "-" for none.
 std::string name_list(const std::vector<std::string>& names);
 
+// Flushes stdout; Error(output) naming `what`, the OS error and `consequence` (appended as
+// given) when anything written to it since the last check could not be written.
+void require_stdout_written(std::string_view what, std::string_view consequence = {});
+
 // Prints a newly issued secret exactly once: with --json inside `doc` as "secret"; otherwise
 // the secret alone on stdout and `message` on stderr (so $(hookctl token create ...) works).
+// Error(output) when the secret could not be written out: called from a Deliver callback, that
+// rolls the change back.
 void print_issued(Context& ctx, const IssuedCredential& issued, Json doc,
                   const std::string& message);
 

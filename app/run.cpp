@@ -1,8 +1,10 @@
 // The CLI as a function: builds the command tree, parses, runs the chosen command, and turns
 // every failure into one line on stderr and its exit code. Nothing below run_cli exits.
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -11,6 +13,9 @@
 #include "complete.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
+#include "hookctl/text.hpp"
+#include "hookctl/token_format.hpp"
+#include "output.hpp"
 
 namespace {
 
@@ -126,9 +131,20 @@ int report(const Context& ctx, ErrorKind kind, const std::string& message) {
   if (ctx.json) {
     nlohmann::ordered_json doc{
         {"error", {{"code", std::string(hookctl::error_code_name(kind))}, {"message", message}}}};
-    std::cerr << doc.dump() << '\n';
+    // Replacement, not an exception, for invalid UTF-8 (a value stored by an older version):
+    // the error report must never be what fails.
+    std::cerr << doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
-    std::cerr << "hookctl: " << message << '\n';
+    // Line breaks are the message's own (a refusal listing its blockers); every other control
+    // character, from a stored value or a path, is shown escaped.
+    std::string shown;
+    for (size_t start = 0; start <= message.size();) {
+      size_t end = std::min(message.find('\n', start), message.size());
+      if (start > 0) shown += '\n';
+      shown += hookctl::terminal_safe(std::string_view(message).substr(start, end - start));
+      start = end + 1;
+    }
+    std::cerr << "hookctl: " << shown << '\n';
   }
   return static_cast<int>(kind);
 }
@@ -157,9 +173,28 @@ namespace hookctl::cli {
 
 int run_cli(int argc, char** argv) {
   Context ctx;
+  // A standard descriptor closed by the caller would be taken by the next file opened (the
+  // store), and output meant for the terminal written into it. Each is held by /dev/null opened
+  // the wrong way round, so using it fails loudly instead: reading a closed stdin, or writing a
+  // secret to a closed stdout, is an error, never an empty input or a lost secret.
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    if (fd == 0) ctx.stdin_closed = true;
+    (void)::open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+  }
   // --json must shape even the errors CLI11 reports before it has parsed the flag.
   for (int i = 1; i < argc; ++i)
     if (std::strcmp(argv[i], "--json") == 0) ctx.json = true;
+
+  // A secret typed or pasted as an argument is refused before anything can echo or store it:
+  // not CLI11's messages, not a "no user named ..." refusal, not a label in the audit log.
+  for (int i = 1; i < argc; ++i)
+    if (hookctl::looks_like_secret(argv[i]))
+      return report(ctx, ErrorKind::usage,
+                    fmt::format("argument {} looks like a hookctl token secret, which is never "
+                                "taken as an argument (it is not shown); pass tokens on stdin, "
+                                "e.g. printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify WEBHOOK",
+                                i));
 
   CLI::App app{
       "Administer the credentials behind inbound webhooks: user accounts, App and "
@@ -217,6 +252,9 @@ int run_cli(int argc, char** argv) {
   try {
     if (!ctx.run) return report(ctx, ErrorKind::usage, "no command given (see 'hookctl --help')");
     ctx.run();
+    ctx.publish_created_store();
+    // A listing or report cut short (a full disk, a closed pipe) must not look complete.
+    hookctl::cli::require_stdout_written("the output");
     return ctx.exit_code;
   } catch (const std::exception& e) {
     ctx.abandon_created_store();

@@ -12,6 +12,7 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/token_format.hpp"
 #include "hookctl/tokens.hpp"
 #include "rows.hpp"
 
@@ -72,15 +73,31 @@ std::string list_or_none(const std::vector<std::string>& names) {
 
 }  // namespace
 
+// A user named like an existing token's id would share its audit history (audit --subject
+// matches both): refused with Error(conflict).
+void ensure_not_a_token_id(Session& session, const std::string& name, std::string_view prefix) {
+  if (!looks_like_token_id(name)) return;
+  auto& q = session.store().statement("SELECT 1 FROM tokens WHERE id = lower(?1)");
+  q.bind(1, name);
+  bool taken = q.executeStep();
+  q.reset();
+  if (taken)
+    fail(ErrorKind::conflict,
+         fmt::format("{}user name '{}' is the id of an existing token, and the audit log would mix "
+                     "their histories; choose another name",
+                     prefix, name));
+}
+
 void ensure_account_name_free(Session& session, const std::string& name) {
   if (auto existing = existing_name(session, name)) already_exists(name, *existing);
 }
 
 Account create_account(Session& session, const NewAccount& spec) {
-  validate_name(spec.name, "user name");
+  validate_user_name(spec.name);
   if (spec.email) validate_email(*spec.email);
   return session.store().write([&] {
     if (auto existing = existing_name(session, spec.name)) already_exists(spec.name, *existing);
+    ensure_not_a_token_id(session, spec.name, "");
     insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
                    session.now(), "created");
     record_event(
@@ -253,9 +270,9 @@ ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
     if (key == "name") {
       if (!value.is_string()) bad_line(line, "\"name\" must be a string");
       r.name = value.get<std::string>();
-      if (!is_valid_name(r.name)) {
+      if (!is_valid_name(r.name) || looks_like_token_id(r.name) || looks_like_secret(r.name)) {
         try {
-          validate_name(r.name, "user name");
+          validate_user_name(r.name);
         } catch (const Error& e) {
           bad_line(line, e.what());
         }
@@ -333,6 +350,7 @@ ImportSummary import_accounts(Session& session, std::istream& in,
 
   session.store().write([&] {
     for (const auto& r : records) {
+      ensure_not_a_token_id(session, r.name, fmt::format("line {}: ", r.line));
       try {
         insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
                        r.last_activity_at, "imported");

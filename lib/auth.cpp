@@ -63,7 +63,9 @@ const TokenHash decoy_hash = [] {
 }();
 
 // The reason is "<code>: " followed by the explanation's parts, built in place. The parts must
-// not refer to `v`, which the call moves from.
+// not refer to `v`, which the call moves from. The audit summary names the token: the verdict's
+// (a caller holding a genuine secret) or else `attacked`, the public id a wrong secret was
+// presented for, which the administrator needs and the caller is not told.
 template <class... Parts>
 Verdict reject(Verdict v, Rejection r, const Parts&... explanation) {
   v.accepted = false;
@@ -156,10 +158,11 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
   bool in_grace = rules::in_grace(l.previous_valid_until, session.now());
   if (!current && !(previous && in_grace)) {
     if (previous)
-      return reject(std::move(v), Rejection::grace_ended,
+      return reject(std::move(v).attacking(parsed.id), Rejection::grace_ended,
                     "this is the token's previous secret; its grace period ended at ",
                     time_text(*l.previous_valid_until));
-    return reject(std::move(v), Rejection::wrong_secret, "the secret does not match this token");
+    return reject(std::move(v).attacking(parsed.id), Rejection::wrong_secret,
+                  "the secret does not match this token");
   }
   // The caller holds a genuine secret: from here on it may learn the token's state.
   v.token = std::string(parsed.id);
@@ -219,8 +222,10 @@ void record_rejected_call(Session& session, const Verdict& v) {
   if (v.accepted) return;
   char details[token_id_length + 8] = "token=";
   std::string_view shown = "token unknown";
-  if (v.token && v.token->size() == token_id_length) {
-    std::memcpy(details + 6, v.token->data(), token_id_length);
+  // The token the call was about: the caller's genuine token, or the id a wrong secret attacked.
+  const std::optional<std::string>& named = v.token ? v.token : v.attacked_token;
+  if (named && named->size() == token_id_length) {
+    std::memcpy(details + 6, named->data(), token_id_length);
     shown = std::string_view(details, 6 + token_id_length);
   }
   record_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection), shown);

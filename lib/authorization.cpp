@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "hookctl/names.hpp"
+#include "hookctl/token_format.hpp"
 
 namespace hookctl {
 
@@ -46,8 +47,11 @@ Authorization parse_authorization(std::string_view value) {
   } else if (names_equal(scheme, "basic")) {
     a.scheme = AuthScheme::basic;
   } else {
-    return problem("unknown scheme '" + printable(scheme.substr(0, 20)) +
-                   "' (expected Bearer or Basic)");
+    // Never quoted: the "scheme" may be a token sent without one, and part of a secret is
+    // still a secret.
+    if (looks_like_secret(v))
+      return problem("no scheme: the value starts with a token; send 'Bearer <token>'");
+    return problem("unknown scheme (expected Bearer or Basic)");
   }
   if (credentials.empty()) return problem("no credentials after the scheme");
   for (char c : credentials)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "hookctl/model.hpp"
+#include "hookctl/names.hpp"
 #include "hookctl/rules.hpp"
 #include "rows.hpp"
 
@@ -105,6 +106,22 @@ void check(Session& session, Duration window, const std::function<void(const Pro
                            : fmt::format("token {} (owner {}) never used since its creation at {}",
                                          t.id, t.owner, format_rfc3339(since)),
             since});
+    }
+
+    // Addresses stored before they were validated (by hookctl 0.1) that a mail command in a cron
+    // job would misread: the GLOB keeps this a scan of one column, email_problem decides.
+    auto& mail = store.statement(
+        "SELECT name, email FROM accounts WHERE email GLOB '-*' OR "
+        "email GLOB '*[^A-Za-z0-9.@_%+-]*' ORDER BY name");
+    while (mail.executeStep()) {
+      std::string name = mail.getColumn(0).getString();
+      std::string email = mail.getColumn(1).getString();
+      if (auto why = email_problem(email))
+        emit({ProblemKind::invalid_email, name,
+              fmt::format("user {} has an e-mail address hookctl would now refuse ({}); fix it "
+                          "before a mail command uses it",
+                          name, *why),
+              std::nullopt});
     }
   });
 }

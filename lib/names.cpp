@@ -4,9 +4,12 @@
 
 #include <algorithm>
 
+#include <optional>
 #include <string>
 
 #include "hookctl/error.hpp"
+#include "hookctl/text.hpp"
+#include "hookctl/token_format.hpp"
 
 namespace hookctl {
 
@@ -42,6 +45,10 @@ bool is_valid_name(std::string_view name) noexcept {
 }
 
 void validate_name(std::string_view name, std::string_view what) {
+  if (looks_like_secret(name))
+    fail(ErrorKind::usage, fmt::format("invalid {}: it looks like a hookctl token secret (not "
+                                       "shown); secrets are never names",
+                                       what));
   if (is_valid_name(name)) return;
   std::string why;
   if (name.empty())
@@ -55,28 +62,73 @@ void validate_name(std::string_view name, std::string_view what) {
   fail(ErrorKind::usage, fmt::format("invalid {} '{}': {}", what, printable(name), why));
 }
 
-void validate_email(std::string_view email) {
-  auto at = email.find('@');
-  bool ok = !email.empty() && email.size() <= 254 && at != std::string_view::npos && at > 0 &&
-            at + 1 < email.size() && email.find('@', at + 1) == std::string_view::npos;
+std::optional<std::string> email_problem(std::string_view email) {
+  if (email.empty()) return "it is empty";
+  if (looks_like_secret(email)) return "it looks like a hookctl token secret";
+  if (email.size() > 254) return "it is longer than 254 characters";
+  if (email.front() == '-')
+    return "it starts with '-', which a mail command would take as an option";
   for (char c : email) {
     auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f) ok = false;
+    if (u == ' ' || u == '\t') return "it contains whitespace";
+    if (u < 0x20 || u == 0x7f) return "it contains a control character";
+    if (u >= 0x80) return "it contains a non-ASCII byte";
   }
-  if (!ok)
-    fail(ErrorKind::usage,
-         fmt::format("invalid e-mail address '{}': expected local@domain", printable(email)));
+  auto at = email.find('@');
+  if (at == std::string_view::npos) return "it has no '@'";
+  if (email.find('@', at + 1) != std::string_view::npos) return "it has more than one '@'";
+  std::string_view local = email.substr(0, at), domain = email.substr(at + 1);
+  if (local.empty()) return "nothing stands before the '@'";
+  if (local.size() > 64) return "the part before the '@' is longer than 64 characters";
+  for (char c : local)
+    if (!is_alnum(c) && c != '.' && c != '_' && c != '%' && c != '+' && c != '-')
+      return fmt::format(
+          "it contains '{}': before the '@' only letters, digits and . _ % + - are accepted", c);
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos)
+    return "the part before the '@' starts or ends with '.' or has '..'";
+  if (domain.empty()) return "nothing follows the '@'";
+  size_t label_start = 0;
+  for (size_t i = 0; i <= domain.size(); ++i) {
+    if (i == domain.size() || domain[i] == '.') {
+      std::string_view label = domain.substr(label_start, i - label_start);
+      if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+        return "the domain must be labels of letters, digits and '-' separated by '.'";
+      label_start = i + 1;
+    } else if (!is_alnum(domain[i]) && domain[i] != '-') {
+      return fmt::format(
+          "it contains '{}': after the '@' only letters, digits, '-' and '.' are accepted",
+          domain[i]);
+    }
+  }
+  return std::nullopt;
 }
 
+void validate_email(std::string_view email) {
+  if (looks_like_secret(email))
+    fail(ErrorKind::usage,
+         "invalid e-mail address: it looks like a hookctl token secret (not shown)");
+  if (auto why = email_problem(email))
+    fail(ErrorKind::usage, fmt::format("invalid e-mail address '{}': {}", printable(email), *why));
+}
+
+void validate_user_name(std::string_view name) { validate_name(name, "user name"); }
+
 void validate_text(std::string_view value, std::string_view what, size_t max_bytes) {
-  bool ok = !value.empty() && value.size() <= max_bytes;
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) ok = false;
-  }
-  if (!ok)
-    fail(ErrorKind::usage, fmt::format("invalid {} '{}': 1-{} bytes, no control characters", what,
-                                       printable(value), max_bytes));
+  if (looks_like_secret(value))
+    fail(ErrorKind::usage, fmt::format("invalid {}: it looks like a hookctl token secret (not "
+                                       "shown), which is never stored in plain text",
+                                       what));
+  std::optional<std::string> why;
+  if (value.empty())
+    why = "it is empty";
+  else if (value.size() > max_bytes)
+    why = fmt::format("it is longer than {} bytes", max_bytes);
+  else
+    why = stored_text_problem(value);
+  if (why)
+    fail(ErrorKind::usage, fmt::format("invalid {} '{}': {} (1-{} bytes of UTF-8 text, no control "
+                                       "or bidirectional characters)",
+                                       what, printable(value), *why, max_bytes));
 }
 
 bool names_equal(std::string_view a, std::string_view b) noexcept {

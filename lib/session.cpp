@@ -11,7 +11,10 @@
 namespace hookctl {
 
 Duration Session::inactivity_period() {
-  if (!period_) period_ = stored_inactivity_period(store_);
+  if (!period_ || period_generation_ != store_.generation()) {
+    period_generation_ = store_.generation();
+    period_ = stored_inactivity_period(store_);
+  }
   return *period_;
 }
 

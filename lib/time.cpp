@@ -94,6 +94,9 @@ std::optional<Time> parse_rfc3339(std::string_view s) noexcept {
 std::string format_rfc3339(Time t) { return std::string(Rfc3339Text(t).view()); }
 
 Rfc3339Text::Rfc3339Text(Time t) noexcept {
+  // RFC 3339 has four-digit years. A time past the end of 9999 (an account active in late 9999
+  // under HOOKCTL_NOW, plus its inactivity period) is shown as the last second that can be.
+  t = std::min(t, latest_time);
   const auto day_point = floor<days>(t);
   const year_month_day ymd{day_point};
   const int y = static_cast<int>(ymd.year());

@@ -83,6 +83,48 @@ ParsedToken parse_token(std::string_view text) noexcept {
   return p;
 }
 
+bool looks_like_secret(std::string_view text) noexcept {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  auto body_char = [&](char c) { return in_alphabet(lower(c)) || c == '_' || c == '-'; };
+  for (size_t i = 0; i + 4 <= text.size(); ++i) {
+    // A prefix followed by what could be an id, a separator and part of a secret.
+    const char kind = lower(text[i + 2]);
+    if (lower(text[i]) == 'h' && lower(text[i + 1]) == 'k' && text[i + 3] == '_' &&
+        (kind == 'a' || kind == 'i' || kind == 'm')) {
+      size_t run = 0;
+      while (i + 4 + run < text.size() && body_char(text[i + 4 + run])) ++run;
+      if (run >= token_id_length + 2) return true;
+    }
+  }
+  // A whole token whose prefix was lost or replaced: its checksum still matches once a hookctl
+  // prefix is put back.
+  constexpr size_t rest = token_length - 4;
+  for (size_t i = 0; i + rest <= text.size(); ++i) {
+    if (text[i + token_id_length] != '_') continue;
+    char candidate[token_length];
+    bool shaped = true;
+    for (size_t k = 0; k < rest && shaped; ++k) {
+      candidate[4 + k] = lower(text[i + k]);
+      shaped = k == token_id_length || in_alphabet(candidate[4 + k]);
+    }
+    if (!shaped) continue;
+    for (const char* prefix : {"hka_", "hki_", "hkm_"}) {
+      std::memcpy(candidate, prefix, 4);
+      char sum[token_checksum_length];
+      checksum(std::string_view(candidate, checksum_offset), sum);
+      if (std::memcmp(sum, candidate + checksum_offset, token_checksum_length) == 0) return true;
+    }
+  }
+  return false;
+}
+
+bool looks_like_token_id(std::string_view text) noexcept {
+  if (text.size() != token_id_length) return false;
+  for (char c : text)
+    if (!in_alphabet(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c)) return false;
+  return true;
+}
+
 TokenHash hash_token(std::string_view text) noexcept {
   TokenHash h;
   crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(text.data()),

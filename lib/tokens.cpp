@@ -18,6 +18,8 @@ namespace {
 std::optional<Time> expiry(Session& session, const std::optional<Duration>& expires_in) {
   if (!expires_in) return std::nullopt;
   if (expires_in->count() <= 0) fail(ErrorKind::usage, "--expires-in must be longer than 0s");
+  if (session.now() + *expires_in > latest_time)
+    fail(ErrorKind::usage, "--expires-in ends after 9999-12-31T23:59:59Z; choose a shorter one");
   return session.now() + *expires_in;
 }
 
@@ -69,12 +71,15 @@ void revoke_token_row(Session& session, const std::string& id, std::string_view 
 
 IssuedCredential create_token(Session& session, std::string_view user,
                               const std::optional<std::string>& label,
-                              const std::optional<Duration>& expires_in) {
+                              const std::optional<Duration>& expires_in,
+                              const Deliver<IssuedCredential>& deliver) {
   if (label) validate_text(*label, "token name", 100);
   auto expires_at = expiry(session, expires_in);
   return session.store().write([&] {
     Account owner = require_active_account(session, user, "own a new token");
-    return insert_token(session, TokenKind::api, owner.id, label, expires_at);
+    IssuedCredential issued = insert_token(session, TokenKind::api, owner.id, label, expires_at);
+    if (deliver) deliver(issued);
+    return issued;
   });
 }
 
@@ -118,8 +123,11 @@ Token show_token(Session& session, std::string_view id) {
   return session.store().read([&] { return require_token(session, id); });
 }
 
-IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options) {
+IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options,
+                              const Deliver<IssuedCredential>& deliver) {
   if (options.grace && options.grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
+  if (options.grace && session.now() + *options.grace > latest_time)
+    fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
   auto new_expiry = expiry(session, options.expires_in);
   return session.store().write([&] {
     Token before = require_token(session, id);
@@ -157,7 +165,9 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
       details += fmt::format(" owner {} -> {}", before.owner, owner_name);
     if (new_expiry) details += " expires_at=" + format_rfc3339(*new_expiry);
     record_event(session, "token.rotate", before.id, details);
-    return IssuedCredential{require_token(session, before.id), std::move(issued.text)};
+    IssuedCredential rotated{require_token(session, before.id), std::move(issued.text)};
+    if (deliver) deliver(rotated);
+    return rotated;
   });
 }
 

@@ -35,7 +35,8 @@ void release_previous(Session& session, const Webhook& w, Binding& b) {
 
 }  // namespace
 
-Installation create_webhook(Session& session, const NewWebhook& spec) {
+Installation create_webhook(Session& session, const NewWebhook& spec,
+                            const Deliver<Installation>& deliver) {
   validate_name(spec.name, "webhook name");
   if (spec.description) validate_text(*spec.description, "description", 200);
   return session.store().write([&] {
@@ -60,7 +61,9 @@ Installation create_webhook(Session& session, const NewWebhook& spec) {
                  fmt::format("auth={} owner={} token={}", to_string(spec.auth), owner.name,
                              credential.token.id));
     credential.token = require_token(session, credential.token.id);
-    return Installation{require_webhook(session, spec.name), std::move(credential)};
+    Installation installed{require_webhook(session, spec.name), std::move(credential)};
+    if (deliver) deliver(installed);
+    return installed;
   });
 }
 
@@ -107,7 +110,8 @@ Binding bind_webhook(Session& session, std::string_view webhook, std::string_vie
   });
 }
 
-Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::string_view owner) {
+Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::string_view owner,
+                               const Deliver<Binding>& deliver) {
   return session.store().write([&] {
     Webhook w = require_webhook(session, webhook);
     Account a = require_active_account(session, owner, "own a new App token");
@@ -124,6 +128,7 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
     credential.token = require_token(session, credential.token.id);
     b.credential = std::move(credential);
     b.webhook = require_webhook(session, w.name);
+    if (deliver) deliver(b);
     return b;
   });
 }

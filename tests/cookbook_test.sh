@@ -49,7 +49,7 @@ recipe cron > "$work/hookctl-inactivity"
 chmod +x "$work/hookctl-inactivity"
 "$work/hookctl-inactivity" || bad "cron recipe failed"
 log=$(cat "$work/mail.log" 2>/dev/null)
-expect "cron: alice is warned" "mail -s hookctl: account alice goes inactive soon alice@example.com" "$log"
+expect "cron: alice is warned" "mail -s hookctl: account alice goes inactive soon -- alice@example.com" "$log"
 expect "cron: the mail says when" "becomes inactive at 2026-01-09T00:00:00Z" "$log"
 [[ $log == *bob* || $log == *dave* ]] && bad "cron: mailed an account not due (bob) or already inactive (dave)" || ok "cron: only accounts due are mailed"
 

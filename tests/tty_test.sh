@@ -46,6 +46,22 @@ out=$(printf '' | NO_COLOR= script -qec "$bin user list" /dev/null 2>&1)
 out=$("$bin" user list)
 [[ $out != *$'\e['* ]] && ok "no colour off a terminal" || bad "colour in a pipe"
 
+# Ctrl-C (and any other deadly signal) at a password prompt must give the terminal its echo
+# back: the shell that ran hookctl reads the settings after it died.
+for sig in INT QUIT; do
+  key=$([ $sig = INT ] && printf '\003' || printf '\034')
+  out=$( { sleep 0.6; printf '%s' "$key"; sleep 0.6; } |
+    script -qec "sh -c 'trap : $sig; $(printf '%q' "$bin") user create zoe; stty -a'" /dev/null 2>&1)
+  if [[ $out != *"New password for zoe"* ]]; then
+    bad "no password prompt to interrupt (SIG$sig): ${out:0:300}"
+  elif grep -Eq '(^| )-echo( |;|$)' <<<"$out" || ! grep -Eq '(^| )echo( |;|$)' <<<"$out"; then
+    bad "echo left off after SIG$sig at a prompt: ${out:0:400}"
+  else
+    ok "echo restored after SIG$sig at a prompt"
+  fi
+done
+"$bin" user show zoe >/dev/null 2>&1; rc=$?; [ $rc = 3 ] && ok "nothing created by an interrupted prompt" || bad "zoe: user show exit $rc"
+
 for i in $(seq 1 20000); do printf '{"name":"u%05d"}\n' "$i"; done > "$work/big.jsonl"
 tty "" "$bin" user import "$work/big.jsonl"
 [ $rc = 0 ] && [[ $out == *"reading: "*"lines"* && $out == *"Imported 20000 accounts."* ]] && ok "progress bar on a terminal" || bad "progress: rc=$rc ${out:0:300}"

@@ -209,3 +209,25 @@ TEST_CASE("check reports tokens unused for longer than the inactivity period") {
   CHECK(check(s) == json::array());
   CHECK(s.run({"check", "--exit-code"}).code == 0);
 }
+
+TEST_CASE("check reports stored e-mail addresses a mail command would misread") {
+  // Stores written before addresses were validated may hold them; nothing can add one now.
+  Sandbox s;
+  s.at(t0);
+  s.user("ops", {"--email", "ops@example.com"});
+  s.user("mallory", {"--email", "mallory@example.com"});
+  {
+    SQLite::Database d(s.db.string(), SQLite::OPEN_READWRITE);
+    d.exec("UPDATE accounts SET email = '-E!id@example.com' WHERE name = 'mallory'");
+  }
+  json j = check(s);
+  size_t found = 0;
+  for (const auto& p : j) {
+    if (p["kind"] != "invalid-email") continue;
+    ++found;
+    CHECK(p["subject"] == "mallory");
+    CHECK(contains(p["message"].get<std::string>(), "starts with '-'"));
+  }
+  CHECK(found == 1);
+  CHECK(s.run({"check", "--exit-code"}).code == 1);
+}

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,8 +161,11 @@ Result collect(pid_t pid, int in_fd, int out_fd, int err_fd, const std::string& 
   ::close(out_fd);
   ::close(err_fd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (signal != nullptr) *signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   return r;
@@ -301,6 +305,8 @@ Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& 
       };
       if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(127);
     }
+    if (setup.umask) ::umask(*setup.umask);
+    if (setup.stdout_closed) ::close(1);
     if (setup.gid || setup.uid) {
       if (::setgroups(0, nullptr) != 0) ::_exit(127);
     }

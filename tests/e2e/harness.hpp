@@ -38,15 +38,18 @@ struct Result {
   nlohmann::json json() const;        // stdout parsed as JSON (throws on bad JSON)
   nlohmann::json error_json() const;  // stderr parsed as JSON
   std::string line() const;           // stdout without the trailing newline
+  double cpu_seconds = 0;             // user + system CPU time the process used
 };
 
 // What a child process changes about itself between fork and exec (Sandbox::run_as): a file size
 // limit (with SIGXFSZ ignored, so an oversized write fails with EFBIG instead of killing the
-// process), and another user and group (supplementary groups dropped).
+// process), a umask, a closed stdout, and another user and group (supplementary groups dropped).
 struct ChildSetup {
   std::optional<rlim_t> file_size_limit;
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+  std::optional<mode_t> umask;
+  bool stdout_closed = false;  // file descriptor 1 closed before exec
 };
 
 // A hookctl started by Sandbox::start and not waited for yet. Its stdout and stderr go to pipes

@@ -1,5 +1,6 @@
 // User accounts end to end: user create/list/show/import/reactivate/set-password/delete, the
 // inactivity clock and its policy, and auth login, each with its exit codes, messages and JSON.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -551,6 +552,31 @@ TEST_CASE("auth login: unknown user, no password and wrong password give the sam
   // A rejected login changes no account.
   CHECK(s.table("accounts") == accounts);
   CHECK(show(s, "bob")["last_activity_source"] == "created");
+}
+
+TEST_CASE("auth login costs one Argon2id run on every path, so timing does not tell accounts") {
+  // CPU time, not wall-clock time: it counts the hashing work done and ignores the machine's
+  // load. One Argon2id run (64 MiB) dwarfs everything else a login does; a second run on one
+  // path (a decoy hash made per call) doubles that path's cost. Medians of 3 runs.
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  create_with_password(s, "bob", "bob's real password");
+  s.user("carol");  // no password
+  auto cost = [&](const std::string& name) {
+    std::vector<double> t;
+    for (int i = 0; i < 3; ++i) {
+      Result r = login(s, name, "not the password");
+      REQUIRE(r.code == 5);
+      t.push_back(r.cpu_seconds);
+    }
+    std::sort(t.begin(), t.end());
+    return t[1];
+  };
+  const double wrong = cost("bob"), unknown = cost("nobody"), nopass = cost("carol");
+  INFO("CPU seconds: wrong " << wrong << ", unknown " << unknown << ", no password " << nopass);
+  CHECK(unknown < wrong * 1.4);
+  CHECK(nopass < wrong * 1.4);
+  CHECK(wrong < unknown * 1.4);
 }
 
 TEST_CASE("auth login with the right password counts as activity") {

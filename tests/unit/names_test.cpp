@@ -66,6 +66,39 @@ TEST_CASE("e-mail addresses need local@domain in printable ASCII") {
   }
 }
 
+TEST_CASE("e-mail addresses that a shell or mail(1) would act on are refused, saying why") {
+  // mail(1) takes a leading '-' as an option (GNU mailutils runs `-E!cmd` as a command), and a
+  // quote, '$', '`', ';' or '|' is a hazard wherever an address reaches a shell.
+  for (std::string bad : std::initializer_list<std::string>{
+           "-E!id@example.com",     "-Eset sendmail=/tmp/x@example.com",
+           "--help@example.com",    "a;id@example.com",
+           "a|id@example.com",      "a$(id)@example.com",
+           "a`id`@example.com",     "a'b@example.com",
+           "a\"b@example.com",      "a&b@example.com",
+           "a>b@example.com",       "a<b@example.com",
+           "a*@example.com",        "a\\b@example.com",
+           "a b@example.com",       "a\tb@example.com",
+           "a@exa mple.com",        "a@example.com;id",
+           "a@-example.com",        "a@example-.com",
+           "a@example..com",        ".a@example.com",
+           "a.@example.com",        "a..b@example.com",
+           "a@[127.0.0.1]",         "a\x7f@example.com",
+           "a\xc3\xa9@example.com", std::string(65, 'a') + "@example.com"}) {
+    INFO(bad);
+    CHECK(error_kind([&] { validate_email(bad); }) == ErrorKind::usage);
+    CHECK(email_problem(bad).has_value());
+  }
+  CHECK(error_message([] { validate_email("-E!id@example.com"); }).find("starts with '-'") !=
+        std::string::npos);
+  CHECK(error_message([] { validate_email("a b@example.com"); }).find("whitespace") !=
+        std::string::npos);
+  CHECK(error_message([] { validate_email("a$b@example.com"); }).find("'$'") != std::string::npos);
+  for (const char* good : {"ops-team@mail.example.co.uk", "a_b%c@x-y.example", "x@localhost"}) {
+    INFO(good);
+    CHECK_FALSE(email_problem(good).has_value());
+  }
+}
+
 TEST_CASE("free text allows UTF-8 within the byte limit but no control characters") {
   CHECK_FALSE(error_kind([] {
                 validate_text("Billing \xe2\x80\x94 prod", "description", 200);

@@ -88,6 +88,8 @@ TEST_CASE("creating a store makes the file 0600 and missing directories 0700") {
     Store s(at_path(p), OpenMode::create);
     CHECK(s.created());
     CHECK(s.path() == p);
+    CHECK_FALSE(fs::exists(p));  // built under a temporary name until published
+    CHECK(s.publish());
   }
   CHECK(fs::is_regular_file(p));
   CHECK(mode_of(p) == 0600);
@@ -99,7 +101,10 @@ TEST_CASE("the file is 0600 whatever the umask") {
   TempDir dir;
   mode_t old = ::umask(0);
   fs::path p = dir / "sub" / "store.db";
-  { Store s(at_path(p), OpenMode::create); }
+  {
+    Store s(at_path(p), OpenMode::create);
+    s.publish();
+  }
   ::umask(old);
   CHECK(mode_of(p) == 0600);
   CHECK(mode_of(dir / "sub") == 0700);
@@ -111,6 +116,7 @@ TEST_CASE("a new store carries the hookctl application id and the current schema
   {
     Store s(at_path(p), OpenMode::create);
     CHECK(s.migrated());
+    REQUIRE(s.publish());
     CHECK(s.db().execAndGet("PRAGMA application_id").getInt() == application_id);
     CHECK(s.db().execAndGet("PRAGMA user_version").getInt() == schema_version());
     CHECK(s.db().execAndGet("PRAGMA journal_mode").getString() == "wal");
@@ -208,7 +214,10 @@ TEST_CASE("a store from a newer hookctl is refused and left untouched") {
 TEST_CASE("a newer hookctl store made by this build is refused after its version is raised") {
   TempDir dir;
   fs::path p = dir / "store.db";
-  { Store s(at_path(p), OpenMode::create); }
+  {
+    Store s(at_path(p), OpenMode::create);
+    s.publish();
+  }
   {
     SQLite::Database db(p.string(), SQLite::OPEN_READWRITE);
     db.exec("PRAGMA journal_mode = DELETE");
@@ -266,9 +275,7 @@ TEST_CASE("abandon_creation removes the created file and directories, nothing el
   fs::path p = dir / "keep" / "new1" / "new2" / "store.db";
   Store s(at_path(p), OpenMode::create);
   REQUIRE(s.created());
-  // Write something so the WAL and shared-memory files exist.
-  s.write([&] { s.db().exec("INSERT INTO policy (key, value) VALUES ('x', 'y')"); });
-  REQUIRE(fs::exists(p));
+  REQUIRE_FALSE(fs::exists(p));  // not published: nobody else can have opened it
   s.abandon_creation();
   CHECK_FALSE(fs::exists(p));
   CHECK_FALSE(fs::exists(p.string() + "-wal"));
@@ -281,7 +288,10 @@ TEST_CASE("abandon_creation removes the created file and directories, nothing el
 TEST_CASE("abandon_creation leaves a store it did not create alone") {
   TempDir dir;
   fs::path p = dir / "store.db";
-  { Store s(at_path(p), OpenMode::create); }
+  {
+    Store s(at_path(p), OpenMode::create);
+    s.publish();
+  }
   const auto files = listing(dir.path());
   {
     Store s(at_path(p), OpenMode::create);
@@ -412,4 +422,32 @@ TEST_CASE("locate_store: --db, then HOOKCTL_DB, then XDG_DATA_HOME, then HOME") 
     CHECK(error_kind([] { locate_store(std::nullopt); }) == ErrorKind::store);
     CHECK(locate_store(std::string("/still/works.db")).source == "--db");
   }
+}
+
+TEST_CASE("a store published after a write is never removed by abandon_creation") {
+  // Once at its path, other processes may have written into it.
+  TempDir dir;
+  fs::path p = dir / "new" / "store.db";
+  Store s(at_path(p), OpenMode::create);
+  s.write([&] { s.db().exec("INSERT INTO policy (key, value) VALUES ('x', 'y')"); });
+  REQUIRE(fs::exists(p));
+  s.abandon_creation();
+  CHECK(fs::exists(p));
+  Store again(at_path(p), OpenMode::read);
+  CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key = 'x'").getInt() == 1);
+}
+
+TEST_CASE("a store created meanwhile by another process is used, not replaced") {
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  Store mine(at_path(p), OpenMode::create);
+  {
+    Store theirs(at_path(p), OpenMode::create);
+    theirs.write([&] { theirs.db().exec("INSERT INTO policy (key, value) VALUES ('t', '1')"); });
+  }
+  mine.write([&] { mine.db().exec("INSERT INTO policy (key, value) VALUES ('m', '1')"); });
+  CHECK_FALSE(mine.created());
+  Store again(at_path(p), OpenMode::read);
+  CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key IN ('t', 'm')").getInt() == 2);
+  CHECK(listing(dir.path()) == std::set<std::string>{"store.db", "store.db-shm", "store.db-wal"});
 }

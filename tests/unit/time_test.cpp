@@ -58,7 +58,7 @@ TEST_CASE("RFC 3339 round trip at second precision") {
   CHECK(format_rfc3339(*parse_rfc3339("1970-01-01T00:00:00Z")) == "1970-01-01T00:00:00Z");
 }
 
-TEST_CASE("Rfc3339Text writes format_rfc3339's text without allocating, any year") {
+TEST_CASE("Rfc3339Text writes format_rfc3339's text without allocating, never past 9999") {
   using std::chrono::sys_days;
   using namespace std::chrono_literals;
   Time t = *parse_rfc3339("2026-11-28T13:05:09Z");
@@ -67,8 +67,8 @@ TEST_CASE("Rfc3339Text writes format_rfc3339's text without allocating, any year
   CHECK(Rfc3339Text(*parse_rfc3339("9999-12-31T23:59:59Z")).view() == "9999-12-31T23:59:59Z");
   Time far = std::chrono::time_point_cast<std::chrono::seconds>(
       sys_days{std::chrono::year{10000} / 1 / 2} + 3h + 4min + 5s);
-  CHECK(Rfc3339Text(far).view() == "10000-01-02T03:04:05Z");
-  CHECK(format_rfc3339(far) == "10000-01-02T03:04:05Z");
+  CHECK(Rfc3339Text(far).view() == "9999-12-31T23:59:59Z");
+  CHECK(format_rfc3339(far) == "9999-12-31T23:59:59Z");
 }
 
 TEST_CASE("RFC 3339 rejects malformed times") {

@@ -34,6 +34,13 @@ struct Verdict {
   AuthScheme webhook_auth = AuthScheme::bearer;  // the scheme the webhook expects
   std::optional<std::string> user;               // the token owner, when the token is known
   std::optional<std::string> token;              // the token id, when the token is known
+  // A wrong or expired-grace secret for an existing id: that id (public), so the audit summary
+  // names the token under attack. Never shown to the caller.
+  std::optional<std::string> attacked_token;
+  Verdict&& attacking(std::string_view id) && {
+    attacked_token = std::string(id);
+    return std::move(*this);
+  }
   Rejection rejection = Rejection::none;
   std::string reason;             // "<code>: <explanation for the administrator>" when rejected
   bool activity_recorded = true;  // false: accepted, but the use could not be recorded

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,5 +76,12 @@ struct IssuedCredential {
   Token token;
   Secret secret;
 };
+
+// Shows a newly issued secret to its one reader. The functions that issue a secret call it inside
+// their transaction, after every change and before the commit: when it throws (the secret could
+// not be written out), the transaction rolls back, so no secret is created or replaced that
+// nobody received. Empty: nothing is called.
+template <class Result>
+using Deliver = std::function<void(const Result&)>;
 
 }  // namespace hookctl

@@ -21,7 +21,9 @@ std::string hash_password(std::string_view password);
 bool verify_password(const std::string& hash, std::string_view password);
 bool password_needs_rehash(const std::string& hash);
 
-// Spends the time of one verification, so an unknown account answers as slowly as a known one.
+// Spends the time of exactly one verification (against a precomputed hash with the current limits,
+// so no hashing happens here), so an unknown account, or one without a password, answers as
+// slowly as a wrong password for a known one: one Argon2id run on every path.
 void verify_password_decoy(std::string_view password);
 
 }  // namespace hookctl

@@ -21,7 +21,8 @@ class Session {
   Time now() const noexcept { return now_; }
   const std::string& actor() const noexcept { return actor_; }
 
-  // The store's inactivity period (policy), read once per session.
+  // The store's inactivity period (policy), read once per session (again if the store's
+  // connection was replaced, as when a newly created store met one created meanwhile).
   Duration inactivity_period();
   void forget_policy() noexcept { period_.reset(); }
 
@@ -38,6 +39,7 @@ class Session {
   Time now_;
   std::string actor_;
   std::optional<Duration> period_;
+  unsigned period_generation_ = 0;  // the store connection period_ was read from
   struct LoggedRejection {
     std::string action, subject, reason;  // subject compared as names are (names_equal)
   };

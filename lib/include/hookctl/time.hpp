@@ -52,6 +52,8 @@ Time command_now(const char* override_text);
 std::optional<Time> parse_rfc3339(std::string_view text) noexcept;
 
 // Formats as RFC 3339 UTC with second precision: exactly "2026-11-28T13:00:00Z".
+// The last instant RFC 3339 can show: 9999-12-31T23:59:59Z. Later times are formatted as it.
+inline constexpr Time latest_time{Duration{253402300799LL}};
 std::string format_rfc3339(Time t);
 
 // format_rfc3339's text in a fixed buffer, without an allocation: for hot paths (rejection

@@ -55,6 +55,17 @@ struct ParsedToken {
 // Checks prefix, length, alphabet and checksum without touching the store.
 ParsedToken parse_token(std::string_view text) noexcept;
 
+// True when `text` holds, anywhere and in any letter case, what looks like a hookctl secret:
+// hka_, hki_ or hkm_ followed by at least 14 characters of the token alphabet, '_' or '-' (an id,
+// a separator and part of a secret: a whole token, a truncated, mistyped or re-separated one), or
+// the 71 characters after a prefix whose checksum matches once a hookctl prefix is put back (a
+// token whose prefix was lost or replaced). Such a value is refused wherever it is given as an
+// argument or stored, and never shown: part of a secret is still a secret.
+bool looks_like_secret(std::string_view text) noexcept;
+
+// True when `text` has the shape of a public token id: 12 characters of a-z and 2-7 (any case).
+bool looks_like_token_id(std::string_view text) noexcept;
+
 TokenHash hash_token(std::string_view text) noexcept;
 bool hashes_equal(const TokenHash& a, const void* b, size_t b_size) noexcept;  // constant time
 

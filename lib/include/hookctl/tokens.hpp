@@ -15,7 +15,8 @@ namespace hookctl {
 // A new integration token on an active account (inactive: Error(conflict)); label <= 100 bytes.
 IssuedCredential create_token(Session& session, std::string_view user,
                               const std::optional<std::string>& label,
-                              const std::optional<Duration>& expires_in);
+                              const std::optional<Duration>& expires_in,
+                              const Deliver<IssuedCredential>& deliver = {});
 
 struct TokenFilter {
   std::optional<std::string> user;
@@ -40,7 +41,8 @@ struct RotateOptions {
 
 // Same id and bindings, new secret. Revoked: Error(conflict). Expired without expires_in:
 // Error(conflict). Inactive target owner: Error(conflict).
-IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options);
+IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options,
+                              const Deliver<IssuedCredential>& deliver = {});
 
 struct Revocation {
   Token token;

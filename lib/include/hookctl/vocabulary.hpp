@@ -76,7 +76,8 @@ struct Words<ProblemKind> {
       std::pair{ProblemKind::webhook_broken, std::string_view("webhook-broken")},
       std::pair{ProblemKind::webhook_at_risk, std::string_view("webhook-at-risk")},
       std::pair{ProblemKind::personal_owner, std::string_view("personal-owner")},
-      std::pair{ProblemKind::token_unused, std::string_view("token-unused")}};
+      std::pair{ProblemKind::token_unused, std::string_view("token-unused")},
+      std::pair{ProblemKind::invalid_email, std::string_view("invalid-email")}};
 };
 
 template <class E>

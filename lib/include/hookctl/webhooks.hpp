@@ -25,7 +25,8 @@ struct Installation {
 
 // Creates the webhook and its App token. Error(conflict) when the name exists or the owner is
 // inactive; Error(not_found) for an unknown owner.
-Installation create_webhook(Session& session, const NewWebhook& spec);
+Installation create_webhook(Session& session, const NewWebhook& spec,
+                            const Deliver<Installation>& deliver = {});
 
 struct Binding {
   Webhook webhook;
@@ -39,7 +40,8 @@ struct Binding {
 // revoked or expired token, or a token whose owner is inactive.
 Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id);
 // Binds a new App token owned by `owner` (must be active).
-Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::string_view owner);
+Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::string_view owner,
+                               const Deliver<Binding>& deliver = {});
 
 struct WebhookFilter {
   bool broken = false;

@@ -1,0 +1,132 @@
+// What hookctl writes out: JSON that stays valid whatever a store holds, secrets that are never
+// lost to a failed write, human output that cannot carry terminal control sequences.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "harness.hpp"
+
+using e2e::contains;
+using e2e::Result;
+using e2e::Sandbox;
+
+namespace {
+
+// A store as hookctl 0.1 could leave it: labels and descriptions with invalid UTF-8, control and
+// bidi characters, and an audit event carrying them (the audit log is append-only).
+void make_legacy_store(Sandbox& s) {
+  s.user("svc", {"--service"});
+  std::string tok = s.token("svc");
+  s.webhook("orders", "svc");
+  SQLite::Database d(s.db.string(), SQLite::OPEN_READWRITE);
+  d.exec("UPDATE tokens SET name = 'bad' || x'ff' || 'name' || x'1b' || '[31m'");
+  d.exec("UPDATE webhooks SET description = 'rlo' || x'e280ae' || 'evil' || x'0a' || 'forged'");
+  d.exec(
+      "INSERT INTO audit (at, actor, action, subject, details) VALUES (1767225600, 'root', "
+      "'token.create', 'x', 'label=bad' || x'ff' || x'1b' || '[2J')");
+  (void)tok;
+}
+
+}  // namespace
+
+TEST_CASE("listings of a store holding invalid UTF-8 stay valid JSON") {
+  Sandbox s;
+  make_legacy_store(s);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"audit", "--json"},
+                                               {"token", "list", "--json"},
+                                               {"webhook", "list", "--json"},
+                                               {"user", "show", "svc", "--json"},
+                                               {"webhook", "show", "orders", "--json"},
+                                               {"check", "--json"}}) {
+    Result r = s.run(args);
+    INFO(args[0] << " " << args[1] << ": " << r.err);
+    CHECK((r.code == 0 || r.code == 1));
+    CHECK_NOTHROW(r.json());
+  }
+  // An error report quoting such a value is valid JSON too, and the process does not abort.
+  Result r = s.run({"webhook", "show", "bad\xff", "--json"});
+  CHECK(r.code == 3);
+  CHECK_NOTHROW(r.error_json());
+}
+
+TEST_CASE("human output escapes control and bidi characters from the store") {
+  Sandbox s;
+  make_legacy_store(s);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit"}, {"token", "list"}, {"webhook", "show", "orders"}}) {
+    Result r = s.run(args);
+    INFO(args[0] << ": " << r.out);
+    CHECK(r.code == 0);
+    CHECK_FALSE(contains(r.out, "\x1b"));
+    CHECK_FALSE(contains(r.out, "\xe2\x80\xae"));
+    CHECK_FALSE(contains(r.out, "\xff"));
+  }
+  CHECK(contains(s.run({"webhook", "show", "orders"}).out, "rlo\\u{202e}evil\\x0aforged"));
+}
+
+TEST_CASE("new labels and descriptions must be clean UTF-8 text") {
+  Sandbox s;
+  s.user("svc", {"--service"});
+  const std::string before = s.dump();
+  for (const char* bad : {"bad\xffname", "rlo\xe2\x80\xae", "esc\x1b[31m", "c1\xc2\x9b"}) {
+    INFO(bad);
+    CHECK(s.run({"token", "create", "--user", "svc", "--name", bad}).code == 2);
+    CHECK(s.run({"webhook", "create", "hooky", "--owner", "svc", "--description", bad}).code == 2);
+  }
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("a secret that cannot be written out is not issued, and the old one keeps working") {
+  Sandbox s;
+  s.user("svc", {"--service"});
+  std::string tok = s.token("svc");
+  std::string id = e2e::token_id(tok);
+  s.webhook("orders", "svc");
+  REQUIRE(s.run({"webhook", "bind", "orders", "--token", id}).code == 0);
+  const std::string before = s.dump();
+  e2e::ChildSetup closed;
+  closed.stdout_closed = true;
+  for (bool json : {false, true}) {
+    std::vector<std::vector<std::string>> commands{
+        {"token", "rotate", id},
+        {"token", "create", "--user", "svc"},
+        {"webhook", "create", "other", "--owner", "svc"},
+        {"webhook", "bind", "orders", "--app-token", "--owner", "svc"}};
+    for (auto args : commands) {
+      if (json) args.push_back("--json");
+      Result r = s.run_as(args, "", closed);
+      INFO(args[0] << " " << args[1] << ": " << r.err);
+      CHECK(r.code == 74);
+      CHECK(contains(r.err, "standard output"));
+      CHECK(s.dump() == before);
+    }
+  }
+  CHECK(s.run({"auth", "verify", "orders"}, "Bearer " + tok).code == 0);
+}
+
+TEST_CASE("a listing that cannot be written out fails with exit 74") {
+  Sandbox s;
+  s.user("svc", {"--service"});
+  e2e::ChildSetup closed;
+  closed.stdout_closed = true;
+  Result r = s.run_as({"user", "list"}, "", closed);
+  CHECK(r.code == 74);
+  CHECK(contains(r.err, "cannot write"));
+}
+
+TEST_CASE("user import with stdin closed does not report success") {
+  Sandbox s;
+  s.user("svc", {"--service"});
+  // stdin closed: the harness gives no way to close it, so run through the shell's <&-.
+  Result r = s.run({"user", "import", "/dev/stdin"}, "");
+  CHECK(r.code == 0);  // an empty stdin is an empty import
+  const std::string script = std::string("exec ") + HOOKCTL_BIN + " user import <&-";
+  std::string cmd = "HOOKCTL_DB='" + s.db.string() + "' sh -c '" + script + "' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[512] = {};
+  size_t n = ::fread(buf, 1, sizeof buf - 1, p);
+  int status = ::pclose(p);
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK(contains(std::string(buf, n), "standard input is closed"));
+}
