@@ -16,7 +16,8 @@ struct ListenAddress {
 
   // "127.0.0.1:8080", "[::1]:8080", "unix:/run/hookctl/serve.sock".
   std::string text() const;
-  // True for loopback TCP addresses and for unix sockets: the places SPEC wants serve to be.
+  // True for loopback TCP addresses and for unix sockets: where serve belongs, beside its proxy
+  // (it speaks plain HTTP).
   bool local() const noexcept;
 };
 
