@@ -120,7 +120,8 @@ TEST_CASE("user import with stdin closed does not report success") {
   // stdin closed: the harness gives no way to close it, so run through the shell's <&-.
   Result r = s.run({"user", "import", "/dev/stdin"}, "");
   CHECK(r.code == 0);  // an empty stdin is an empty import
-  const std::string script = std::string("exec ") + HOOKCTL_BIN + " user import <&-";
+  std::string script = "exec ";
+  script.append(HOOKCTL_BIN).append(" user import <&-");
   std::string cmd = "HOOKCTL_DB='" + s.db.string() + "' sh -c '" + script + "' 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
