@@ -13,11 +13,11 @@ struct InitOptions {};
 void run_init(Context& ctx, const InitOptions&) {
   StoreInit r = initialise_store(ctx.session(OpenMode::create));
   if (ctx.json)
-    return print_json(Json{{"path", r.path.string()},
+    return print_json(Json{{"path", r.path},
                            {"schema_version", r.schema_version},
                            {"created", r.created},
                            {"migrated", r.migrated}});
-  say(terminal_safe(r.path.string()));
+  say(terminal_safe(r.path));
   if (r.created)
     say_stderr("Created a new store.");
   else if (r.migrated)

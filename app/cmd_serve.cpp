@@ -42,7 +42,7 @@ void run_serve(Context& ctx, const ServeOptions& o) {
   if (!store.writable())
     log.write(
         "warning", "store.read-only",
-        {{"store", store.path().string()},
+        {{"store", store.location()},
          {"message", "checks are answered, but accepted calls are not recorded as activity"}});
   server::Service service(store, *clock, std::move(pattern), invoking_actor());
   server::HttpServer http(service, log, options);

@@ -37,7 +37,7 @@ Time Context::now() {
 Session& Context::session(OpenMode mode) {
   if (!session_) {
     Time t = now();  // a malformed HOOKCTL_NOW fails before the store is touched
-    store_ = std::make_unique<Store>(locate_store(db), mode);
+    store_ = open_store(locate_store(db), mode);
     session_ = std::make_unique<Session>(*store_, t, invoking_actor());
   }
   return *session_;
@@ -66,10 +66,10 @@ extern "C" void restore_terminal_and_die(int sig) {
   ::raise(sig);
 }
 
-// Reads one line from the terminal with echo off; the prompt goes to stderr. Echo comes back
-// however the prompt ends: a line, an error, or a signal (Ctrl-C, Ctrl-\, a hang-up, kill).
+// Reads one line from the terminal with echo off; the prompt goes to stderr once echo is off, so
+// whatever is typed after it appears is never shown. Echo comes back however the prompt ends: a
+// line, an error, or a signal (Ctrl-C, Ctrl-\, a hang-up, kill).
 Secret prompt_hidden(const std::string& prompt) {
-  std::cerr << prompt << std::flush;
   termios saved{};
   bool restore = ::tcgetattr(STDIN_FILENO, &saved) == 0;
   struct sigaction previous[std::size(prompt_signals)]{};
@@ -85,6 +85,7 @@ Secret prompt_hidden(const std::string& prompt) {
     quiet.c_lflag |= ECHONL;
     ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);  // TCSANOW: keep typed-ahead input
   }
+  std::cerr << prompt << std::flush;
   auto put_back = [&] {
     if (!restore) return;
     ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);

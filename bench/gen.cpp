@@ -32,6 +32,7 @@
 #include "hookctl/token_format.hpp"
 #include "hookctl/tokens.hpp"
 #include "hookctl/webhooks.hpp"
+#include "sqlite_store.hpp"
 
 using namespace hookctl;
 
@@ -116,7 +117,8 @@ struct Owner {
 };
 
 int populate(const char* store_path, Time now, const char* keys_path) {
-  Store store(StoreLocation{store_path, "--db"}, OpenMode::write);
+  SqliteStore store(StoreLocation{hookctl::Engine::sqlite, store_path, {}, "--db"},
+                    OpenMode::write);
   store.db().exec("PRAGMA synchronous = OFF");     // a scratch store: no need to wait for the disk
   store.db().exec("PRAGMA cache_size = -262144");  // 256 MiB: random token ids, no page spills
   Session session(store, now, "bench");

@@ -48,7 +48,8 @@ struct World {
     std::string tmpl = std::string(base && *base ? base : "/tmp") + "/hookctl-micro-XXXXXX";
     if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
-    store = std::make_unique<Store>(StoreLocation{dir / "store.db", "--db"}, OpenMode::create);
+    store = open_store(StoreLocation{hookctl::Engine::sqlite, dir / "store.db", {}, "--db"},
+                       OpenMode::create);
     Session s(*store, created, "bench");
     create_account(s, NewAccount{"svc", AccountKind::service, std::nullopt, std::nullopt});
     create_account(s, NewAccount{"old", AccountKind::person, std::nullopt, std::nullopt});

@@ -1,6 +1,5 @@
 #include "hookctl/accounts.hpp"
 
-#include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -36,14 +35,14 @@ void insert_account(Session& session, const std::string& name, AccountKind kind,
   q.bind(5, secs(created_at));
   q.bind(6, secs(last_activity_at));
   q.bind(7, std::string(source));
-  q.exec();
+  q.run();
 }
 
 std::optional<std::string> existing_name(Session& session, const std::string& name) {
   auto& q = session.store().statement("SELECT name FROM accounts WHERE name = ?1");
   q.bind(1, name);
-  if (!q.executeStep()) return std::nullopt;
-  std::string found = q.getColumn(0).getString();
+  if (!q.step()) return std::nullopt;
+  std::string found = q.text(0);
   q.reset();
   return found;
 }
@@ -62,7 +61,7 @@ std::vector<Token> live_tokens(Session& session, int64_t account) {
                                       "ORDER BY t.created_at, t.id");
   q.bind(1, account);
   std::vector<Token> out;
-  while (q.executeStep()) out.push_back(token_from(q, session));
+  while (q.step()) out.push_back(token_from(q, session));
   for (auto& t : out) fill_token_webhooks(session, t);
   return out;
 }
@@ -79,7 +78,7 @@ void ensure_not_a_token_id(Session& session, const std::string& name, std::strin
   if (!looks_like_token_id(name)) return;
   auto& q = session.store().statement("SELECT 1 FROM tokens WHERE id = lower(?1)");
   q.bind(1, name);
-  bool taken = q.executeStep();
+  bool taken = q.step();
   q.reset();
   if (taken)
     fail(ErrorKind::conflict,
@@ -135,18 +134,20 @@ void list_accounts(Session& session, const AccountFilter& filter,
   // inactive now, or inactive at now + DUR but not now.
   const Duration period = session.inactivity_period();
   const int64_t cutoff_now = secs(rules::inactivity_cutoff(session.now(), period));
-  std::string sql = account_select + " WHERE 1";
+  const Engine engine = session.store().engine();
+  std::string sql = account_select + " WHERE TRUE";
   if (filter.inactive) sql += " AND a.last_activity_at <= ?1";
   if (filter.inactive_within) sql += " AND a.last_activity_at > ?1 AND a.last_activity_at <= ?2";
   if (filter.kind) sql += " AND a.kind = ?3";
-  sql += filter.inactive_within ? " ORDER BY a.last_activity_at, a.name" : " ORDER BY a.name";
+  sql += filter.inactive_within ? " ORDER BY a.last_activity_at, " : " ORDER BY ";
+  sql += name_order(engine, "a.name");
   session.store().read([&] {
     auto& q = session.store().statement(sql);
     if (filter.inactive || filter.inactive_within) q.bind(1, cutoff_now);
     if (filter.inactive_within)
       q.bind(2, secs(rules::inactivity_cutoff(session.now() + *filter.inactive_within, period)));
     if (filter.kind) q.bind(3, std::string(to_string(*filter.kind)));
-    while (q.executeStep()) emit(account_from(q, session));
+    while (q.step()) emit(account_from(q, session));
   });
 }
 
@@ -159,7 +160,7 @@ Reactivation reactivate_account(Session& session, std::string_view name) {
         "WHERE id = ?1");
     q.bind(1, before.id);
     q.bind(2, secs(session.now()));
-    q.exec();
+    q.run();
     record_event(session, "user.reactivate", before.name,
                  fmt::format("was inactive since {}", format_rfc3339(before.inactive_at)));
     return Reactivation{require_account(session, name), true};
@@ -172,7 +173,7 @@ Account set_account_password(Session& session, std::string_view name, const std:
     auto& q = session.store().statement("UPDATE accounts SET password_hash = ?2 WHERE id = ?1");
     q.bind(1, a.id);
     q.bind(2, hash);
-    q.exec();
+    q.run();
     record_event(session, "user.set-password", a.name,
                  a.has_password ? "password replaced" : "password set");
     return require_account(session, name);
@@ -210,7 +211,7 @@ Deletion delete_account(Session& session, std::string_view name,
           "UPDATE tokens SET account_id = ?2 WHERE account_id = ?1 AND revoked_at IS NULL");
       move.bind(1, leaver.id);
       move.bind(2, heir.id);
-      move.exec();
+      move.run();
       for (auto& t : tokens) {
         t.owner = heir.name;
         record_event(session, "token.transfer", t.id,
@@ -227,10 +228,10 @@ Deletion delete_account(Session& session, std::string_view name,
     auto& purge = session.store().statement(
         "DELETE FROM tokens WHERE account_id = ?1 AND revoked_at IS NOT NULL");
     purge.bind(1, leaver.id);
-    result.revoked_tokens_removed = purge.exec();
+    result.revoked_tokens_removed = purge.run();
     auto& del = session.store().statement("DELETE FROM accounts WHERE id = ?1");
     del.bind(1, leaver.id);
-    del.exec();
+    del.run();
     record_event(
         session, "user.delete", leaver.name,
         fmt::format("{} token(s) transferred{}; {} revoked token(s) removed",
@@ -351,15 +352,12 @@ ImportSummary import_accounts(Session& session, std::istream& in,
   session.store().write([&] {
     for (const auto& r : records) {
       ensure_not_a_token_id(session, r.name, fmt::format("line {}: ", r.line));
-      try {
-        insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
-                       r.last_activity_at, "imported");
-      } catch (const SQLite::Exception& e) {
-        if (e.getExtendedErrorCode() != SQLITE_CONSTRAINT_UNIQUE) throw;
+      if (auto existing = existing_name(session, r.name))
         fail(ErrorKind::conflict,
              fmt::format("line {}: user '{}' already exists as '{}'; nothing was imported", r.line,
-                         r.name, existing_name(session, r.name).value_or(r.name)));
-      }
+                         r.name, *existing));
+      insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
+                     r.last_activity_at, "imported");
       record_event(session, "user.import", r.name,
                    fmt::format("kind={} last_activity_at={}", to_string(r.kind),
                                format_rfc3339(r.last_activity_at)));
@@ -375,8 +373,8 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   session.store().read([&] {
     auto& q = session.store().statement("SELECT password_hash FROM accounts WHERE name = ?1");
     q.bind(1, std::string(name));
-    if (q.executeStep()) {
-      hash = optional_text(q.getColumn(0));
+    if (q.step()) {
+      hash = optional_text(q, 0);
       q.reset();
       account = require_account(session, name);
     }
@@ -405,13 +403,14 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   if (password_needs_rehash(*hash)) rehash = hash_password(password);
   session.store().write([&] {
     auto& q = session.store().statement(
-        "UPDATE accounts SET last_activity_at = max(last_activity_at, ?2), "
+        "UPDATE accounts SET last_activity_at = "
+        "CASE WHEN last_activity_at > ?2 THEN last_activity_at ELSE ?2 END, "
         "last_activity_source = 'login', password_hash = coalesce(?3, password_hash) "
         "WHERE id = ?1");
     q.bind(1, account->id);
     q.bind(2, secs(session.now()));
     bind_optional(q, 3, rehash);
-    q.exec();
+    q.run();
   });
   if (account_out) *account_out = show_account(session, name);
   return LoginOutcome::accepted;

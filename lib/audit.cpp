@@ -23,7 +23,7 @@ void record_event(Session& session, std::string_view action, std::string_view su
   q.bind(3, std::string(action));
   q.bind(4, std::string(subject));
   q.bind(5, std::string(details));
-  q.exec();
+  q.run();
 }
 
 void record_rejection(Session& session, std::string_view action, std::string_view subject,
@@ -49,7 +49,7 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     q.bind(3, hour_start + 3600);
     q.bind(4, std::string(action));
     q.bind(5, reason_prefix);
-    bool found = q.executeStep();
+    bool found = q.step();
     q.reset();
     return found;
   };
@@ -79,20 +79,20 @@ void list_audit(Session& session, const AuditFilter& filter,
       "details FROM audit WHERE 1" +
       std::string(filter.since ? " AND at >= ?1" : "") +
       std::string(filter.subject ? " AND subject = ?2 COLLATE NOCASE" : "") + " ORDER BY id DESC" +
-      std::string(filter.limit ? " LIMIT ?3" : "") + ") ORDER BY id";
+      std::string(filter.limit ? " LIMIT ?3" : "") + ") AS latest ORDER BY id";
   session.store().read([&] {
     auto& q = session.store().statement(sql);
     if (filter.since)
       q.bind(1, static_cast<int64_t>((session.now() - *filter.since).time_since_epoch().count()));
     if (filter.subject) q.bind(2, *filter.subject);
     if (filter.limit) q.bind(3, *filter.limit);
-    while (q.executeStep()) {
+    while (q.step()) {
       AuditEvent e;
-      e.at = Time{Duration{q.getColumn(0).getInt64()}};
-      e.actor = q.getColumn(1).getString();
-      e.action = q.getColumn(2).getString();
-      e.subject = q.getColumn(3).getString();
-      e.details = q.getColumn(4).getString();
+      e.at = Time{Duration{q.integer(0)}};
+      e.actor = q.text(1);
+      e.action = q.text(2);
+      e.subject = q.text(3);
+      e.details = q.text(4);
       emit(e);
     }
   });

@@ -37,12 +37,12 @@ struct Lookup {
   Time owner_last_activity{};
 };
 
-size_t copy_hash(const SQLite::Column& c, std::array<unsigned char, 32>& out) {
-  if (c.isNull()) return 0;
-  size_t n = static_cast<size_t>(c.getBytes());
-  if (n > out.size()) return out.size() + 1;  // never equal to a 32-byte hash
-  std::memcpy(out.data(), c.getBlob(), n);
-  return n;
+size_t copy_hash(Query& q, int column, std::array<unsigned char, 32>& out) {
+  if (q.is_null(column)) return 0;
+  std::string_view hash = q.bytes(column);
+  if (hash.size() > out.size()) return out.size() + 1;  // never equal to a 32-byte hash
+  std::memcpy(out.data(), hash.data(), hash.size());
+  return hash.size();
 }
 
 // One statement, one read snapshot: the webhook by name, the presented token by its public id
@@ -83,14 +83,14 @@ void write_use(Session& session, const Verdict& v, Time now) {
         "AND (last_used_at IS NULL OR last_used_at < ?2)");
     t.bind(1, *v.token);
     t.bind(2, secs(now));
-    t.exec();
+    t.run();
     auto& a = store.statement(
         "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?3 "
         "WHERE id = ?1 AND last_activity_at <= ?2");
     a.bind(1, v.owner_id);
     a.bind(2, secs(now));
     a.bind(3, "token:" + *v.token);
-    a.exec();
+    a.run();
   });
 }
 
@@ -109,23 +109,23 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
     auto& q = store.statement(lookup_sql);
     q.bind(1, std::string(webhook));
     if (lookup_token) q.bind(2, std::string(parsed.id));
-    if (!q.executeStep())
+    if (!q.step())
       fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
-    l.name = q.getColumn(0).getString();
-    l.auth = from_string<AuthScheme>(q.getColumn(1).getText()).value_or(AuthScheme::bearer);
-    l.token_id = optional_text(q.getColumn(2));
-    if (!q.getColumn(10).isNull()) {
+    l.name = q.text(0);
+    l.auth = from_string<AuthScheme>(q.text(1)).value_or(AuthScheme::bearer);
+    l.token_id = optional_text(q, 2);
+    if (!q.is_null(10)) {
       l.token_found = true;
-      l.app = from_string<TokenKind>(q.getColumn(3).getText()) == TokenKind::app;
-      l.secret_hash_size = copy_hash(q.getColumn(4), l.secret_hash);
-      l.previous_hash_size = copy_hash(q.getColumn(5), l.previous_hash);
-      l.previous_valid_until = optional_time(q.getColumn(6));
-      l.revoked_at = optional_time(q.getColumn(7));
-      l.expires_at = optional_time(q.getColumn(8));
-      l.last_used_at = optional_time(q.getColumn(9));
-      l.owner_id = q.getColumn(10).getInt64();
-      l.owner = q.getColumn(11).getString();
-      l.owner_last_activity = at(q.getColumn(12).getInt64());
+      l.app = from_string<TokenKind>(q.text(3)) == TokenKind::app;
+      l.secret_hash_size = copy_hash(q, 4, l.secret_hash);
+      l.previous_hash_size = copy_hash(q, 5, l.previous_hash);
+      l.previous_valid_until = optional_time(q, 6);
+      l.revoked_at = optional_time(q, 7);
+      l.expires_at = optional_time(q, 8);
+      l.last_used_at = optional_time(q, 9);
+      l.owner_id = q.integer(10);
+      l.owner = q.text(11);
+      l.owner_last_activity = at(q.integer(12));
     }
     q.reset();
   }
@@ -250,7 +250,7 @@ void record_uses(Store& store, const std::vector<PendingUse>& uses) {
       t.bind(1, u.token);
       t.bind(2, secs(u.at));
       t.bind(3, static_cast<int64_t>(activity_granularity.count()));
-      t.exec();
+      t.run();
       auto& a = store.statement(
           "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?4 "
           "WHERE id = ?1 AND last_activity_at < ?2 - ?3");
@@ -258,7 +258,7 @@ void record_uses(Store& store, const std::vector<PendingUse>& uses) {
       a.bind(2, secs(u.at));
       a.bind(3, static_cast<int64_t>(activity_granularity.count()));
       a.bind(4, "token:" + u.token);
-      a.exec();
+      a.run();
     }
   });
 }

@@ -56,11 +56,12 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     // name. SQLite filters and sorts; each row is classified as list_webhooks would.
     auto& risky = store.statement(webhook_select + " WHERE " + broken + " OR " + breaks_at +
                                   " <= ?1 + ?2 ORDER BY " + broken + " DESC, " + breaks_at +
-                                  " IS NULL, " + breaks_at + ", w.name COLLATE BINARY");
+                                  " IS NULL, " + breaks_at + ", w.name COLLATE " +
+                                  (store.engine() == Engine::sqlite ? "BINARY" : "\"C\""));
     risky.bind(1, now);
     risky.bind(2, static_cast<int64_t>(window.count()));
     risky.bind(3, period);
-    while (risky.executeStep()) {
+    while (risky.step()) {
       Webhook w = webhook_from(risky, session);
       if (w.broken) {
         emit({ProblemKind::webhook_broken, w.name, why_broken(w, session), w.breaks_at});
@@ -78,8 +79,9 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     // Webhooks whose live token belongs to a person, by name.
     auto& personal = store.statement(webhook_select +
                                      " WHERE w.token_id IS NOT NULL AND t.revoked_at IS NULL "
-                                     "AND coalesce(a.kind, '') <> 'service' ORDER BY w.name");
-    while (personal.executeStep()) {
+                                     "AND coalesce(a.kind, '') <> 'service' ORDER BY " +
+                                     name_order(store.engine(), "w.name"));
+    while (personal.step()) {
       Webhook w = webhook_from(personal, session);
       if (w.token && w.owner_kind == AccountKind::person && w.token_status != TokenStatus::revoked)
         emit({ProblemKind::personal_owner, w.name,
@@ -97,7 +99,7 @@ void check(Session& session, Duration window, const std::function<void(const Pro
         " ORDER BY coalesce(t.last_used_at, t.created_at), t.id");
     q.bind(1, now);
     q.bind(2, cutoff);
-    while (q.executeStep()) {
+    while (q.step()) {
       Token t = token_from(q, session);
       Time since = t.last_used_at.value_or(t.created_at);
       emit({ProblemKind::token_unused, t.id,
@@ -109,13 +111,17 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     }
 
     // Addresses stored before they were validated (by hookctl 0.1) that a mail command in a cron
-    // job would misread: the GLOB keeps this a scan of one column, email_problem decides.
-    auto& mail = store.statement(
-        "SELECT name, email FROM accounts WHERE email GLOB '-*' OR "
-        "email GLOB '*[^A-Za-z0-9.@_%+-]*' ORDER BY name");
-    while (mail.executeStep()) {
-      std::string name = mail.getColumn(0).getString();
-      std::string email = mail.getColumn(1).getString();
+    // job would misread: the pattern keeps this a scan of one column, email_problem decides.
+    auto& mail =
+        store.statement(EngineSql{"SELECT name, email FROM accounts WHERE email GLOB '-*' OR "
+                                  "email GLOB '*[^A-Za-z0-9.@_%+-]*' ORDER BY " +
+                                      name_order(Engine::sqlite, "name"),
+                                  "SELECT name, email FROM accounts WHERE email ~ '^-' OR "
+                                  "email ~ '[^A-Za-z0-9.@_%+-]' ORDER BY " +
+                                      name_order(Engine::postgresql, "name")});
+    while (mail.step()) {
+      std::string name = mail.text(0);
+      std::string email = mail.text(1);
       if (auto why = email_problem(email))
         emit({ProblemKind::invalid_email, name,
               fmt::format("user {} has an e-mail address hookctl would now refuse ({}); fix it "

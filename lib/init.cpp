@@ -7,11 +7,10 @@ namespace hookctl {
 StoreInit initialise_store(Session& session) {
   Store& store = session.store();
   if (store.created())
-    store.write(
-        [&] { record_event(session, "store.init", store.path().string(), "store created"); });
+    store.write([&] { record_event(session, "store.init", store.location(), "store created"); });
   else
     store.check_integrity();
-  return StoreInit{store.path(), schema_version(), store.created(),
+  return StoreInit{store.location(), store.schema_version(), store.created(),
                    store.migrated() && !store.created()};
 }
 

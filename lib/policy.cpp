@@ -9,8 +9,7 @@ namespace hookctl {
 
 Duration stored_inactivity_period(Store& store) {
   auto& q = store.statement("SELECT value FROM policy WHERE key = 'inactivity-period'");
-  Duration period =
-      q.executeStep() ? Duration{q.getColumn(0).getInt64()} : default_inactivity_period;
+  Duration period = q.step() ? Duration{q.integer(0)} : default_inactivity_period;
   q.reset();
   return period;
 }
@@ -34,7 +33,7 @@ PolicySetting set_policy(Session& session, std::string_view key, std::string_vie
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     q.bind(1, std::string(key));
     q.bind(2, std::to_string(period.count()));
-    q.exec();
+    q.run();
     record_event(session, "policy.set", key,
                  fmt::format("{} -> {}", previous.value, format_duration(period)));
     session.forget_policy();

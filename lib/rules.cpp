@@ -42,9 +42,10 @@ std::string webhook_breaks_at(std::string_view token_id, std::string_view revoke
                               std::string_view period) {
   const std::string owner_inactive_at =
       inactive_at(fmt::format("coalesce({}, 0)", last_activity_at), period);
+  // CASE rather than a two-argument min(): SQLite spells it min(), PostgreSQL least().
   return fmt::format(
       "(CASE WHEN {0} IS NULL THEN NULL WHEN {1} IS NOT NULL THEN {1} "
-      "ELSE min({3}, coalesce({2}, {3})) END)",
+      "WHEN {2} IS NOT NULL AND {2} < {3} THEN {2} ELSE {3} END)",
       token_id, revoked_at, expires_at, owner_inactive_at);
 }
 

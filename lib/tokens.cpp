@@ -1,6 +1,5 @@
 #include "hookctl/tokens.hpp"
 
-#include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -35,19 +34,17 @@ IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_
     IssuedToken issued = issue_token(kind);
     auto& q = session.store().statement(
         "INSERT INTO tokens (id, kind, account_id, name, secret_hash, created_at, expires_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING");
     q.bind(1, issued.id);
     q.bind(2, std::string(to_string(kind)));
     q.bind(3, account_id);
     bind_optional(q, 4, label);
-    q.bind(5, issued.hash.data(), static_cast<int>(issued.hash.size()));
+    q.bind_blob(5, issued.hash);
     q.bind(6, secs(session.now()));
     bind_optional(q, 7, expires_at);
-    try {
-      q.exec();
-    } catch (const SQLite::Exception& e) {
-      if (e.getExtendedErrorCode() == SQLITE_CONSTRAINT_PRIMARYKEY && attempt < 8) continue;
-      throw;
+    if (q.run() == 0) {
+      if (attempt < 8) continue;
+      fail(ErrorKind::internal, "could not draw an unused token id");
     }
     Token token = require_token(session, issued.id);
     record_event(session, "token.create", token.id,
@@ -64,7 +61,7 @@ void revoke_token_row(Session& session, const std::string& id, std::string_view 
       "WHERE id = ?1 AND revoked_at IS NULL");
   q.bind(1, id);
   q.bind(2, secs(session.now()));
-  if (q.exec() > 0) record_event(session, "token.revoke", id, why);
+  if (q.run() > 0) record_event(session, "token.revoke", id, why);
 }
 
 }  // namespace detail
@@ -87,7 +84,7 @@ void list_tokens(Session& session, const TokenFilter& filter,
                  const std::function<void(const Token&)>& emit) {
   session.store().read([&] {
     // One statement, streamed: each row carries its webhooks (no query per token, no batch).
-    std::string sql = token_select_with_webhooks + " WHERE 1";
+    std::string sql = token_select_with_webhooks(session.store().engine()) + " WHERE TRUE";
     int64_t user_id = 0;
     if (filter.user) {
       user_id = account_id(session, *filter.user);  // not_found for an unknown user
@@ -110,7 +107,7 @@ void list_tokens(Session& session, const TokenFilter& filter,
       q.bind(4, secs(session.now()));
       q.bind(5, secs(session.now() + *filter.expiring_within));
     }
-    while (q.executeStep()) {
+    while (q.step()) {
       Token t = token_from(q, session);
       if (filter.status && t.status != *filter.status) continue;
       token_webhooks_from(q, t);
@@ -156,9 +153,9 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
     q.bind(2, owner_id);
     q.bind(3, grace ? 1 : 0);
     bind_optional(q, 4, grace ? std::optional<Time>(session.now() + *options.grace) : std::nullopt);
-    q.bind(5, issued.hash.data(), static_cast<int>(issued.hash.size()));
+    q.bind_blob(5, issued.hash);
     bind_optional(q, 6, new_expiry);
-    q.exec();
+    q.run();
     std::string details = grace ? fmt::format("grace={}", format_duration(*options.grace))
                                 : std::string("grace=none");
     if (owner_name != before.owner)
@@ -181,7 +178,7 @@ TokenEdit rename_token(Session& session, std::string_view id, const std::string&
     auto& q = session.store().statement("UPDATE tokens SET name = ?2 WHERE id = ?1");
     q.bind(1, e.token.id);
     q.bind(2, name);
-    q.exec();
+    q.run();
     record_event(session, "token.edit", e.token.id,
                  fmt::format("name {} -> {}", e.previous_name.value_or("(none)"), name));
     e.token = require_token(session, e.token.id);

@@ -18,7 +18,7 @@ void point_webhook_at(Session& session, std::string_view webhook, const std::str
   auto& q = session.store().statement("UPDATE webhooks SET token_id = ?2 WHERE name = ?1");
   q.bind(1, std::string(webhook));
   q.bind(2, token_id);
-  q.exec();
+  q.run();
 }
 
 // Detaches the webhook's current token: an App token served only this webhook and is revoked;
@@ -42,9 +42,8 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
   return session.store().write([&] {
     auto& exists = session.store().statement("SELECT name FROM webhooks WHERE name = ?1");
     exists.bind(1, spec.name);
-    if (exists.executeStep())
-      fail(ErrorKind::conflict,
-           fmt::format("webhook '{}' already exists", exists.getColumn(0).getString()));
+    if (exists.step())
+      fail(ErrorKind::conflict, fmt::format("webhook '{}' already exists", exists.text(0)));
     Account owner = require_active_account(session, spec.owner, "own a new App token");
     IssuedCredential credential =
         insert_token(session, TokenKind::app, owner.id, spec.name, std::nullopt);
@@ -56,7 +55,7 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
     bind_optional(q, 3, spec.description);
     q.bind(4, credential.token.id);
     q.bind(5, secs(session.now()));
-    q.exec();
+    q.run();
     record_event(session, "webhook.create", spec.name,
                  fmt::format("auth={} owner={} token={}", to_string(spec.auth), owner.name,
                              credential.token.id));
@@ -136,8 +135,9 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
 void list_webhooks(Session& session, const WebhookFilter& filter,
                    const std::function<void(const Webhook&)>& emit) {
   session.store().read([&] {
-    auto& q = session.store().statement(webhook_select + " ORDER BY w.name");
-    while (q.executeStep()) {
+    auto& q = session.store().statement(webhook_select + " ORDER BY " +
+                                        name_order(session.store().engine(), "w.name"));
+    while (q.step()) {
       Webhook w = webhook_from(q, session);
       if (filter.broken && !w.broken) continue;
       if (filter.at_risk &&
@@ -162,7 +162,7 @@ WebhookRemoval delete_webhook(Session& session, std::string_view name) {
     r.unbound_token = b.unbound_token;
     auto& q = session.store().statement("DELETE FROM webhooks WHERE name = ?1");
     q.bind(1, r.webhook.name);
-    q.exec();
+    q.run();
     record_event(session, "webhook.delete", r.webhook.name,
                  r.revoked_app_token ? "App token " + *r.revoked_app_token + " revoked"
                  : r.unbound_token   ? "token " + *r.unbound_token + " unbound"

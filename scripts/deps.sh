@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev llvm
   bash-completion zsh fish shellcheck jq man-db dpkg-dev file
   libboost-dev nginx
+  libpq-dev postgresql-15
 )
 
 missing=()

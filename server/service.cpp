@@ -99,7 +99,7 @@ Service::Service(Store& store, const Clock& clock, std::optional<UriPattern> web
       clock_(clock),
       webhook_from_uri_(std::move(webhook_from_uri)),
       actor_(std::move(actor)) {
-  store_.db().setBusyTimeout(static_cast<int>(store_busy_timeout.count()));
+  store_.set_busy_timeout(store_busy_timeout);
 }
 
 Response Service::handle(const Request& request) {
@@ -225,13 +225,13 @@ std::optional<std::string> Service::flush_activity() {
 
 Response Service::ready() {
   try {
-    const int version = store_.db().execAndGet("PRAGMA user_version").getInt();
-    if (version != schema_version())
+    const int version = store_.stored_schema_version();
+    if (version != store_.schema_version())
       return text(503, fmt::format("not ready: the store's schema is version {}, this hookctl "
                                    "uses version {}\n",
-                                   version, schema_version()));
+                                   version, store_.schema_version()));
     auto& q = store_.statement("SELECT count(*) FROM policy");
-    q.executeStep();
+    q.step();
     q.reset();
   } catch (const std::exception& e) {
     return text(503, fmt::format("not ready: {}\n", translate_exception(e).what()));

@@ -13,10 +13,25 @@ export HOOKCTL_DB="$work/store.db" HOME="$work" TERM=xterm
 unset NO_COLOR HOOKCTL_NOW
 tty() {  # tty INPUT COMMAND...: run COMMAND on a pty fed INPUT; output in $out, exit in $rc
   local input=$1; shift
-  # The answers come line by line after a pause, as a person types them after the prompt.
-  out=$( { sleep 0.3; while IFS= read -r line; do printf '%s\n' "$line"; sleep 0.3; done < <(printf '%b' "$input"); } |
-    script -qec "$(printf '%q ' "$@")" /dev/null 2>&1)
-  rc=$?
+  local log="$work/tty.out" fifo="$work/tty.in" seen=0 size line
+  : >"$log"; rm -f "$fifo"; mkfifo "$fifo"
+  script -qec "$(printf '%q ' "$@")" /dev/null <"$fifo" >"$log" 2>&1 &
+  local pid=$!
+  exec 3>"$fifo"
+  # Each answer is typed once its prompt is on the screen (new output that does not end a line),
+  # as a person would, however slowly the command starts (a loaded machine, the sanitizers).
+  while IFS= read -r line; do
+    for _ in $(seq 300); do
+      size=$(stat -c %s "$log")
+      [ "$size" -gt "$seen" ] && [ -n "$(tail -c1 "$log")" ] && break
+      sleep 0.1
+    done
+    seen=$size
+    printf '%s\n' "$line" >&3
+  done < <(printf '%b' "$input")
+  exec 3>&-
+  wait "$pid"; rc=$?
+  out=$(cat "$log")
 }
 
 pw='correct horse battery staple'

@@ -13,28 +13,28 @@
 
 namespace hookctl::detail {
 
-std::optional<Time> optional_time(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return at(c.getInt64());
+std::optional<Time> optional_time(Query& q, int column) {
+  if (q.is_null(column)) return std::nullopt;
+  return at(q.integer(column));
 }
 
-std::optional<std::string> optional_text(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getString();
+std::optional<std::string> optional_text(Query& q, int column) {
+  if (q.is_null(column)) return std::nullopt;
+  return q.text(column);
 }
 
-void bind_optional(SQLite::Statement& q, int index, const std::optional<Time>& t) {
+void bind_optional(Query& q, int index, const std::optional<Time>& t) {
   if (t)
     q.bind(index, secs(*t));
   else
-    q.bind(index);
+    q.bind_null(index);
 }
 
-void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& s) {
+void bind_optional(Query& q, int index, const std::optional<std::string>& s) {
   if (s)
     q.bind(index, *s);
   else
-    q.bind(index);
+    q.bind_null(index);
 }
 
 const std::string account_select =
@@ -43,17 +43,17 @@ const std::string account_select =
     "(SELECT count(*) FROM tokens t WHERE t.account_id = a.id AND t.revoked_at IS NULL) "
     "FROM accounts a";
 
-Account account_from(SQLite::Statement& q, Session& session) {
+Account account_from(Query& q, Session& session) {
   Account a;
-  a.id = q.getColumn(0).getInt64();
-  a.name = q.getColumn(1).getString();
-  a.kind = from_string<AccountKind>(q.getColumn(2).getText()).value_or(AccountKind::person);
-  a.email = optional_text(q.getColumn(3));
-  a.has_password = q.getColumn(4).getInt() != 0;
-  a.created_at = at(q.getColumn(5).getInt64());
-  a.last_activity_at = at(q.getColumn(6).getInt64());
-  a.last_activity_source = q.getColumn(7).getString();
-  a.tokens = q.getColumn(8).getInt64();
+  a.id = q.integer(0);
+  a.name = q.text(1);
+  a.kind = from_string<AccountKind>(q.text(2)).value_or(AccountKind::person);
+  a.email = optional_text(q, 3);
+  a.has_password = q.integer(4) != 0;
+  a.created_at = at(q.integer(5));
+  a.last_activity_at = at(q.integer(6));
+  a.last_activity_source = q.text(7);
+  a.tokens = q.integer(8);
   a.inactive_at = rules::inactive_at(a.last_activity_at, session.inactivity_period());
   a.active = rules::is_active(a.inactive_at, session.now());
   return a;
@@ -64,20 +64,19 @@ const std::string token_select =
     "t.last_used_at, t.expires_at, t.revoked_at, t.previous_valid_until "
     "FROM tokens t JOIN accounts a ON a.id = t.account_id";
 
-Token token_from(SQLite::Statement& q, Session& session) {
+Token token_from(Query& q, Session& session) {
   Token t;
-  t.id = q.getColumn(0).getString();
-  t.kind = from_string<TokenKind>(q.getColumn(1).getText()).value_or(TokenKind::api);
-  t.owner = q.getColumn(2).getString();
-  t.owner_kind = from_string<AccountKind>(q.getColumn(3).getText()).value_or(AccountKind::person);
-  t.owner_inactive_at =
-      rules::inactive_at(at(q.getColumn(4).getInt64()), session.inactivity_period());
-  t.name = optional_text(q.getColumn(5));
-  t.created_at = at(q.getColumn(6).getInt64());
-  t.last_used_at = optional_time(q.getColumn(7));
-  t.expires_at = optional_time(q.getColumn(8));
-  t.revoked_at = optional_time(q.getColumn(9));
-  t.previous_secret_valid_until = optional_time(q.getColumn(10));
+  t.id = q.text(0);
+  t.kind = from_string<TokenKind>(q.text(1)).value_or(TokenKind::api);
+  t.owner = q.text(2);
+  t.owner_kind = from_string<AccountKind>(q.text(3)).value_or(AccountKind::person);
+  t.owner_inactive_at = rules::inactive_at(at(q.integer(4)), session.inactivity_period());
+  t.name = optional_text(q, 5);
+  t.created_at = at(q.integer(6));
+  t.last_used_at = optional_time(q, 7);
+  t.expires_at = optional_time(q, 8);
+  t.revoked_at = optional_time(q, 9);
+  t.previous_secret_valid_until = optional_time(q, 10);
   if (!rules::in_grace(t.previous_secret_valid_until, session.now()))
     t.previous_secret_valid_until.reset();  // a grace that has ended is no longer a fact to show
   t.status = rules::token_status(session.now(), t.owner_inactive_at, t.expires_at, t.revoked_at);
@@ -85,25 +84,34 @@ Token token_from(SQLite::Statement& q, Session& session) {
 }
 
 void fill_token_webhooks(Session& session, Token& token) {
-  auto& q =
-      session.store().statement("SELECT name FROM webhooks WHERE token_id = ?1 ORDER BY name");
+  auto& q = session.store().statement("SELECT name FROM webhooks WHERE token_id = ?1 ORDER BY " +
+                                      name_order(session.store().engine(), "name"));
   q.bind(1, token.id);
   token.webhooks.clear();
-  while (q.executeStep()) token.webhooks.push_back(q.getColumn(0).getString());
+  while (q.step()) token.webhooks.push_back(q.text(0));
 }
 
-const std::string token_select_with_webhooks =
-    "SELECT t.id, t.kind, a.name, a.kind, a.last_activity_at, t.name, t.created_at, "
-    "t.last_used_at, t.expires_at, t.revoked_at, t.previous_valid_until, "
-    "(SELECT group_concat(name, ',') FROM webhooks WHERE token_id = t.id) "
-    "FROM tokens t JOIN accounts a ON a.id = t.account_id";
+std::string token_select_with_webhooks(Engine engine) {
+  return std::string(
+             "SELECT t.id, t.kind, a.name, a.kind, a.last_activity_at, t.name, t.created_at, "
+             "t.last_used_at, t.expires_at, t.revoked_at, t.previous_valid_until, (SELECT ") +
+         (engine == Engine::sqlite ? "group_concat(name, ',')" : "string_agg(name, ',')") +
+         " FROM webhooks WHERE token_id = t.id) FROM tokens t JOIN accounts a ON a.id = "
+         "t.account_id";
+}
 
-void token_webhooks_from(SQLite::Statement& q, Token& token) {
+std::string name_order(Engine engine, std::string_view column) {
+  // SQLite's name columns are NOCASE; PostgreSQL's use a case-insensitive ICU collation whose
+  // order puts punctuation before digits, so fold and compare bytes there.
+  if (engine == Engine::sqlite) return std::string(column);
+  return fmt::format("lower({}) COLLATE \"C\"", column);
+}
+
+void token_webhooks_from(Query& q, Token& token) {
   token.webhooks.clear();
-  const SQLite::Column c = q.getColumn(11);
-  if (c.isNull()) return;
+  if (q.is_null(11)) return;
   // Names are made of A-Z a-z 0-9 . _ @ -, so a comma separates them unambiguously.
-  std::string_view list(c.getText(), static_cast<size_t>(c.getBytes()));
+  std::string_view list = q.bytes(11);
   for (size_t pos = 0;;) {
     size_t comma = list.find(',', pos);
     token.webhooks.emplace_back(list.substr(pos, comma - pos));
@@ -125,22 +133,21 @@ std::string webhook_breaks_at_sql(std::string_view period_parameter) {
                                        "a.last_activity_at", period_parameter);
 }
 
-Webhook webhook_from(SQLite::Statement& q, Session& session) {
+Webhook webhook_from(Query& q, Session& session) {
   Webhook w;
-  w.name = q.getColumn(0).getString();
-  w.auth = from_string<AuthScheme>(q.getColumn(1).getText()).value_or(AuthScheme::bearer);
-  w.description = optional_text(q.getColumn(2));
-  w.token = optional_text(q.getColumn(3));
-  w.created_at = at(q.getColumn(9).getInt64());
+  w.name = q.text(0);
+  w.auth = from_string<AuthScheme>(q.text(1)).value_or(AuthScheme::bearer);
+  w.description = optional_text(q, 2);
+  w.token = optional_text(q, 3);
+  w.created_at = at(q.integer(9));
   if (!w.token) return w;  // broken, breaks_at null
-  w.token_kind = from_string<TokenKind>(q.getColumn(4).getText()).value_or(TokenKind::api);
-  w.owner = q.getColumn(5).getString();
-  auto revoked_at = optional_time(q.getColumn(6));
-  auto expires_at = optional_time(q.getColumn(7));
+  w.token_kind = from_string<TokenKind>(q.text(4)).value_or(TokenKind::api);
+  w.owner = q.text(5);
+  auto revoked_at = optional_time(q, 6);
+  auto expires_at = optional_time(q, 7);
   w.token_expires_at = expires_at;
-  Time owner_inactive_at =
-      rules::inactive_at(at(q.getColumn(8).getInt64()), session.inactivity_period());
-  w.owner_kind = from_string<AccountKind>(q.getColumn(10).getText()).value_or(AccountKind::person);
+  Time owner_inactive_at = rules::inactive_at(at(q.integer(8)), session.inactivity_period());
+  w.owner_kind = from_string<AccountKind>(q.text(10)).value_or(AccountKind::person);
   w.token_status = rules::token_status(session.now(), owner_inactive_at, expires_at, revoked_at);
   w.breaks_at = rules::webhook_breaks_at(true, revoked_at, expires_at, owner_inactive_at);
   w.broken = rules::webhook_broken(true, revoked_at, w.breaks_at, session.now());
@@ -150,8 +157,7 @@ Webhook webhook_from(SQLite::Statement& q, Session& session) {
 Account require_account(Session& session, std::string_view name) {
   auto& q = session.store().statement(account_select + " WHERE a.name = ?1");
   q.bind(1, std::string(name));
-  if (!q.executeStep())
-    fail(ErrorKind::not_found, fmt::format("no user named '{}'", printable(name)));
+  if (!q.step()) fail(ErrorKind::not_found, fmt::format("no user named '{}'", printable(name)));
   Account a = account_from(q, session);
   q.reset();
   return a;
@@ -160,9 +166,8 @@ Account require_account(Session& session, std::string_view name) {
 int64_t account_id(Session& session, std::string_view name) {
   auto& q = session.store().statement("SELECT id FROM accounts WHERE name = ?1");
   q.bind(1, std::string(name));
-  if (!q.executeStep())
-    fail(ErrorKind::not_found, fmt::format("no user named '{}'", printable(name)));
-  int64_t id = q.getColumn(0).getInt64();
+  if (!q.step()) fail(ErrorKind::not_found, fmt::format("no user named '{}'", printable(name)));
+  int64_t id = q.integer(0);
   q.reset();
   return id;
 }
@@ -178,10 +183,11 @@ Account require_active_account(Session& session, std::string_view name, std::str
 }
 
 Token require_token(Session& session, std::string_view id) {
-  static const std::string sql = token_select_with_webhooks + " WHERE t.id = ?1";
+  static const EngineSql sql{token_select_with_webhooks(Engine::sqlite) + " WHERE t.id = ?1",
+                             token_select_with_webhooks(Engine::postgresql) + " WHERE t.id = ?1"};
   auto& q = session.store().statement(sql);
   q.bind(1, std::string(id));
-  if (!q.executeStep()) {
+  if (!q.step()) {
     // An id is short and public; anything longer may be a whole token pasted by mistake, whose
     // secret must not reach a terminal, a log or a script's captured stderr.
     if (id.size() > token_id_length)
@@ -200,8 +206,7 @@ Token require_token(Session& session, std::string_view id) {
 Webhook require_webhook(Session& session, std::string_view name) {
   auto& q = session.store().statement(webhook_select + " WHERE w.name = ?1");
   q.bind(1, std::string(name));
-  if (!q.executeStep())
-    fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(name)));
+  if (!q.step()) fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(name)));
   Webhook w = webhook_from(q, session);
   q.reset();
   return w;

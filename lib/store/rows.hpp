@@ -1,8 +1,6 @@
 // Internal: how rows become domain objects, and the look-ups every module shares.
 #pragma once
 
-#include <SQLiteCpp/Statement.h>
-
 #include <array>
 #include <optional>
 #include <string>
@@ -11,16 +9,17 @@
 #include "hookctl/model.hpp"
 #include "hookctl/rules.hpp"
 #include "hookctl/session.hpp"
+#include "hookctl/store.hpp"
 #include "hookctl/vocabulary.hpp"
 
 namespace hookctl::detail {
 
 inline int64_t secs(Time t) noexcept { return t.time_since_epoch().count(); }
 inline Time at(int64_t s) noexcept { return Time{Duration{s}}; }
-std::optional<Time> optional_time(const SQLite::Column& c);
-std::optional<std::string> optional_text(const SQLite::Column& c);
-void bind_optional(SQLite::Statement& q, int index, const std::optional<Time>& t);
-void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& s);
+std::optional<Time> optional_time(Query& q, int column);
+std::optional<std::string> optional_text(Query& q, int column);
+void bind_optional(Query& q, int index, const std::optional<Time>& t);
+void bind_optional(Query& q, int index, const std::optional<std::string>& s);
 
 inline Rfc3339Text time_text(Time t) noexcept { return Rfc3339Text(t); }
 
@@ -35,23 +34,26 @@ std::string cat(const Parts&... parts) {
 
 // Columns: id, name, kind, email, has_password, created_at, last_activity_at, source, tokens.
 extern const std::string account_select;
-Account account_from(SQLite::Statement& q, Session& session);
+Account account_from(Query& q, Session& session);
 
 // Columns: id, kind, owner, owner kind, owner last_activity_at, name, created_at, last_used_at,
 // expires_at, revoked_at, previous_valid_until. Webhooks are not filled in.
 extern const std::string token_select;
-Token token_from(SQLite::Statement& q, Session& session);
+Token token_from(Query& q, Session& session);
 void fill_token_webhooks(Session& session, Token& token);
 
 // token_select plus a twelfth column, the names of the webhooks bound to the token, so a listing
 // needs no query per token; token_webhooks_from reads it into token.webhooks, ordered by name.
-extern const std::string token_select_with_webhooks;
-void token_webhooks_from(SQLite::Statement& q, Token& token);
+std::string token_select_with_webhooks(Engine engine);
+// The ORDER BY expression for a name column: the order listings show names in (ASCII case
+// folded, then bytes) on the given engine.
+std::string name_order(Engine engine, std::string_view column);
+void token_webhooks_from(Query& q, Token& token);
 
 // Columns: name, auth, description, token id, token kind, owner, revoked_at, expires_at,
 // owner last_activity_at, created_at, owner kind.
 extern const std::string webhook_select;
-Webhook webhook_from(SQLite::Statement& q, Session& session);
+Webhook webhook_from(Query& q, Session& session);
 // rules::sql::webhook_breaks_at over webhook_select's columns (`period_parameter` holds the
 // inactivity period in seconds), so reports can filter and order by it in SQL.
 std::string webhook_breaks_at_sql(std::string_view period_parameter);

@@ -26,15 +26,17 @@ inline hookctl::Time at(const std::string& rfc3339) {
 
 // The store of `sandbox`, opened as `hookctl serve` opens it, with a service at a fixed instant.
 struct Decider {
-  hookctl::Store store;
+  std::unique_ptr<hookctl::Store> store;
   hookctl::FixedClock clock;
   hookctl::server::Service service;
 
   Decider(const e2e::Sandbox& sandbox, const std::string& now,
           std::optional<hookctl::server::UriPattern> pattern = std::nullopt)
-      : store(hookctl::StoreLocation{sandbox.db, "--db"}, hookctl::OpenMode::read),
+      : store(hookctl::open_store(
+            hookctl::StoreLocation{hookctl::Engine::sqlite, sandbox.db, {}, "--db"},
+            hookctl::OpenMode::read)),
         clock(at(now)),
-        service(store, clock, std::move(pattern), "serve-test") {}
+        service(*store, clock, std::move(pattern), "serve-test") {}
 };
 
 // A Decider behind an HttpServer on 127.0.0.1:<free port>, logging to <sandbox>/serve.log.

@@ -117,8 +117,8 @@ std::string error_message(F&& f) {
 struct Fixture {
   TempDir dir;
   std::filesystem::path db = dir / "store.db";
-  std::unique_ptr<hookctl::Store> store = std::make_unique<hookctl::Store>(
-      hookctl::StoreLocation{db, "--db"}, hookctl::OpenMode::create);
+  std::unique_ptr<hookctl::Store> store = hookctl::open_store(
+      hookctl::StoreLocation{hookctl::Engine::sqlite, db, {}, "--db"}, hookctl::OpenMode::create);
   hookctl::Time start = T("2026-01-01T00:00:00Z");
 
   hookctl::Session at(hookctl::Time t) { return hookctl::Session(*store, t, "tester"); }
@@ -171,18 +171,23 @@ struct Fixture {
   }
 
   // A single integer from SQL, for checks the API does not expose.
-  int64_t scalar(const std::string& sql) { return store->db().execAndGet(sql).getInt64(); }
+  int64_t scalar(const std::string& sql) {
+    auto& q = store->statement(sql);
+    REQUIRE(q.step());
+    int64_t value = q.integer(0);
+    q.reset();
+    return value;
+  }
 
   // The store's logical content, every row of every table, to compare before and after.
   std::string dump() {
     std::string out;
     for (const char* table : {"accounts", "tokens", "webhooks", "policy", "audit"}) {
-      SQLite::Statement q(store->db(), std::string("SELECT * FROM ") + table + " ORDER BY 1");
+      auto& q = store->statement(std::string("SELECT * FROM ") + table + " ORDER BY 1");
       out += std::string("[") + table + "]\n";
-      while (q.executeStep()) {
-        for (int i = 0; i < q.getColumnCount(); ++i) {
-          auto c = q.getColumn(i);
-          out += c.isNull() ? std::string("NULL") : c.getString();
+      while (q.step()) {
+        for (int i = 0; i < q.columns(); ++i) {
+          out += q.is_null(i) ? std::string("NULL") : q.text(i);
           out += '|';
         }
         out += '\n';

@@ -51,11 +51,10 @@ std::string accounts_and_tokens(Fixture& f) {
   std::string out;
   for (const char* sql : {"SELECT * FROM accounts ORDER BY id", "SELECT * FROM tokens ORDER BY id",
                           "SELECT * FROM webhooks ORDER BY id"}) {
-    SQLite::Statement q(f.store->db(), sql);
-    while (q.executeStep()) {
-      for (int i = 0; i < q.getColumnCount(); ++i) {
-        auto c = q.getColumn(i);
-        out += c.isNull() ? std::string("NULL") : c.getString();
+    auto& q = f.store->statement(sql);
+    while (q.step()) {
+      for (int i = 0; i < q.columns(); ++i) {
+        out += q.is_null(i) ? std::string("NULL") : q.text(i);
         out += '|';
       }
       out += '\n';

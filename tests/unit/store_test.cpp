@@ -1,5 +1,7 @@
 #include "hookctl/store.hpp"
 
+#include "sqlite_store.hpp"
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
@@ -29,7 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-StoreLocation at_path(const fs::path& p) { return StoreLocation{p, "--db"}; }
+StoreLocation at_path(const fs::path& p) {
+  return StoreLocation{hookctl::Engine::sqlite, p, {}, "--db"};
+}
 
 // Sets (or, with nullopt, unsets) environment variables for one test and restores them after.
 class EnvGuard {
@@ -73,7 +77,7 @@ void refused_untouched(const TempDir& dir, const fs::path& p) {
   const auto files = listing(dir.path());
   for (auto mode : {OpenMode::read, OpenMode::write, OpenMode::create}) {
     INFO("mode " << static_cast<int>(mode));
-    CHECK(error_kind([&] { Store s(at_path(p), mode); }) == ErrorKind::store);
+    CHECK(error_kind([&] { SqliteStore s(at_path(p), mode); }) == ErrorKind::store);
     CHECK(read_bytes(p) == before);
     CHECK(listing(dir.path()) == files);
   }
@@ -85,7 +89,7 @@ TEST_CASE("creating a store makes the file 0600 and missing directories 0700") {
   TempDir dir;
   fs::path p = dir / "a" / "b" / "store.db";
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     CHECK(s.created());
     CHECK(s.path() == p);
     CHECK_FALSE(fs::exists(p));  // built under a temporary name until published
@@ -102,7 +106,7 @@ TEST_CASE("the file is 0600 whatever the umask") {
   mode_t old = ::umask(0);
   fs::path p = dir / "sub" / "store.db";
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     s.publish();
   }
   ::umask(old);
@@ -114,23 +118,23 @@ TEST_CASE("a new store carries the hookctl application id and the current schema
   TempDir dir;
   fs::path p = dir / "store.db";
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     CHECK(s.migrated());
     REQUIRE(s.publish());
     CHECK(s.db().execAndGet("PRAGMA application_id").getInt() == application_id);
-    CHECK(s.db().execAndGet("PRAGMA user_version").getInt() == schema_version());
+    CHECK(s.db().execAndGet("PRAGMA user_version").getInt() == sqlite_schema_version());
     CHECK(s.db().execAndGet("PRAGMA journal_mode").getString() == "wal");
     CHECK(s.db().execAndGet("PRAGMA foreign_keys").getInt() == 1);
     CHECK(
         s.db().execAndGet("SELECT value FROM policy WHERE key = 'inactivity-period'").getString() ==
         "5184000");
   }
-  CHECK(schema_version() >= 1);
+  CHECK(sqlite_schema_version() >= 1);
   // Reopening an existing, current store neither creates nor migrates.
-  Store again(at_path(p), OpenMode::write);
+  SqliteStore again(at_path(p), OpenMode::write);
   CHECK_FALSE(again.created());
   CHECK_FALSE(again.migrated());
-  Store reader(at_path(p), OpenMode::read);
+  SqliteStore reader(at_path(p), OpenMode::read);
   CHECK_FALSE(reader.created());
 }
 
@@ -139,13 +143,15 @@ TEST_CASE("read and write on a missing store fail with a store error and create 
   for (auto mode : {OpenMode::read, OpenMode::write}) {
     INFO("mode " << static_cast<int>(mode));
     fs::path p = dir / "missing" / "store.db";
-    std::string msg = error_message([&] { Store s(StoreLocation{p, "HOOKCTL_DB"}, mode); });
-    CHECK(error_kind([&] { Store s(at_path(p), mode); }) == ErrorKind::store);
+    std::string msg = error_message([&] {
+      SqliteStore s(StoreLocation{hookctl::Engine::sqlite, p, {}, "HOOKCTL_DB"}, mode);
+    });
+    CHECK(error_kind([&] { SqliteStore s(at_path(p), mode); }) == ErrorKind::store);
     CHECK(msg.find(p.string()) != std::string::npos);  // says where it looked
     CHECK(msg.find("HOOKCTL_DB") != std::string::npos);
     CHECK(listing(dir.path()).empty());
     fs::path flat = dir / "store.db";
-    CHECK(error_kind([&] { Store s(at_path(flat), mode); }) == ErrorKind::store);
+    CHECK(error_kind([&] { SqliteStore s(at_path(flat), mode); }) == ErrorKind::store);
     CHECK(listing(dir.path()).empty());
   }
 }
@@ -180,7 +186,7 @@ TEST_CASE("another application's SQLite file is refused and left untouched") {
     fs::path p = dir / "other.db";
     foreign_sqlite(p, "PRAGMA application_id = 1234; CREATE TABLE t (x); INSERT INTO t VALUES (1)");
     refused_untouched(dir, p);
-    std::string msg = error_message([&] { Store s(at_path(p), OpenMode::create); });
+    std::string msg = error_message([&] { SqliteStore s(at_path(p), OpenMode::create); });
     CHECK(msg.find("not a hookctl store") != std::string::npos);
   }
   SECTION("a different application_id and no tables") {
@@ -204,10 +210,10 @@ TEST_CASE("a store from a newer hookctl is refused and left untouched") {
   TempDir dir;
   fs::path p = dir / "newer.db";
   foreign_sqlite(p, "PRAGMA application_id = " + std::to_string(application_id) +
-                        "; PRAGMA user_version = " + std::to_string(schema_version() + 1) +
+                        "; PRAGMA user_version = " + std::to_string(sqlite_schema_version() + 1) +
                         "; CREATE TABLE future (x)");
   refused_untouched(dir, p);
-  std::string msg = error_message([&] { Store s(at_path(p), OpenMode::write); });
+  std::string msg = error_message([&] { SqliteStore s(at_path(p), OpenMode::write); });
   CHECK(msg.find("newer") != std::string::npos);
 }
 
@@ -215,13 +221,13 @@ TEST_CASE("a newer hookctl store made by this build is refused after its version
   TempDir dir;
   fs::path p = dir / "store.db";
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     s.publish();
   }
   {
     SQLite::Database db(p.string(), SQLite::OPEN_READWRITE);
     db.exec("PRAGMA journal_mode = DELETE");
-    db.exec("PRAGMA user_version = " + std::to_string(schema_version() + 5));
+    db.exec("PRAGMA user_version = " + std::to_string(sqlite_schema_version() + 5));
   }
   refused_untouched(dir, p);
 }
@@ -232,7 +238,7 @@ TEST_CASE("an existing empty file is not a store for read or write") {
   write_bytes(p, "");
   for (auto mode : {OpenMode::read, OpenMode::write}) {
     INFO("mode " << static_cast<int>(mode));
-    CHECK(error_kind([&] { Store s(at_path(p), mode); }) == ErrorKind::store);
+    CHECK(error_kind([&] { SqliteStore s(at_path(p), mode); }) == ErrorKind::store);
     CHECK(fs::file_size(p) == 0);
     CHECK(listing(dir.path()) == std::set<std::string>{"empty.db"});
   }
@@ -244,7 +250,7 @@ TEST_CASE("an existing empty file becomes a store on create, and is restored if 
   write_bytes(p, "");
   fs::permissions(p, fs::perms(0644));
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     CHECK(s.created());
     CHECK(s.migrated());
     CHECK(s.db().execAndGet("PRAGMA application_id").getInt() == application_id);
@@ -260,9 +266,9 @@ TEST_CASE("a directory or a path through a file is a store error") {
   TempDir dir;
   fs::create_directory(dir / "adir");
   for (auto mode : {OpenMode::read, OpenMode::write, OpenMode::create})
-    CHECK(error_kind([&] { Store s(at_path(dir / "adir"), mode); }) == ErrorKind::store);
+    CHECK(error_kind([&] { SqliteStore s(at_path(dir / "adir"), mode); }) == ErrorKind::store);
   write_bytes(dir / "afile", "x");
-  CHECK(error_kind([&] { Store s(at_path(dir / "afile" / "store.db"), OpenMode::create); }) ==
+  CHECK(error_kind([&] { SqliteStore s(at_path(dir / "afile" / "store.db"), OpenMode::create); }) ==
         ErrorKind::store);
   CHECK(read_bytes(dir / "afile") == "x");
   CHECK(listing(dir.path()) == std::set<std::string>{"adir", "afile"});
@@ -273,7 +279,7 @@ TEST_CASE("abandon_creation removes the created file and directories, nothing el
   fs::create_directory(dir / "keep");
   write_bytes(dir / "keep" / "other.txt", "mine");
   fs::path p = dir / "keep" / "new1" / "new2" / "store.db";
-  Store s(at_path(p), OpenMode::create);
+  SqliteStore s(at_path(p), OpenMode::create);
   REQUIRE(s.created());
   REQUIRE_FALSE(fs::exists(p));  // not published: nobody else can have opened it
   s.abandon_creation();
@@ -289,23 +295,23 @@ TEST_CASE("abandon_creation leaves a store it did not create alone") {
   TempDir dir;
   fs::path p = dir / "store.db";
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     s.publish();
   }
   const auto files = listing(dir.path());
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     REQUIRE_FALSE(s.created());
     s.abandon_creation();
   }
   CHECK(listing(dir.path()) == files);
-  Store again(at_path(p), OpenMode::read);  // still a valid store
+  SqliteStore again(at_path(p), OpenMode::read);  // still a valid store
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy").getInt() == 1);
 }
 
 TEST_CASE("write runs in one transaction: an exception rolls everything back") {
   TempDir dir;
-  Store s(at_path(dir / "store.db"), OpenMode::create);
+  SqliteStore s(at_path(dir / "store.db"), OpenMode::create);
   struct Boom {};
   CHECK_THROWS_AS(s.write([&] {
     s.db().exec("INSERT INTO policy (key, value) VALUES ('a', '1')");
@@ -364,7 +370,7 @@ TEST_CASE("the -wal and -shm files outlive the last connection, with the store's
   TempDir dir;
   fs::path p = dir / "store.db";
   {
-    Store s(at_path(p), OpenMode::create);
+    SqliteStore s(at_path(p), OpenMode::create);
     s.write([&] { s.db().exec("INSERT INTO policy (key, value) VALUES ('x', 'y')"); });
   }
   const fs::path wal = p.string() + "-wal", shm = p.string() + "-shm";
@@ -375,10 +381,10 @@ TEST_CASE("the -wal and -shm files outlive the last connection, with the store's
   CHECK(mode_of(shm) == 0600);
   // A store made readable to others takes its log files along at the next writable open.
   ::chmod(p.c_str(), 0640);
-  { Store s(at_path(p), OpenMode::write); }
+  { SqliteStore s(at_path(p), OpenMode::write); }
   CHECK(mode_of(wal) == 0640);
   CHECK(mode_of(shm) == 0640);
-  Store reader(at_path(p), OpenMode::read);
+  SqliteStore reader(at_path(p), OpenMode::read);
   CHECK(reader.db().execAndGet("SELECT value FROM policy WHERE key = 'x'").getString() == "y");
 }
 
@@ -428,26 +434,26 @@ TEST_CASE("a store published after a write is never removed by abandon_creation"
   // Once at its path, other processes may have written into it.
   TempDir dir;
   fs::path p = dir / "new" / "store.db";
-  Store s(at_path(p), OpenMode::create);
+  SqliteStore s(at_path(p), OpenMode::create);
   s.write([&] { s.db().exec("INSERT INTO policy (key, value) VALUES ('x', 'y')"); });
   REQUIRE(fs::exists(p));
   s.abandon_creation();
   CHECK(fs::exists(p));
-  Store again(at_path(p), OpenMode::read);
+  SqliteStore again(at_path(p), OpenMode::read);
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key = 'x'").getInt() == 1);
 }
 
 TEST_CASE("a store created meanwhile by another process is used, not replaced") {
   TempDir dir;
   fs::path p = dir / "store.db";
-  Store mine(at_path(p), OpenMode::create);
+  SqliteStore mine(at_path(p), OpenMode::create);
   {
-    Store theirs(at_path(p), OpenMode::create);
+    SqliteStore theirs(at_path(p), OpenMode::create);
     theirs.write([&] { theirs.db().exec("INSERT INTO policy (key, value) VALUES ('t', '1')"); });
   }
   mine.write([&] { mine.db().exec("INSERT INTO policy (key, value) VALUES ('m', '1')"); });
   CHECK_FALSE(mine.created());
-  Store again(at_path(p), OpenMode::read);
+  SqliteStore again(at_path(p), OpenMode::read);
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key IN ('t', 'm')").getInt() == 2);
   CHECK(listing(dir.path()) == std::set<std::string>{"store.db", "store.db-shm", "store.db-wal"});
 }

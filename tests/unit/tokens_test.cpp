@@ -55,12 +55,13 @@ TEST_CASE("create_token issues an integration token shown once and stored as a h
   CHECK(p.id == c.token.id);
 
   // The store keeps the BLAKE2b hash of the token, never its text; the audit log neither.
-  SQLite::Statement q(f.store->db(), "SELECT secret_hash FROM tokens WHERE id = ?1");
+  auto& q = f.store->statement("SELECT secret_hash FROM tokens WHERE id = ?1");
   q.bind(1, c.token.id);
-  REQUIRE(q.executeStep());
+  REQUIRE(q.step());
   TokenHash expected = hash_token(secret);
-  CHECK(q.getColumn(0).getBytes() == 32);
-  CHECK(hashes_equal(expected, q.getColumn(0).getBlob(), 32));
+  CHECK(q.bytes(0).size() == 32);
+  CHECK(hashes_equal(expected, q.bytes(0).data(), 32));
+  q.reset();
   CHECK_FALSE(contains(f.dump(), secret));
   CHECK_FALSE(contains(f.dump(), secret.substr(17, token_secret_length)));
   CHECK(f.account("svc").tokens == 1);
@@ -74,10 +75,12 @@ TEST_CASE("rename_token relabels a token, audits the change, and leaves everythi
     return create_token(s, "svc", std::string("old"), std::nullopt);
   }();
   auto secret_hash = [&] {
-    SQLite::Statement q(f.store->db(), "SELECT hex(secret_hash) FROM tokens WHERE id = ?1");
+    auto& q = f.store->statement("SELECT secret_hash FROM tokens WHERE id = ?1");
     q.bind(1, c.token.id);
-    REQUIRE(q.executeStep());
-    return q.getColumn(0).getString();
+    REQUIRE(q.step());
+    std::string hash(q.bytes(0));
+    q.reset();
+    return hash;
   };
   const std::string hash_before = secret_hash();
   auto s = f.at(f.start + days(1));

@@ -8,7 +8,7 @@
 namespace hookctl {
 
 struct StoreInit {
-  std::filesystem::path path;
+  std::string path;  // the file, or the PostgreSQL URI without its password
   int schema_version = 0;
   bool created = false;   // this command created the store (its first audit event records it)
   bool migrated = false;  // an existing store was migrated to schema_version

@@ -1,112 +1,160 @@
-// The store: one SQLite file owned by one Store object. It resolves where the file lives, refuses
-// files that are not (or not yet, or no longer) hookctl stores without touching them, migrates
-// older schemas, and runs every write as one IMMEDIATE transaction.
+// The store: where accounts, tokens, webhooks, policy and the audit log live, behind one
+// interface with an implementation per engine (an SQLite file, the embedded default; a
+// PostgreSQL database shared by several hosts). The domain code speaks to a Store only through
+// this header: statements (Query), and transactions (write, read).
+//
+// Every engine keeps the same contract: a store that is not (or not yet, or no longer) a hookctl
+// store is refused untouched; older schemas are migrated under a lock; every write runs as one
+// transaction that writers take one at a time, so a rule checked inside write() holds when it
+// commits; a failed write changes nothing.
 #pragma once
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Statement.h>
-
+#include <chrono>
+#include <concepts>
+#include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
-#include <unordered_map>
-#include <utility>
-#include <vector>
+#include <string_view>
+#include <type_traits>
 
 #include "hookctl/error.hpp"
 
 namespace hookctl {
 
-// The schema version this build writes; stores with a higher user_version are refused.
-int schema_version() noexcept;
-// PRAGMA application_id of a hookctl store ('hkct').
-inline constexpr int application_id = 0x686b6374;
+enum class Engine { sqlite, postgresql };
 
 struct StoreLocation {
-  std::filesystem::path path;
-  std::string source;  // "--db", "HOOKCTL_DB", "XDG_DATA_HOME" or "HOME"
+  Engine engine = Engine::sqlite;
+  std::filesystem::path path;  // Engine::sqlite: the file
+  std::string uri;             // Engine::postgresql: a libpq connection URI
+  std::string source;          // "--db", "HOOKCTL_DB", "XDG_DATA_HOME" or "HOME"
 };
 
 // --db, else $HOOKCTL_DB, else $XDG_DATA_HOME/hookctl/store.db, else
-// ~/.local/share/hookctl/store.db. Empty variables count as unset. Error(store) when neither
-// XDG_DATA_HOME nor HOME is usable.
+// ~/.local/share/hookctl/store.db. Empty variables count as unset. A value that starts with
+// postgresql:// or postgres:// names a PostgreSQL database, anything else an SQLite file.
+// Error(store) when neither XDG_DATA_HOME nor HOME is usable; Error(usage) for a URI given with
+// --db that carries a password (command lines are visible to every user of the machine: use
+// ~/.pgpass, PGPASSFILE or a service file; HOOKCTL_DB may carry one).
 StoreLocation locate_store(const std::optional<std::string>& db_option);
 
+// How a location is shown to people: the file's path, or the URI without its password.
+std::string display_location(const StoreLocation& where);
+
 enum class OpenMode {
-  read,    // must exist; opened read-only if the file is not writable
+  read,    // must exist; an SQLite file is opened read-only if it is not writable
   write,   // must exist
-  create,  // created (dir 0700, file 0600) if missing
+  create,  // created if missing (an SQLite file: dir 0700, file 0600; PostgreSQL: the schema,
+           // in an existing database)
+};
+
+// A prepared statement. The SQL text numbers its parameters ?1, ?2, ... (bound from index 1);
+// columns count from 0. A statement is reset and its bindings cleared when Store::statement
+// hands it out. Text and bytes read from a row stay valid until the next step.
+class Query {
+ public:
+  virtual ~Query() = default;
+
+  template <std::integral T>
+  void bind(int index, T value) {
+    bind_integer(index, static_cast<std::int64_t>(value));
+  }
+  void bind(int index, std::string_view value) { bind_text(index, value); }
+  void bind(int index, const char* value) { bind_text(index, value); }
+  void bind(int index, const std::string& value) { bind_text(index, value); }
+  virtual void bind_integer(int index, std::int64_t value) = 0;
+  virtual void bind_text(int index, std::string_view value) = 0;
+  virtual void bind_blob(int index, std::span<const unsigned char> value) = 0;
+  virtual void bind_null(int index) = 0;
+
+  // Runs the statement on the first call; true while a row is available.
+  virtual bool step() = 0;
+  // Runs a statement that returns no rows; the number of rows it inserted, updated or deleted.
+  virtual int run() = 0;
+  // Ends the statement early, releasing what its result holds (an unfinished SQLite statement
+  // keeps its read snapshot open).
+  virtual void reset() = 0;
+
+  // The number of columns of the statement's rows.
+  virtual int columns() = 0;
+  virtual bool is_null(int column) = 0;
+  // An integer column; a boolean expression reads as 0 or 1.
+  virtual std::int64_t integer(int column) = 0;
+  virtual std::string text(int column) = 0;
+  virtual std::string_view bytes(int column) = 0;
+};
+
+// One statement's text per engine, for the few that differ (ordering by name, pattern matching,
+// aggregate spellings). Statements that read the same on both are given as one string.
+struct EngineSql {
+  std::string sqlite;
+  std::string postgresql;
 };
 
 class Store {
  public:
-  static constexpr int busy_timeout_ms = 10000;
-
-  // Opens (or with OpenMode::create, creates) the store. Error(store) for a missing store (read,
-  // write), a file that is not a hookctl store, a newer schema, or an unreadable file; in each
-  // case the file is left untouched. A store that store_ownership_problem objects to is opened
-  // read-only for OpenMode::read and refused (Error(store), saying what is wrong and how to fix
-  // it) for a change. A new store is built under a temporary name and appears at its path only
-  // when published (see publish).
-  Store(const StoreLocation& where, OpenMode mode);
-  ~Store();
+  virtual ~Store() = default;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  const std::filesystem::path& path() const noexcept { return path_; }
-  // True when this object created the store, or initialised an existing empty file.
-  bool created() const noexcept { return created_ || adopted_empty_file_; }
-  bool migrated() const noexcept { return migrated_; }
-  // False when the file was opened read-only (no write permission): reads work, writes fail.
-  bool writable() const noexcept { return writable_; }
+  virtual Engine engine() const noexcept = 0;
+  // The path or URI, as shown to people (no password).
+  virtual std::string location() const = 0;
+  // The schema version this build writes for this engine, and the one the store has.
+  virtual int schema_version() const noexcept = 0;
+  virtual int stored_schema_version() = 0;
 
-  // Runs SQLite's quick_check over the whole file: Error(store) naming the first problem when
-  // the store is damaged. O(size of the store); `init` runs it on an existing store.
-  void check_integrity();
+  // True when this object created the store (an SQLite file, or the schema in an empty
+  // PostgreSQL database), or initialised an existing empty file.
+  virtual bool created() const noexcept = 0;
+  virtual bool migrated() const noexcept = 0;
+  // False when the store was opened read-only (no write permission): reads work, writes fail.
+  virtual bool writable() const noexcept = 0;
 
-  // Undoes the creation of a store this object created and has not published (its temporary
-  // file, the directories it created), or empties again an existing empty file it initialised:
-  // called when the command that created it failed, so a failed command creates nothing. A
-  // published store is never removed: other processes may have written into it.
-  void abandon_creation() noexcept;
+  // Checks the store for damage: Error(store) naming the first problem. O(size of the store).
+  virtual void check_integrity() = 0;
 
-  // Makes a store this object created visible at its path, never replacing a file that appeared
-  // there meanwhile; afterwards the object uses the store at its path. Returns true when this
-  // object's store was published (or nothing was pending), false when another process created the
-  // store first: this object then uses that store. write() publishes with the first commit that
-  // follows opening, after checking (under a lock that creating processes share, on the
-  // directory) that no store appeared meanwhile, else it runs in the store that did; so the
-  // transaction runs exactly once. A command that commits nothing publishes when it succeeds.
-  bool publish();
-  // Increases whenever the connection is replaced (publish), so cached reads can tell.
-  unsigned generation() const noexcept { return generation_; }
+  // Undoes the creation of a store this object created and has not published: called when the
+  // command that created it failed, so a failed command creates nothing.
+  virtual void abandon_creation() noexcept = 0;
+  // Makes a store this object created visible to others, never replacing one that appeared
+  // meanwhile; false when another process created the store first (this object then uses it).
+  virtual bool publish() = 0;
+  // Increases whenever the connection is replaced, so cached reads can tell.
+  virtual unsigned generation() const noexcept = 0;
 
-  // A cached prepared statement, reset and with bindings cleared.
-  SQLite::Statement& statement(const std::string& sql);
-  SQLite::Database& db() noexcept { return *db_; }
+  // How long a statement waits for another writer before failing with Error(store).
+  virtual void set_busy_timeout(std::chrono::milliseconds timeout) = 0;
 
-  // Runs f inside BEGIN IMMEDIATE ... COMMIT; any exception rolls back and propagates, an I/O
-  // failure (disk full, file size limit, ...) as an Error(store) that says what happened.
+  // A cached prepared statement, reset and with its bindings cleared.
+  virtual Query& statement(const std::string& sql) = 0;
+  Query& statement(const EngineSql& sql) {
+    return statement(engine() == Engine::sqlite ? sql.sqlite : sql.postgresql);
+  }
+
+  // Runs f as one write transaction: writers take turns (SQLite's BEGIN IMMEDIATE, a
+  // transaction-wide lock on PostgreSQL), so what f reads still holds when it commits. Any
+  // exception rolls back and propagates, a storage failure as an Error(store) saying what
+  // happened.
   template <class F>
   auto write(F&& f) -> decltype(f()) {
-    CreationLock creating = pending_ && !constructing_ ? lock_for_creation() : CreationLock();
-    begin_immediate();
+    begin_write();
     try {
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
-        commit();
-        if (creating) publish_locked();
+        commit_write();
       } else {
         auto result = f();
-        commit();
-        if (creating) publish_locked();
+        commit_write();
         return result;
       }
     } catch (...) {
       abort_write();
+      throw;  // not reached: abort_write throws
     }
   }
 
@@ -114,14 +162,14 @@ class Store {
   template <class F>
   auto read(F&& f) -> decltype(f()) {
     if (in_transaction()) return f();
-    exec("BEGIN");
+    begin_read();
     try {
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
-        exec("COMMIT");
+        end_read();
       } else {
         auto result = f();
-        exec("COMMIT");
+        end_read();
         return result;
       }
     } catch (...) {
@@ -130,84 +178,38 @@ class Store {
     }
   }
 
-  bool in_transaction() const;
+  virtual bool in_transaction() const = 0;
 
- private:
-  void exec(const char* sql);
-  void begin_immediate();
-  void commit();
-  void rollback() noexcept;
-  // Called in write()'s handler: rolls back and rethrows the current exception, an I/O failure
-  // reworded by io_error (with the OS error, read before the rollback can change it).
-  [[noreturn]] void abort_write();
-  // The OS error (errno) behind the last failed file operation on this connection, 0 if unknown.
-  int os_error() const noexcept;
-  void configure(bool writable, OpenMode mode);
-  // For a read-only open that failed because SQLite could not open or create -wal or -shm:
-  // reopens the file as immutable and returns true when no committed change can be waiting in
-  // the -wal file; Error(store) naming the file when one can and it is unreadable; else false.
-  bool reopen_without_log(const SQLite::Exception& e);
-  void align_log_modes() noexcept;
-  void migrate();
-  // An exclusive flock on the store's directory, held by a creating process from just before
-  // its first transaction until the store is at its path.
-  class CreationLock {
-   public:
-    CreationLock() = default;
-    explicit CreationLock(int fd) : fd_(fd) {}
-    CreationLock(CreationLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    CreationLock& operator=(CreationLock&&) = delete;
-    ~CreationLock();
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-
-   private:
-    int fd_ = -1;
-  };
-  // Takes the creation lock; if a store appeared at the path meanwhile, switches to it (the
-  // temporary store is dropped) and returns no lock.
-  CreationLock lock_for_creation();
-  // With the creation lock held and the path free: moves the temporary store into place.
-  void publish_locked();
-  // Drops the temporary store and opens the one another process created at the path.
-  void adopt_existing();
-  // Creates the temporary file a new store is built in (mode 0600); 0, or the errno.
-  int begin_creation();
-  // Opens the connection on open_path() (writable_ decides how) and identifies, configures and
-  // migrates the store.
-  void open(OpenMode mode);
-  const std::filesystem::path& open_path() const noexcept { return pending_ ? temp_path_ : path_; }
-
-  std::filesystem::path path_;
-  std::unique_ptr<SQLite::Database> db_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
-  bool created_ = false;
-  bool migrated_ = false;
-  bool writable_ = false;
-  bool adopted_empty_file_ = false;  // an existing empty file this object initialised
-  std::vector<std::filesystem::path> created_dirs_;
-  bool pending_ = false;  // created under temp_path_, not yet published
-  bool constructing_ = false;
-  std::filesystem::path temp_path_;
-  unsigned generation_ = 0;
+ protected:
+  Store() = default;
+  virtual void begin_write() = 0;
+  virtual void commit_write() = 0;
+  // Called in write()'s handler: rolls back and rethrows the current exception, reworded when it
+  // is a storage failure.
+  [[noreturn]] virtual void abort_write() = 0;
+  virtual void begin_read() = 0;
+  virtual void end_read() = 0;
+  virtual void rollback() noexcept = 0;
 };
 
-// What makes the store at `store` (or the one to be created there) unsafe to write, or nullopt:
-// its directory, the file, a symbolic link at the path (and its target's directory), its -wal or
-// -shm owned by a user other than the invoking one or root, or writable by every user; a -wal or
-// -shm that is a symbolic link. The message says what is wrong and how to fix it.
+// Opens (with OpenMode::create, creates) the store at `where` with its engine. Error(store) for
+// a missing store (read, write), a file or database that is not a hookctl store, a newer schema,
+// or a store that cannot be reached; in each case the store is left untouched.
+std::unique_ptr<Store> open_store(const StoreLocation& where, OpenMode mode);
+
+// What makes the SQLite store at `store` (or the one to be created there) unsafe to write, or
+// nullopt: its directory, the file, a symbolic link at the path (and its target's directory), its
+// -wal or -shm owned by a user other than the invoking one or root, or writable by every user; a
+// -wal or -shm that is a symbolic link. The message says what is wrong and how to fix it.
 std::optional<std::string> store_ownership_problem(const std::filesystem::path& store);
 
-// For reading a store one may not write: what makes it unsafe even to read, or nullopt: a -wal or
-// -shm that is a symbolic link, or owned by neither the invoking user, root, nor the store
-// file's owner (planted log frames would be read as part of the store).
+// For reading an SQLite store one may not write: what makes it unsafe even to read, or nullopt:
+// a -wal or -shm that is a symbolic link, or owned by neither the invoking user, root, nor the
+// store file's owner (planted log frames would be read as part of the store).
 std::optional<std::string> store_side_file_problem(const std::filesystem::path& store);
 
-// Maps an exception thrown while using the store (SQLite errors above all) to an Error with a
-// message for the administrator. Errors pass through unchanged.
+// Maps an exception thrown while using a store (an engine's own errors above all) to an Error
+// with a message for the administrator. Errors pass through unchanged.
 Error translate_exception(const std::exception& e);
-
-// translate_exception for an SQLite error whose OS error (sqlite3_system_errno) is known: a
-// write that failed for lack of room (ENOSPC, EDQUOT, EFBIG) says so.
-Error io_error(const SQLite::Exception& e, int system_errno);
 
 }  // namespace hookctl

@@ -1,4 +1,4 @@
-// Internal: the migration list (see schema.cpp).
+// Internal: the SQLite migration list (see sqlite_schema.cpp).
 #pragma once
 
 #include <SQLiteCpp/Database.h>

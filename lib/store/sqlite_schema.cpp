@@ -1,7 +1,7 @@
 // The schema, as an ordered list of migrations keyed on PRAGMA user_version. Migration i takes a
 // store from version i to i+1; each runs in its own IMMEDIATE transaction that ends with the
 // version bump. Never edit a released migration: append a new one.
-#include "schema.hpp"
+#include "sqlite_schema.hpp"
 
 namespace hookctl::detail {
 

@@ -1,0 +1,525 @@
+#include "postgresql_store.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+#include "hookctl/names.hpp"
+#include "hookctl/text.hpp"
+#include "libpq.hpp"
+#include "postgresql_schema.hpp"
+
+namespace hookctl::detail {
+
+namespace {
+
+// The advisory lock every write transaction takes: 'hkct' (as the SQLite application_id).
+constexpr const char* write_lock_sql = "SELECT pg_advisory_xact_lock(1752916852)";
+constexpr std::chrono::milliseconds default_lock_timeout{10000};
+
+// OIDs of the built-in types hookctl binds (pg_type.h).
+constexpr Oid int8_oid = 20;
+constexpr Oid text_oid = 25;
+constexpr Oid bytea_oid = 17;
+constexpr Oid bool_oid = 16;
+
+// An error PostgreSQL reported, with its SQLSTATE ("" when the connection itself failed).
+class PostgresError : public std::runtime_error {
+ public:
+  PostgresError(std::string sqlstate, const std::string& message)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+std::string first_line(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.remove_suffix(1);
+  return printable(s.substr(0, s.find('\n')));
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const noexcept { libpq().clear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Throws PostgresError unless r succeeded. A lost connection reads as SQLSTATE class 08.
+void check(PGconn* conn, const Result& r) {
+  const Libpq& pq = libpq();
+  ExecStatusType status = r ? pq.resultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  std::string message;
+  std::string state;
+  if (r) {
+    if (const char* m = pq.resultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY)) message = m;
+    if (const char* s = pq.resultErrorField(r.get(), PG_DIAG_SQLSTATE)) state = s;
+  }
+  if (message.empty()) message = pq.errorMessage(conn);
+  if (state.empty() && pq.status(conn) != CONNECTION_OK) state = "08006";
+  throw PostgresError(state, first_line(message));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+class PostgresStore;
+
+class PostgresQuery final : public Query {
+ public:
+  PostgresQuery(PostgresStore& store, std::string sql) : store_(store), sql_(std::move(sql)) {}
+
+  void clear() noexcept {
+    result_.reset();
+    params_.clear();
+    row_ = -1;
+    rows_ = 0;
+  }
+  void bind_integer(int index, std::int64_t value) override {
+    param(index) = {std::to_string(value), int8_oid, 0, false, true};
+  }
+  void bind_text(int index, std::string_view value) override {
+    param(index) = {std::string(value), text_oid, 0, false, true};
+  }
+  void bind_blob(int index, std::span<const unsigned char> value) override {
+    param(index) = {std::string(reinterpret_cast<const char*>(value.data()), value.size()),
+                    bytea_oid, 1, false, true};
+  }
+  // A NULL's type is left to PostgreSQL to infer from where it is used.
+  void bind_null(int index) override { param(index) = {{}, 0, 0, true, true}; }
+
+  bool step() override {
+    if (!result_) execute();
+    return ++row_ < rows_;
+  }
+  int run() override {
+    execute();
+    const char* n = libpq().cmdTuples(result_.get());
+    int changed = 0;
+    std::from_chars(n, n + std::strlen(n), changed);
+    result_.reset();
+    return changed;
+  }
+  void reset() override {
+    result_.reset();
+    row_ = -1;
+    rows_ = 0;
+  }
+
+  int columns() override { return libpq().nfields(result_.get()); }
+  bool is_null(int column) override { return libpq().getisnull(result_.get(), row_, column) != 0; }
+  std::int64_t integer(int column) override {
+    const Libpq& pq = libpq();
+    const char* v = pq.getvalue(result_.get(), row_, column);
+    if (pq.ftype(result_.get(), column) == bool_oid) return v[0] == 't' ? 1 : 0;
+    std::int64_t n = 0;
+    std::from_chars(v, v + pq.getlength(result_.get(), row_, column), n);
+    return n;
+  }
+  std::string text(int column) override { return std::string(bytes_as_sent(column)); }
+  std::string_view bytes(int column) override {
+    std::string_view v = bytes_as_sent(column);
+    if (libpq().ftype(result_.get(), column) != bytea_oid) return v;
+    // bytea arrives in text form as \x followed by hex digits.
+    blob_.clear();
+    for (size_t i = 2; i + 1 < v.size(); i += 2)
+      blob_ += static_cast<char>(hex_value(v[i]) * 16 + hex_value(v[i + 1]));
+    return blob_;
+  }
+
+ private:
+  struct Param {
+    std::string value;
+    Oid type = 0;
+    int format = 0;  // 0 text, 1 binary
+    bool null = true;
+    bool bound = false;
+  };
+  Param& param(int index) {
+    if (index < 1) throw std::out_of_range("parameter index");
+    if (params_.size() < static_cast<size_t>(index)) params_.resize(static_cast<size_t>(index));
+    return params_[static_cast<size_t>(index - 1)];
+  }
+  std::string_view bytes_as_sent(int column) {
+    const Libpq& pq = libpq();
+    return {pq.getvalue(result_.get(), row_, column),
+            static_cast<size_t>(pq.getlength(result_.get(), row_, column))};
+  }
+  void execute();
+
+  PostgresStore& store_;
+  std::string sql_;
+  std::vector<Param> params_;
+  Result result_;
+  int row_ = -1;
+  int rows_ = 0;
+  std::string blob_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const StoreLocation& where, OpenMode mode);
+  ~PostgresStore() override {
+    statements_.clear();
+    if (conn_ != nullptr) libpq().finish(conn_);
+  }
+
+  Engine engine() const noexcept override { return Engine::postgresql; }
+  std::string location() const override { return location_; }
+  int schema_version() const noexcept override { return postgresql_schema_version(); }
+  int stored_schema_version() override {
+    Result r = exec("SELECT value FROM meta WHERE key = 'schema_version'");
+    const Libpq& pq = libpq();
+    if (pq.ntuples(r.get()) != 1) return 0;
+    return std::atoi(pq.getvalue(r.get(), 0, 0));
+  }
+  bool created() const noexcept override { return created_; }
+  bool migrated() const noexcept override { return migrated_; }
+  bool writable() const noexcept override { return true; }
+
+  void check_integrity() override {
+    // PostgreSQL guards its own pages (and checksums them when the cluster has them on); what
+    // hookctl can check is that every table of its schema answers.
+    try {
+      for (const char* table : {"meta", "policy", "accounts", "tokens", "webhooks", "audit"})
+        exec(fmt::format("SELECT count(*) FROM {}", table));
+    } catch (const PostgresError& e) {
+      fail(ErrorKind::store, fmt::format("the store {} is damaged ({}); restore it from a backup",
+                                         location_, e.what()));
+    }
+  }
+
+  void abandon_creation() noexcept override {
+    if (!created_ || published_) return;
+    try {
+      rollback();
+      // Only a store nobody has written into yet: every write leaves an audit event.
+      exec("BEGIN");
+      exec(write_lock_sql);
+      Result r = exec("SELECT (SELECT count(*) FROM audit) + (SELECT count(*) FROM accounts)");
+      if (std::strcmp(libpq().getvalue(r.get(), 0, 0), "0") == 0)
+        exec("DROP SCHEMA hookctl CASCADE");
+      exec("COMMIT");
+    } catch (...) {
+      rollback();
+    }
+    created_ = false;
+  }
+  bool publish() override {
+    published_ = true;
+    return true;
+  }
+  unsigned generation() const noexcept override { return 1; }
+  void set_busy_timeout(std::chrono::milliseconds timeout) override {
+    exec(fmt::format("SET lock_timeout = {}", timeout.count()));
+    lock_timeout_ = timeout;
+  }
+
+  Query& statement(const std::string& sql) override {
+    auto it = statements_.find(sql);
+    if (it == statements_.end())
+      it = statements_.emplace(sql, std::make_unique<PostgresQuery>(*this, numbered(sql))).first;
+    it->second->clear();
+    return *it->second;
+  }
+  using Store::statement;
+
+  bool in_transaction() const override { return libpq().transactionStatus(conn_) != PQTRANS_IDLE; }
+
+  PGconn* connection() const noexcept { return conn_; }
+  // The name of a server-side prepared statement for sql with these parameter types, prepared on
+  // first use.
+  const std::string& prepared(const std::string& sql, const std::vector<Oid>& types) {
+    std::string key = sql;
+    for (Oid t : types) key += fmt::format(",{}", t);
+    auto it = prepared_.find(key);
+    if (it != prepared_.end()) return it->second;
+    std::string name = fmt::format("s{}", prepared_.size());
+    Result r(libpq().prepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
+                             types.data()));
+    check(conn_, r);
+    return prepared_.emplace(std::move(key), std::move(name)).first->second;
+  }
+  std::chrono::milliseconds lock_timeout() const noexcept { return lock_timeout_; }
+
+ protected:
+  void begin_write() override {
+    if (in_transaction()) fail(ErrorKind::internal, "nested write transaction");
+    exec("BEGIN");
+    exec(write_lock_sql);
+  }
+  void commit_write() override {
+    exec("COMMIT");
+    published_ = true;
+  }
+  [[noreturn]] void abort_write() override {
+    rollback();
+    throw;
+  }
+  void begin_read() override { exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
+  void end_read() override { exec("COMMIT"); }
+  void rollback() noexcept override {
+    if (conn_ != nullptr && libpq().transactionStatus(conn_) != PQTRANS_IDLE)
+      Result(libpq().exec(conn_, "ROLLBACK"));
+  }
+
+ private:
+  Result exec(const std::string& sql) {
+    Result r(libpq().exec(conn_, sql.c_str()));
+    check(conn_, r);
+    return r;
+  }
+  // The SQL with ?N parameters renumbered $N (outside quotes), as PostgreSQL spells them.
+  static std::string numbered(const std::string& sql) {
+    std::string out;
+    out.reserve(sql.size());
+    char quote = 0;
+    for (size_t i = 0; i < sql.size(); ++i) {
+      char c = sql[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+        c = '$';
+      }
+      out += c;
+    }
+    return out;
+  }
+  // Recognises the schema, creates it (OpenMode::create) or migrates it, under the write lock.
+  void identify(const StoreLocation& where, OpenMode mode);
+  void create_schema();
+  void migrate();
+
+  PGconn* conn_ = nullptr;
+  std::string location_;
+  bool created_ = false;
+  bool published_ = false;
+  bool migrated_ = false;
+  std::chrono::milliseconds lock_timeout_ = default_lock_timeout;
+  std::unordered_map<std::string, std::unique_ptr<PostgresQuery>> statements_;
+  std::unordered_map<std::string, std::string> prepared_;
+};
+
+void PostgresQuery::execute() {
+  const Libpq& pq = libpq();
+  std::vector<Oid> types;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (const Param& p : params_) {
+    // A parameter the statement numbers but this use leaves unbound is NULL (as in SQLite);
+    // typing it lets PostgreSQL prepare a statement whose optional filters are off.
+    types.push_back(p.bound ? p.type : text_oid);
+    values.push_back(p.null ? nullptr : p.value.data());
+    lengths.push_back(static_cast<int>(p.value.size()));
+    formats.push_back(p.format);
+  }
+  const std::string& name = store_.prepared(sql_, types);
+  result_ =
+      Result(pq.execPrepared(store_.connection(), name.c_str(), static_cast<int>(values.size()),
+                             values.data(), lengths.data(), formats.data(), 0));
+  try {
+    check(store_.connection(), result_);
+  } catch (...) {
+    result_.reset();
+    throw;
+  }
+  row_ = -1;
+  rows_ = pq.ntuples(result_.get());
+}
+
+PostgresStore::PostgresStore(const StoreLocation& where, OpenMode mode)
+    : location_(uri_without_password(where.uri)) {
+  const Libpq& pq = libpq();
+  // expand_dbname: the URI is parsed as libpq parses any; application_name shows hookctl in
+  // pg_stat_activity unless the URI names another.
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {where.uri.c_str(), "hookctl", nullptr};
+  conn_ = pq.connectdbParams(keys, values, 1);
+  if (conn_ == nullptr) throw std::bad_alloc();
+  if (pq.status(conn_) != CONNECTION_OK)
+    fail(ErrorKind::store, fmt::format("cannot connect to the store {} (from {}): {}", location_,
+                                       where.source, first_line(pq.errorMessage(conn_))));
+  // Server notices (CREATE ... IF NOT EXISTS, and the like) are not for the administrator.
+  pq.setNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+  try {
+    exec(fmt::format("SET search_path = hookctl; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
+                     default_lock_timeout.count()));
+    identify(where, mode);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw hookctl::translate_exception(e);
+  }
+}
+
+void PostgresStore::identify(const StoreLocation& where, OpenMode mode) {
+  const Libpq& pq = libpq();
+  auto state = [&] {
+    // 0: no schema "hookctl"; 1: a schema without hookctl's meta table; 2: a store.
+    Result r = exec(
+        "SELECT CASE WHEN to_regnamespace('hookctl') IS NULL THEN 0 "
+        "WHEN to_regclass('hookctl.meta') IS NULL THEN 1 ELSE 2 END");
+    return std::atoi(pq.getvalue(r.get(), 0, 0));
+  };
+  int found = state();
+  if (found == 0 && mode != OpenMode::create)
+    fail(ErrorKind::store, fmt::format("no hookctl store in {} (from {}); create one with "
+                                       "'hookctl init'",
+                                       location_, where.source));
+  if (found == 0) {
+    exec("BEGIN");
+    try {
+      exec(write_lock_sql);
+      found = state();  // another process may have created it while this one waited
+      if (found == 0) {
+        create_schema();
+        created_ = true;
+        found = 2;
+      }
+      exec("COMMIT");
+    } catch (...) {
+      created_ = false;
+      rollback();
+      throw;
+    }
+  }
+  if (found == 1)
+    fail(ErrorKind::store,
+         fmt::format("the schema \"hookctl\" in {} does not hold a hookctl store; left untouched",
+                     location_));
+  Result r = exec("SELECT value FROM meta WHERE key = 'application'");
+  if (pq.ntuples(r.get()) != 1 || std::strcmp(pq.getvalue(r.get(), 0, 0), "hookctl") != 0)
+    fail(ErrorKind::store,
+         fmt::format("the schema \"hookctl\" in {} does not hold a hookctl store; left untouched",
+                     location_));
+  int version = stored_schema_version();
+  if (version > schema_version())
+    fail(ErrorKind::store,
+         fmt::format("the store {} was written by a newer hookctl (schema {}, this build "
+                     "knows {}); upgrade hookctl. The store was left untouched",
+                     location_, version, schema_version()));
+  if (version < schema_version()) migrate();
+}
+
+void PostgresStore::create_schema() {
+  exec("CREATE SCHEMA hookctl");
+  exec(
+      "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL); "
+      "INSERT INTO meta (key, value) VALUES ('application', 'hookctl'), ('schema_version', '0')");
+  const auto& list = postgresql_migrations();
+  for (size_t i = 0; i < list.size(); ++i) exec(list[i]);
+  exec(fmt::format("UPDATE meta SET value = '{}' WHERE key = 'schema_version'", list.size()));
+}
+
+void PostgresStore::migrate() {
+  const auto& list = postgresql_migrations();
+  for (;;) {
+    bool done = write([&] {
+      // Re-read under the lock: another host may have migrated meanwhile.
+      int version = stored_schema_version();
+      if (version >= static_cast<int>(list.size())) return true;
+      exec(list[static_cast<size_t>(version)]);
+      exec(fmt::format("UPDATE meta SET value = '{}' WHERE key = 'schema_version'", version + 1));
+      migrated_ = true;
+      return false;
+    });
+    if (done) break;
+  }
+}
+
+}  // namespace
+
+int postgresql_schema_version() noexcept {
+  return static_cast<int>(postgresql_migrations().size());
+}
+
+bool uri_has_password(const std::string& uri) { return uri_without_password(uri) != uri; }
+
+std::string uri_without_password(const std::string& uri) {
+  // postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]
+  size_t scheme_end = uri.find("://");
+  if (scheme_end == std::string::npos) return uri;
+  size_t authority = scheme_end + 3;
+  size_t authority_end = uri.find_first_of("/?#", authority);
+  if (authority_end == std::string::npos) authority_end = uri.size();
+  std::string out = uri.substr(0, authority);
+  std::string_view host = std::string_view(uri).substr(authority, authority_end - authority);
+  if (size_t at = host.rfind('@'); at != std::string_view::npos) {
+    std::string_view user = host.substr(0, at);
+    out += user.substr(0, user.find(':'));
+    out += host.substr(at);
+  } else {
+    out += host;
+  }
+  size_t query = uri.find('?', authority_end);
+  out += uri.substr(authority_end,
+                    query == std::string::npos ? std::string::npos : query - authority_end);
+  if (query == std::string::npos) return out;
+  std::string kept;
+  std::string_view params = std::string_view(uri).substr(query + 1);
+  while (!params.empty()) {
+    size_t amp = params.find('&');
+    std::string_view param = params.substr(0, amp);
+    params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+    if (percent_decoded(param.substr(0, param.find('='))) == "password") continue;
+    kept += kept.empty() ? "?" : "&";
+    kept += param;
+  }
+  return out + kept;
+}
+
+std::unique_ptr<Store> open_postgresql(const StoreLocation& where, OpenMode mode) {
+  return std::make_unique<PostgresStore>(where, mode);
+}
+
+std::optional<Error> translate_postgresql(const std::exception& e) {
+  auto* pg = dynamic_cast<const PostgresError*>(&e);
+  if (pg == nullptr) return std::nullopt;
+  const std::string& state = pg->sqlstate();
+  auto cls = [&](std::string_view prefix) { return state.rfind(prefix, 0) == 0; };
+  if (cls("08"))
+    return Error(ErrorKind::store, fmt::format("lost the connection to the store: {}", e.what()));
+  if (state == "55P03" || state == "57014")
+    return Error(ErrorKind::store,
+                 "the store is locked: another process held it too long; try again");
+  if (state == "40001" || state == "40P01")
+    return Error(
+        ErrorKind::store,
+        fmt::format("the store could not serialise this change ({}); try again", e.what()));
+  if (cls("53"))
+    return Error(ErrorKind::store,
+                 fmt::format("the store cannot grow: {}; nothing was changed", e.what()));
+  if (state == "25006")
+    return Error(ErrorKind::store, "the store is read-only; nothing was changed");
+  if (state == "42501")
+    return Error(ErrorKind::store, fmt::format("the store refused: {}", e.what()));
+  if (cls("57") || cls("58") || cls("XX"))
+    return Error(ErrorKind::store, fmt::format("cannot use the store: {}", e.what()));
+  return Error(ErrorKind::internal, fmt::format("unexpected store error: {}", e.what()));
+}
+
+}  // namespace hookctl::detail
