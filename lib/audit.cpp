@@ -76,7 +76,7 @@ void list_audit(Session& session, const AuditFilter& filter,
   // The inner query picks the newest N; the outer one prints them oldest first.
   const std::string sql =
       "SELECT at, actor, action, subject, details FROM (SELECT id, at, actor, action, subject, "
-      "details FROM audit WHERE 1" +
+      "details FROM audit WHERE TRUE" +
       std::string(filter.since ? " AND at >= ?1" : "") +
       std::string(filter.subject ? " AND subject = ?2 COLLATE NOCASE" : "") + " ORDER BY id DESC" +
       std::string(filter.limit ? " LIMIT ?3" : "") + ") AS latest ORDER BY id";

@@ -147,7 +147,7 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
     bool grace = options.grace && options.grace->count() > 0;
     auto& q = session.store().statement(
         "UPDATE tokens SET account_id = ?2, "
-        "previous_hash = CASE WHEN ?3 THEN secret_hash END, previous_valid_until = ?4, "
+        "previous_hash = CASE WHEN ?3 <> 0 THEN secret_hash END, previous_valid_until = ?4, "
         "secret_hash = ?5, expires_at = coalesce(?6, expires_at) WHERE id = ?1");
     q.bind(1, before.id);
     q.bind(2, owner_id);

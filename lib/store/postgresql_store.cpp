@@ -88,7 +88,9 @@ class PostgresStore;
 
 class PostgresQuery final : public Query {
  public:
-  PostgresQuery(PostgresStore& store, std::string sql) : store_(store), sql_(std::move(sql)) {}
+  // sql in PostgreSQL's spelling ($N); `referenced` holds the N it uses.
+  PostgresQuery(PostgresStore& store, std::string sql, std::vector<bool> referenced)
+      : store_(store), sql_(std::move(sql)), referenced_(std::move(referenced)) {}
 
   void clear() noexcept {
     result_.reset();
@@ -170,6 +172,7 @@ class PostgresQuery final : public Query {
 
   PostgresStore& store_;
   std::string sql_;
+  std::vector<bool> referenced_;  // [N - 1]: the SQL uses $N
   std::vector<Param> params_;
   Result result_;
   int row_ = -1;
@@ -238,8 +241,7 @@ class PostgresStore final : public Store {
 
   Query& statement(const std::string& sql) override {
     auto it = statements_.find(sql);
-    if (it == statements_.end())
-      it = statements_.emplace(sql, std::make_unique<PostgresQuery>(*this, numbered(sql))).first;
+    if (it == statements_.end()) it = statements_.emplace(sql, numbered(sql)).first;
     it->second->clear();
     return *it->second;
   }
@@ -290,10 +292,12 @@ class PostgresStore final : public Store {
     check(conn_, r);
     return r;
   }
-  // The SQL with ?N parameters renumbered $N (outside quotes), as PostgreSQL spells them.
-  static std::string numbered(const std::string& sql) {
+  // A statement for SQL whose parameters are spelled ?N: PostgreSQL spells them $N (outside
+  // quotes).
+  std::unique_ptr<PostgresQuery> numbered(const std::string& sql) {
     std::string out;
     out.reserve(sql.size());
+    std::vector<bool> referenced;
     char quote = 0;
     for (size_t i = 0; i < sql.size(); ++i) {
       char c = sql[i];
@@ -303,10 +307,15 @@ class PostgresStore final : public Store {
         quote = c;
       } else if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
         c = '$';
+        size_t n = 0;
+        for (size_t j = i + 1; j < sql.size() && sql[j] >= '0' && sql[j] <= '9'; ++j)
+          n = n * 10 + static_cast<size_t>(sql[j] - '0');
+        if (referenced.size() < n) referenced.resize(n);
+        if (n > 0) referenced[n - 1] = true;
       }
       out += c;
     }
-    return out;
+    return std::make_unique<PostgresQuery>(*this, std::move(out), std::move(referenced));
   }
   // Recognises the schema, creates it (OpenMode::create) or migrates it, under the write lock.
   void identify(const StoreLocation& where, OpenMode mode);
@@ -328,10 +337,14 @@ void PostgresQuery::execute() {
   std::vector<Oid> types;
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
-  for (const Param& p : params_) {
-    // A parameter the statement numbers but this use leaves unbound is NULL (as in SQLite);
-    // typing it lets PostgreSQL prepare a statement whose optional filters are off.
-    types.push_back(p.bound ? p.type : text_oid);
+  if (params_.size() < referenced_.size()) params_.resize(referenced_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    // A parameter left unbound is NULL (as in SQLite). One the SQL does not use (an optional
+    // filter that is off) still needs a type for PostgreSQL to prepare the statement; one it
+    // uses gets its type from where it is used.
+    const Param& p = params_[i];
+    const bool used = i < referenced_.size() && referenced_[i];
+    types.push_back(p.bound ? p.type : used ? 0 : text_oid);
     values.push_back(p.null ? nullptr : p.value.data());
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.format);

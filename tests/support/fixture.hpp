@@ -26,6 +26,7 @@
 #include "hookctl/tokens.hpp"
 #include "hookctl/vocabulary.hpp"
 #include "hookctl/webhooks.hpp"
+#include "support/postgres.hpp"
 
 namespace fixture {
 
@@ -113,12 +114,17 @@ std::string error_message(F&& f) {
   return "";
 }
 
-// A scratch store in a fresh directory, and Sessions on it at chosen instants.
+// A scratch store, and Sessions on it at chosen instants: a file in a fresh directory, or under
+// HOOKCTL_TEST_PGHOST a fresh PostgreSQL database.
 struct Fixture {
   TempDir dir;
   std::filesystem::path db = dir / "store.db";
-  std::unique_ptr<hookctl::Store> store = hookctl::open_store(
-      hookctl::StoreLocation{hookctl::Engine::sqlite, db, {}, "--db"}, hookctl::OpenMode::create);
+  std::optional<pgtest::Database> database =
+      pgtest::host() ? std::make_optional<pgtest::Database>(*pgtest::host()) : std::nullopt;
+  hookctl::StoreLocation location =
+      database ? hookctl::StoreLocation{hookctl::Engine::postgresql, {}, database->uri(), "--db"}
+               : hookctl::StoreLocation{hookctl::Engine::sqlite, db, {}, "--db"};
+  std::unique_ptr<hookctl::Store> store = hookctl::open_store(location, hookctl::OpenMode::create);
   hookctl::Time start = T("2026-01-01T00:00:00Z");
 
   hookctl::Session at(hookctl::Time t) { return hookctl::Session(*store, t, "tester"); }

@@ -85,7 +85,7 @@ void refused_untouched(const TempDir& dir, const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("creating a store makes the file 0600 and missing directories 0700") {
+TEST_CASE("creating a store makes the file 0600 and missing directories 0700", "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "a" / "b" / "store.db";
   {
@@ -101,7 +101,7 @@ TEST_CASE("creating a store makes the file 0600 and missing directories 0700") {
   CHECK(mode_of(dir / "a" / "b") == 0700);
 }
 
-TEST_CASE("the file is 0600 whatever the umask") {
+TEST_CASE("the file is 0600 whatever the umask", "[sqlite]") {
   TempDir dir;
   mode_t old = ::umask(0);
   fs::path p = dir / "sub" / "store.db";
@@ -114,7 +114,8 @@ TEST_CASE("the file is 0600 whatever the umask") {
   CHECK(mode_of(dir / "sub") == 0700);
 }
 
-TEST_CASE("a new store carries the hookctl application id and the current schema version") {
+TEST_CASE("a new store carries the hookctl application id and the current schema version",
+          "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "store.db";
   {
@@ -138,7 +139,8 @@ TEST_CASE("a new store carries the hookctl application id and the current schema
   CHECK_FALSE(reader.created());
 }
 
-TEST_CASE("read and write on a missing store fail with a store error and create nothing") {
+TEST_CASE("read and write on a missing store fail with a store error and create nothing",
+          "[sqlite]") {
   TempDir dir;
   for (auto mode : {OpenMode::read, OpenMode::write}) {
     INFO("mode " << static_cast<int>(mode));
@@ -156,7 +158,7 @@ TEST_CASE("read and write on a missing store fail with a store error and create 
   }
 }
 
-TEST_CASE("a file that is not SQLite is refused and left untouched") {
+TEST_CASE("a file that is not SQLite is refused and left untouched", "[sqlite]") {
   TempDir dir;
   SECTION("text") {
     fs::path p = dir / "notes.txt";
@@ -180,7 +182,7 @@ TEST_CASE("a file that is not SQLite is refused and left untouched") {
   }
 }
 
-TEST_CASE("another application's SQLite file is refused and left untouched") {
+TEST_CASE("another application's SQLite file is refused and left untouched", "[sqlite]") {
   TempDir dir;
   SECTION("a different application_id") {
     fs::path p = dir / "other.db";
@@ -206,7 +208,7 @@ TEST_CASE("another application's SQLite file is refused and left untouched") {
   }
 }
 
-TEST_CASE("a store from a newer hookctl is refused and left untouched") {
+TEST_CASE("a store from a newer hookctl is refused and left untouched", "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "newer.db";
   foreign_sqlite(p, "PRAGMA application_id = " + std::to_string(application_id) +
@@ -217,7 +219,8 @@ TEST_CASE("a store from a newer hookctl is refused and left untouched") {
   CHECK(msg.find("newer") != std::string::npos);
 }
 
-TEST_CASE("a newer hookctl store made by this build is refused after its version is raised") {
+TEST_CASE("a newer hookctl store made by this build is refused after its version is raised",
+          "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "store.db";
   {
@@ -232,7 +235,7 @@ TEST_CASE("a newer hookctl store made by this build is refused after its version
   refused_untouched(dir, p);
 }
 
-TEST_CASE("an existing empty file is not a store for read or write") {
+TEST_CASE("an existing empty file is not a store for read or write", "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "empty.db";
   write_bytes(p, "");
@@ -244,7 +247,8 @@ TEST_CASE("an existing empty file is not a store for read or write") {
   }
 }
 
-TEST_CASE("an existing empty file becomes a store on create, and is restored if abandoned") {
+TEST_CASE("an existing empty file becomes a store on create, and is restored if abandoned",
+          "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "empty.db";
   write_bytes(p, "");
@@ -262,7 +266,7 @@ TEST_CASE("an existing empty file becomes a store on create, and is restored if 
   CHECK(listing(dir.path()) == std::set<std::string>{"empty.db"});
 }
 
-TEST_CASE("a directory or a path through a file is a store error") {
+TEST_CASE("a directory or a path through a file is a store error", "[sqlite]") {
   TempDir dir;
   fs::create_directory(dir / "adir");
   for (auto mode : {OpenMode::read, OpenMode::write, OpenMode::create})
@@ -274,7 +278,7 @@ TEST_CASE("a directory or a path through a file is a store error") {
   CHECK(listing(dir.path()) == std::set<std::string>{"adir", "afile"});
 }
 
-TEST_CASE("abandon_creation removes the created file and directories, nothing else") {
+TEST_CASE("abandon_creation removes the created file and directories, nothing else", "[sqlite]") {
   TempDir dir;
   fs::create_directory(dir / "keep");
   write_bytes(dir / "keep" / "other.txt", "mine");
@@ -291,7 +295,7 @@ TEST_CASE("abandon_creation removes the created file and directories, nothing el
   CHECK_FALSE(s.created());
 }
 
-TEST_CASE("abandon_creation leaves a store it did not create alone") {
+TEST_CASE("abandon_creation leaves a store it did not create alone", "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "store.db";
   {
@@ -309,7 +313,7 @@ TEST_CASE("abandon_creation leaves a store it did not create alone") {
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy").getInt() == 1);
 }
 
-TEST_CASE("write runs in one transaction: an exception rolls everything back") {
+TEST_CASE("write runs in one transaction: an exception rolls everything back", "[sqlite]") {
   TempDir dir;
   SqliteStore s(at_path(dir / "store.db"), OpenMode::create);
   struct Boom {};
@@ -332,7 +336,7 @@ TEST_CASE("write runs in one transaction: an exception rolls everything back") {
   CHECK_FALSE(s.in_transaction());
 }
 
-TEST_CASE("translate_exception maps SQLite errors to store or internal errors") {
+TEST_CASE("translate_exception maps SQLite errors to store or internal errors", "[sqlite]") {
   // Only the mapping is checked here; waiting 10 s for a lock belongs to the end-to-end tests.
   SQLite::Exception busy("database is locked", SQLITE_BUSY);
   Error e = translate_exception(busy);
@@ -348,7 +352,8 @@ TEST_CASE("translate_exception maps SQLite errors to store or internal errors") 
   CHECK(translate_exception(std::runtime_error("oops")).kind() == ErrorKind::internal);
 }
 
-TEST_CASE("io_error says when the store cannot grow, and keeps the OS error otherwise") {
+TEST_CASE("io_error says when the store cannot grow, and keeps the OS error otherwise",
+          "[sqlite]") {
   SQLite::Exception write_failed("disk I/O error", SQLITE_IOERR_WRITE);
   for (int os : {EFBIG, ENOSPC, EDQUOT}) {
     Error e = io_error(write_failed, os);
@@ -365,7 +370,8 @@ TEST_CASE("io_error says when the store cannot grow, and keeps the OS error othe
         std::string(translate_exception(SQLite::Exception("x", SQLITE_BUSY)).what()));
 }
 
-TEST_CASE("the -wal and -shm files outlive the last connection, with the store's mode") {
+TEST_CASE("the -wal and -shm files outlive the last connection, with the store's mode",
+          "[sqlite]") {
   // A reader that may not write the directory cannot create them, and needs them.
   TempDir dir;
   fs::path p = dir / "store.db";
@@ -388,7 +394,7 @@ TEST_CASE("the -wal and -shm files outlive the last connection, with the store's
   CHECK(reader.db().execAndGet("SELECT value FROM policy WHERE key = 'x'").getString() == "y");
 }
 
-TEST_CASE("locate_store: --db, then HOOKCTL_DB, then XDG_DATA_HOME, then HOME") {
+TEST_CASE("locate_store: --db, then HOOKCTL_DB, then XDG_DATA_HOME, then HOME", "[sqlite]") {
   EnvGuard env(
       {{"HOOKCTL_DB", "/env/hookctl.db"}, {"XDG_DATA_HOME", "/xdg"}, {"HOME", "/home/someone"}});
   StoreLocation l = locate_store(std::string("/opt/x.db"));
@@ -430,7 +436,7 @@ TEST_CASE("locate_store: --db, then HOOKCTL_DB, then XDG_DATA_HOME, then HOME") 
   }
 }
 
-TEST_CASE("a store published after a write is never removed by abandon_creation") {
+TEST_CASE("a store published after a write is never removed by abandon_creation", "[sqlite]") {
   // Once at its path, other processes may have written into it.
   TempDir dir;
   fs::path p = dir / "new" / "store.db";
@@ -443,7 +449,7 @@ TEST_CASE("a store published after a write is never removed by abandon_creation"
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key = 'x'").getInt() == 1);
 }
 
-TEST_CASE("a store created meanwhile by another process is used, not replaced") {
+TEST_CASE("a store created meanwhile by another process is used, not replaced", "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "store.db";
   SqliteStore mine(at_path(p), OpenMode::create);

@@ -1,0 +1,71 @@
+// Fresh PostgreSQL databases for tests that run on the PostgreSQL engine. The "-pg" ctest runs
+// set HOOKCTL_TEST_PGHOST to the socket directory of the throwaway cluster
+// (tests/support/postgres_cluster.sh); without it, tests use SQLite.
+#pragma once
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace pgtest {
+
+inline std::optional<std::string> host() {
+  const char* h = std::getenv("HOOKCTL_TEST_PGHOST");
+  if (h == nullptr || *h == '\0') return std::nullopt;
+  return std::string(h);
+}
+
+inline std::string uri(const std::string& host, const std::string& database) {
+  return "postgresql:///" + database + "?host=" + host + "&user=postgres";
+}
+
+// Runs one statement on the cluster's maintenance database.
+inline void admin(const std::string& host, const std::string& sql) {
+  std::string conninfo = "host=" + host + " user=postgres dbname=postgres";
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(c);
+    PQfinish(c);
+    throw std::runtime_error("test cluster: " + why);
+  }
+  PGresult* r = PQexec(c, sql.c_str());
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  std::string why = ok ? "" : PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  if (!ok) throw std::runtime_error("test cluster: " + sql + ": " + why);
+}
+
+// An empty database, dropped (whoever is still connected) on destruction.
+class Database {
+ public:
+  explicit Database(std::string host) : host_(std::move(host)) {
+    static std::atomic<int> counter{0};
+    name_ = "t" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    admin(host_, "CREATE DATABASE " + name_);
+  }
+  ~Database() {
+    try {
+      admin(host_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (...) {
+      // the cluster goes away with the test run anyway
+    }
+  }
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  std::string uri() const { return pgtest::uri(host_, name_); }
+  const std::string& name() const noexcept { return name_; }
+  const std::string& host() const noexcept { return host_; }
+
+ private:
+  std::string host_;
+  std::string name_;
+};
+
+}  // namespace pgtest
