@@ -84,6 +84,31 @@ std::string percent_decoded(std::string_view s) {
   return out;
 }
 
+// value with each byte that does not start a valid UTF-8 sequence replaced by U+FFFD.
+std::string with_replacement(std::string_view value) {
+  std::string out;
+  size_t i = 0;
+  while (i < value.size()) {
+    size_t n = 1;
+    const auto b = static_cast<unsigned char>(value[i]);
+    if (b >= 0xf0)
+      n = 4;
+    else if (b >= 0xe0)
+      n = 3;
+    else if (b >= 0xc0)
+      n = 2;
+    if (b >= 0x80 &&
+        (b < 0xc2 || b > 0xf4 || i + n > value.size() || !is_valid_utf8(value.substr(i, n)))) {
+      out += "\xef\xbf\xbd";
+      ++i;
+      continue;
+    }
+    out.append(value.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 class PostgresStore;
 
 class PostgresQuery final : public Query {
@@ -102,7 +127,11 @@ class PostgresQuery final : public Query {
     param(index) = {std::to_string(value), int8_oid, 0, false, true};
   }
   void bind_text(int index, std::string_view value) override {
-    param(index) = {std::string(value), text_oid, 0, false, true};
+    // PostgreSQL refuses text that is not UTF-8 where SQLite stores or compares the bytes. Text
+    // is validated before it is stored, so such a value only ever looks something up (a name or
+    // id as given): with each bad byte as U+FFFD it still matches nothing, as in SQLite.
+    param(index) = {is_valid_utf8(value) ? std::string(value) : with_replacement(value), text_oid,
+                    0, false, true};
   }
   void bind_blob(int index, std::span<const unsigned char> value) override {
     param(index) = {std::string(reinterpret_cast<const char*>(value.data()), value.size()),
@@ -404,9 +433,12 @@ void PostgresStore::identify(const StoreLocation& where, OpenMode mode) {
                                        "'hookctl init'",
                                        location_, where.source));
   if (found == 0) {
-    exec("BEGIN");
+    // The lock is taken before the transaction (a session lock on the writers' key): a
+    // transaction that began before another process committed the schema could still see the
+    // catalog without it.
+    exec("SELECT pg_advisory_lock(1752916852)");
     try {
-      exec(write_lock_sql);
+      exec("BEGIN");
       found = state();  // another process may have created it while this one waited
       if (found == 0) {
         create_schema();
@@ -417,8 +449,10 @@ void PostgresStore::identify(const StoreLocation& where, OpenMode mode) {
     } catch (...) {
       created_ = false;
       rollback();
+      exec("SELECT pg_advisory_unlock(1752916852)");
       throw;
     }
+    exec("SELECT pg_advisory_unlock(1752916852)");
   }
   if (found == 1)
     fail(ErrorKind::store,

@@ -273,7 +273,8 @@ TEST_CASE("rejected logins are summarised in the audit log, bounded, and success
   CHECK(s.count("audit") == before_success);
 }
 
-TEST_CASE("no password or token secret appears in audit output or the store files") {
+// SQLite only: reads the store's files byte by byte.
+TEST_CASE("no password or token secret appears in audit output or the store files", "[sqlite]") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
   const std::string first = "Correct-Horse-Battery-1";

@@ -79,7 +79,8 @@ struct Tally {
 
 }  // namespace
 
-TEST_CASE("kill -9 at random instants during writes leaves a consistent, whole store") {
+// SQLite only: checks the file with SQLite's integrity_check.
+TEST_CASE("kill -9 at random instants during writes leaves a consistent, whole store", "[sqlite]") {
   constexpr int rounds = 104;  // 26 of each kind
   constexpr int import_lines = 2000;
   unsigned seed = std::random_device{}();

@@ -102,7 +102,9 @@ void no_crash(const Result& r) {
 }  // namespace
 
 // (a) RLIMIT_FSIZE stands for a full disk: writes past the limit fail with EFBIG.
-TEST_CASE("a store that cannot grow refuses writes with exit 6 and keeps every write whole") {
+// SQLite only: limits the store file's size.
+TEST_CASE("a store that cannot grow refuses writes with exit 6 and keeps every write whole",
+          "[sqlite]") {
   Sandbox s;
   Store st = populate(s);
   const std::string before = s.dump();
@@ -194,7 +196,9 @@ TEST_CASE("a store that cannot grow refuses writes with exit 6 and keeps every w
 }
 
 // (b) Root makes the store read-only for real by running hookctl as nobody on a root-owned store.
-TEST_CASE("a read-only store answers reads and webhook calls and refuses writes with exit 6") {
+// SQLite only: a read-only file.
+TEST_CASE("a read-only store answers reads and webhook calls and refuses writes with exit 6",
+          "[sqlite]") {
   if (::geteuid() != 0) {
     WARN("skipped: needs root to run hookctl as another user");
     return;
@@ -310,7 +314,8 @@ TEST_CASE("a read-only store answers reads and webhook calls and refuses writes 
 
 // (c) A damaged file: garbage over the pages after the first (the header and schema survive, so
 // the file still looks like a hookctl store), or a truncated file.
-TEST_CASE("a damaged store is refused with exit 6 and a clear message, never a crash") {
+// SQLite only: damages the store file.
+TEST_CASE("a damaged store is refused with exit 6 and a clear message, never a crash", "[sqlite]") {
   Sandbox s;
   Store st = populate(s);
   std::string lines;

@@ -64,7 +64,7 @@ std::vector<std::string> environment(const Sandbox& s,
   std::map<std::string, std::string> vars{
       {"PATH", "/usr/local/bin:/usr/bin:/bin"},
       {"HOME", (s.dir / "home").string()},
-      {"HOOKCTL_DB", s.db.string()},
+      {"HOOKCTL_DB", s.store},
       {"LANG", "C"},
   };
   // The sanitizer build (build-asan) configures its runtimes through the environment.
@@ -186,6 +186,11 @@ Sandbox::Sandbox() {
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir = tmpl;
   db = dir / "store.db";
+  store = db.string();
+  if (auto host = pgtest::host()) {
+    database.emplace(*host);
+    store = database->uri();
+  }
 }
 
 Sandbox::~Sandbox() {
@@ -345,8 +350,35 @@ std::string Sandbox::webhook(const std::string& name, const std::string& owner,
   return r.line();
 }
 
+namespace {
+
+// Rows as dump() shows them, from the PostgreSQL store of `s`.
+std::string pg_rows(const Sandbox& s, const std::string& sql) {
+  return pgtest::query(s.database->host(), s.database->name(), sql);
+}
+
+}  // namespace
+
+bool Sandbox::store_exists() const {
+  if (!on_postgresql()) return fs::exists(db);
+  return pg_rows(*this, "SELECT to_regnamespace('hookctl') IS NOT NULL") == "t|\n";
+}
+
 std::string Sandbox::dump() const {
-  if (!fs::exists(db)) return "<no store>";
+  if (!store_exists()) return "<no store>";
+  if (on_postgresql()) {
+    std::string out;
+    std::string tables = pg_rows(*this,
+                                 "SELECT table_name FROM information_schema.tables WHERE "
+                                 "table_schema = 'hookctl' ORDER BY table_name");
+    std::istringstream in(tables);
+    std::string t;
+    while (std::getline(in, t)) {
+      t.pop_back();  // the '|' after the value
+      out += "## " + t + '\n' + pg_rows(*this, "SELECT * FROM hookctl." + t + " ORDER BY 1");
+    }
+    return out;
+  }
   SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
   std::ostringstream out;
   SQLite::Statement tables(d, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
@@ -376,7 +408,8 @@ std::string Sandbox::raw_files() const {
 }
 
 std::string Sandbox::table(const std::string& name) const {
-  if (!fs::exists(db)) return "<no store>";
+  if (!store_exists()) return "<no store>";
+  if (on_postgresql()) return pg_rows(*this, "SELECT * FROM hookctl." + name + " ORDER BY 1");
   SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
   std::ostringstream out;
   SQLite::Statement rows(d, "SELECT * FROM \"" + name + "\" ORDER BY 1");
@@ -390,9 +423,12 @@ std::string Sandbox::table(const std::string& name) const {
   return out.str();
 }
 
-long long Sandbox::count(const std::string& table) const {
+long long Sandbox::count(const std::string& table, const std::string& where) const {
+  const std::string condition = " WHERE " + where;
+  if (on_postgresql())
+    return std::stoll(pg_rows(*this, "SELECT count(*) FROM hookctl." + table + condition));
   SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
-  return d.execAndGet("SELECT count(*) FROM \"" + table + "\"").getInt64();
+  return d.execAndGet("SELECT count(*) FROM \"" + table + "\"" + condition).getInt64();
 }
 
 void write_file(const fs::path& path, const std::string& content) {

@@ -7,11 +7,14 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "support/postgres.hpp"
 
 namespace e2e {
 
@@ -82,9 +85,10 @@ class Process {
   bool reaped_ = false;
 };
 
-// A temporary directory holding a store path; removed on destruction. Every run gets a clean
-// environment: PATH, HOME (inside the sandbox), HOOKCTL_DB=<dir>/store.db, plus `env` (and the
-// test's own ASAN_OPTIONS / UBSAN_OPTIONS / LSAN_OPTIONS, for the sanitizer build).
+// A temporary directory and a store: the file <dir>/store.db, or under HOOKCTL_TEST_PGHOST (the
+// e2e-pg: runs) a fresh PostgreSQL database; both removed on destruction. Every run gets a clean
+// environment: PATH, HOME (inside the sandbox), HOOKCTL_DB=<store>, plus `env` (and the test's
+// own ASAN_OPTIONS / UBSAN_OPTIONS / LSAN_OPTIONS, for the sanitizer build).
 class Sandbox {
  public:
   Sandbox();
@@ -93,8 +97,14 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   std::filesystem::path dir;
-  std::filesystem::path db;
+  std::filesystem::path db;  // the SQLite file (where it would be, on PostgreSQL)
+  std::optional<pgtest::Database> database;
+  std::string store;  // what HOOKCTL_DB names: db, or the database's URI
   std::map<std::string, std::string> env;
+
+  bool on_postgresql() const noexcept { return database.has_value(); }
+  // Whether the store exists (the file, or the schema "hookctl").
+  bool store_exists() const;
 
   // Sets HOOKCTL_NOW for the following runs.
   void at(const std::string& rfc3339) { env["HOOKCTL_NOW"] = rfc3339; }
@@ -126,8 +136,8 @@ class Sandbox {
   // The rows of one table, formatted as in dump() (for commands that may change only some tables,
   // such as a rejected login, which is summarised in the audit log).
   std::string table(const std::string& name) const;
-  // The number of rows of one table.
-  long long count(const std::string& table) const;
+  // The number of rows of one table (that meet an SQL condition).
+  long long count(const std::string& table, const std::string& where = "TRUE") const;
 };
 
 // The id inside a token secret ("hki_<id>_...").

@@ -37,7 +37,9 @@ std::string issued_json(const Result& r) {
 
 }  // namespace
 
-TEST_CASE("no token secret or password is kept in the store, the audit log or a listing") {
+// SQLite only: reads the store's files byte by byte.
+TEST_CASE("no token secret or password is kept in the store, the audit log or a listing",
+          "[sqlite]") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
   const std::string pw_alice = "correct horse battery staple 1";

@@ -64,7 +64,8 @@ TEST_CASE("two commands creating the same store at once both land in it") {
   }
 }
 
-TEST_CASE("a store path planted by another user is never written into") {
+// SQLite only: file ownership.
+TEST_CASE("a store path planted by another user is never written into", "[sqlite]") {
   Sandbox s;
   SECTION("an empty file owned by another user") {
     e2e::write_file(s.db, "");
@@ -114,7 +115,8 @@ TEST_CASE("a store path planted by another user is never written into") {
   }
 }
 
-TEST_CASE("a store whose -wal another user planted is neither written nor read") {
+// SQLite only: SQLite's -wal file.
+TEST_CASE("a store whose -wal another user planted is neither written nor read", "[sqlite]") {
   Sandbox s;
   s.user("alice");
   const std::string before = s.dump();
@@ -130,7 +132,8 @@ TEST_CASE("a store whose -wal another user planted is neither written nor read")
   CHECK(s.dump() == before);
 }
 
-TEST_CASE("a store owned by another user is read, never written") {
+// SQLite only: file ownership.
+TEST_CASE("a store owned by another user is read, never written", "[sqlite]") {
   Sandbox s;
   s.user("alice");
   std::string webhook_secret = s.webhook("orders", "alice");
@@ -148,7 +151,8 @@ TEST_CASE("a store owned by another user is read, never written") {
   CHECK(s.dump() == before);
 }
 
-TEST_CASE("another user may use a store owned by root, and root one it may read") {
+// SQLite only: file ownership.
+TEST_CASE("another user may use a store owned by root, and root one it may read", "[sqlite]") {
   // Root counts as a trusted owner: a service user reads a root-owned store it may read.
   Sandbox s;
   s.user("alice");

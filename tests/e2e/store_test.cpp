@@ -104,7 +104,9 @@ TEST_CASE("a store created by user create is 0600 in a 0700 directory") {
   CHECK(e2e::mode_of(s.dir / "a" / "b") == 0700);
 }
 
-TEST_CASE("default store path: XDG_DATA_HOME/hookctl/store.db, else HOME/.local/share") {
+// SQLite only: the default store is a file.
+TEST_CASE("default store path: XDG_DATA_HOME/hookctl/store.db, else HOME/.local/share",
+          "[sqlite]") {
   Sandbox s;
   fs::path xdg = s.dir / "xdg";
   fs::path home = s.dir / "home";
@@ -155,7 +157,9 @@ TEST_CASE("default store path: XDG_DATA_HOME/hookctl/store.db, else HOME/.local/
   }
 }
 
-TEST_CASE("option --db beats HOOKCTL_DB and global options stand before or after the subcommand") {
+// SQLite only: names two store files.
+TEST_CASE("option --db beats HOOKCTL_DB and global options stand before or after the subcommand",
+          "[sqlite]") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
   fs::path other = s.dir / "other.db";
@@ -189,7 +193,9 @@ TEST_CASE("option --db beats HOOKCTL_DB and global options stand before or after
   CHECK(contains(missing.err, s.db.string()));
 }
 
-TEST_CASE("read commands on a missing store exit 6, say where they looked, and create nothing") {
+// SQLite only: checks that no file or directory appears.
+TEST_CASE("read commands on a missing store exit 6, say where they looked, and create nothing",
+          "[sqlite]") {
   Sandbox s;
   SECTION("--db in a missing directory") {
     fs::path nested = s.dir / "nowhere" / "store.db";
@@ -350,7 +356,8 @@ TEST_CASE("failed commands leave an existing store untouched") {
   }
 }
 
-TEST_CASE("a store from a newer hookctl is refused with exit 6 and left untouched") {
+// SQLite only: raises SQLite's user_version (the PostgreSQL twin is in postgresql_test.cpp).
+TEST_CASE("a store from a newer hookctl is refused with exit 6 and left untouched", "[sqlite]") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
   s.user("alice");
@@ -389,7 +396,9 @@ TEST_CASE("a store from a newer hookctl is refused with exit 6 and left untouche
   CHECK(e2e::read_file(s.db) == bytes);
 }
 
-TEST_CASE("a file that is not a hookctl store is refused with exit 6 and left untouched") {
+// SQLite only: foreign files.
+TEST_CASE("a file that is not a hookctl store is refused with exit 6 and left untouched",
+          "[sqlite]") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
   const std::vector<Case> commands{

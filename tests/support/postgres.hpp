@@ -41,6 +41,37 @@ inline void admin(const std::string& host, const std::string& sql) {
   if (!ok) throw std::runtime_error("test cluster: " + sql + ": " + why);
 }
 
+// Runs sql on `database`: the rows it returns, each value followed by '|', each row by a newline
+// (NULL for a null value), as the e2e harness shows SQLite rows.
+inline std::string query(const std::string& host, const std::string& database,
+                         const std::string& sql) {
+  std::string conninfo = "host=" + host + " user=postgres dbname=" + database;
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string why = PQerrorMessage(c);
+    PQfinish(c);
+    throw std::runtime_error("test cluster: " + why);
+  }
+  PGresult* r = PQexec(c, sql.c_str());
+  if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+    std::string why = PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    throw std::runtime_error("test cluster: " + sql + ": " + why);
+  }
+  std::string out;
+  for (int row = 0; row < PQntuples(r); ++row) {
+    for (int col = 0; col < PQnfields(r); ++col) {
+      out += PQgetisnull(r, row, col) ? std::string("NULL") : std::string(PQgetvalue(r, row, col));
+      out += '|';
+    }
+    out += '\n';
+  }
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
 // An empty database, dropped (whoever is still connected) on destruction.
 class Database {
  public:
