@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
