@@ -24,23 +24,6 @@ inline std::string uri(const std::string& host, const std::string& database) {
   return "postgresql:///" + database + "?host=" + host + "&user=postgres";
 }
 
-// Runs one statement on the cluster's maintenance database.
-inline void admin(const std::string& host, const std::string& sql) {
-  std::string conninfo = "host=" + host + " user=postgres dbname=postgres";
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string why = PQerrorMessage(c);
-    PQfinish(c);
-    throw std::runtime_error("test cluster: " + why);
-  }
-  PGresult* r = PQexec(c, sql.c_str());
-  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-  std::string why = ok ? "" : PQresultErrorMessage(r);
-  PQclear(r);
-  PQfinish(c);
-  if (!ok) throw std::runtime_error("test cluster: " + sql + ": " + why);
-}
-
 // Runs sql on `database`: the rows it returns, each value followed by '|', each row by a newline
 // (NULL for a null value), as the e2e harness shows SQLite rows.
 inline std::string query(const std::string& host, const std::string& database,
@@ -71,6 +54,9 @@ inline std::string query(const std::string& host, const std::string& database,
   PQfinish(c);
   return out;
 }
+
+// Runs one statement on the cluster's maintenance database.
+inline void admin(const std::string& host, const std::string& sql) { query(host, "postgres", sql); }
 
 // An empty database, dropped (whoever is still connected) on destruction.
 class Database {
