@@ -17,8 +17,11 @@ namespace hookctl::detail {
 
 namespace {
 
-// The advisory lock every write transaction takes: 'hkct' (as the SQLite application_id).
-constexpr const char* write_lock_sql = "SELECT pg_advisory_xact_lock(1752916852)";
+// The advisory lock key writers take turns on: 'hkct' (as the SQLite application_id).
+#define HOOKCTL_LOCK_KEY "1752916852"
+constexpr const char* write_lock_sql = "SELECT pg_advisory_xact_lock(" HOOKCTL_LOCK_KEY ")";
+constexpr const char* creation_lock_sql = "SELECT pg_advisory_lock(" HOOKCTL_LOCK_KEY ")";
+constexpr const char* creation_unlock_sql = "SELECT pg_advisory_unlock(" HOOKCTL_LOCK_KEY ")";
 constexpr std::chrono::milliseconds default_lock_timeout{10000};
 
 // OIDs of the built-in types hookctl binds (pg_type.h).
@@ -212,10 +215,7 @@ class PostgresQuery final : public Query {
 class PostgresStore final : public Store {
  public:
   PostgresStore(const StoreLocation& where, OpenMode mode);
-  ~PostgresStore() override {
-    statements_.clear();
-    if (conn_ != nullptr) libpq().finish(conn_);
-  }
+  ~PostgresStore() override { statements_.clear(); }
 
   Engine engine() const noexcept override { return Engine::postgresql; }
   std::string location() const override { return location_; }
@@ -276,9 +276,11 @@ class PostgresStore final : public Store {
   }
   using Store::statement;
 
-  bool in_transaction() const override { return libpq().transactionStatus(conn_) != PQTRANS_IDLE; }
+  bool in_transaction() const override {
+    return libpq().transactionStatus(connection_.get()) != PQTRANS_IDLE;
+  }
 
-  PGconn* connection() const noexcept { return conn_; }
+  PGconn* connection() const noexcept { return connection_.get(); }
   // The name of a server-side prepared statement for sql with these parameter types, prepared on
   // first use.
   const std::string& prepared(const std::string& sql, const std::vector<Oid>& types) {
@@ -287,9 +289,9 @@ class PostgresStore final : public Store {
     auto it = prepared_.find(key);
     if (it != prepared_.end()) return it->second;
     std::string name = fmt::format("s{}", prepared_.size());
-    Result r(libpq().prepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()),
-                             types.data()));
-    check(conn_, r);
+    Result r(libpq().prepare(connection_.get(), name.c_str(), sql.c_str(),
+                             static_cast<int>(types.size()), types.data()));
+    check(connection_.get(), r);
     return prepared_.emplace(std::move(key), std::move(name)).first->second;
   }
   std::chrono::milliseconds lock_timeout() const noexcept { return lock_timeout_; }
@@ -311,14 +313,14 @@ class PostgresStore final : public Store {
   void begin_read() override { exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
   void end_read() override { exec("COMMIT"); }
   void rollback() noexcept override {
-    if (conn_ != nullptr && libpq().transactionStatus(conn_) != PQTRANS_IDLE)
-      Result(libpq().exec(conn_, "ROLLBACK"));
+    if (connection_ && libpq().transactionStatus(connection_.get()) != PQTRANS_IDLE)
+      Result(libpq().exec(connection_.get(), "ROLLBACK"));
   }
 
  private:
   Result exec(const std::string& sql) {
-    Result r(libpq().exec(conn_, sql.c_str()));
-    check(conn_, r);
+    Result r(libpq().exec(connection_.get(), sql.c_str()));
+    check(connection_.get(), r);
     return r;
   }
   // A statement for SQL whose parameters are spelled ?N: PostgreSQL spells them $N (outside
@@ -351,7 +353,12 @@ class PostgresStore final : public Store {
   void create_schema();
   void migrate();
 
-  PGconn* conn_ = nullptr;
+  struct ConnectionDeleter {
+    void operator()(PGconn* c) const noexcept { libpq().finish(c); }
+  };
+  // Owned from the moment libpq returns it, so a constructor that refuses the store (missing,
+  // foreign, newer, unreachable) still closes the connection.
+  std::unique_ptr<PGconn, ConnectionDeleter> connection_;
   std::string location_;
   bool created_ = false;
   bool published_ = false;
@@ -399,14 +406,15 @@ PostgresStore::PostgresStore(const StoreLocation& where, OpenMode mode)
   // pg_stat_activity unless the URI names another.
   const char* keys[] = {"dbname", "fallback_application_name", nullptr};
   const char* values[] = {where.uri.c_str(), "hookctl", nullptr};
-  conn_ = pq.connectdbParams(keys, values, 1);
-  if (conn_ == nullptr) throw std::bad_alloc();
-  if (pq.status(conn_) != CONNECTION_OK)
-    fail(ErrorKind::store, fmt::format("cannot connect to the store {} (from {}): {}", location_,
-                                       where.source, first_line(pq.errorMessage(conn_))));
+  connection_.reset(pq.connectdbParams(keys, values, 1));
+  if (!connection_) throw std::bad_alloc();
+  if (pq.status(connection_.get()) != CONNECTION_OK)
+    fail(ErrorKind::store,
+         fmt::format("cannot connect to the store {} (from {}): {}", location_, where.source,
+                     first_line(pq.errorMessage(connection_.get()))));
   // Server notices (CREATE ... IF NOT EXISTS, and the like) are not for the administrator.
   pq.setNoticeProcessor(
-      conn_, [](void*, const char*) {}, nullptr);
+      connection_.get(), [](void*, const char*) {}, nullptr);
   try {
     exec(fmt::format("SET search_path = hookctl; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
                      default_lock_timeout.count()));
@@ -436,7 +444,7 @@ void PostgresStore::identify(const StoreLocation& where, OpenMode mode) {
     // The lock is taken before the transaction (a session lock on the writers' key): a
     // transaction that began before another process committed the schema could still see the
     // catalog without it.
-    exec("SELECT pg_advisory_lock(1752916852)");
+    exec(creation_lock_sql);
     try {
       exec("BEGIN");
       found = state();  // another process may have created it while this one waited
@@ -449,10 +457,10 @@ void PostgresStore::identify(const StoreLocation& where, OpenMode mode) {
     } catch (...) {
       created_ = false;
       rollback();
-      exec("SELECT pg_advisory_unlock(1752916852)");
+      exec(creation_unlock_sql);
       throw;
     }
-    exec("SELECT pg_advisory_unlock(1752916852)");
+    exec(creation_unlock_sql);
   }
   if (found == 1)
     fail(ErrorKind::store,
