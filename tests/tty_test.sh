@@ -63,10 +63,23 @@ out=$("$bin" user list)
 
 # Ctrl-C (and any other deadly signal) at a password prompt must give the terminal its echo
 # back: the shell that ran hookctl reads the settings after it died.
+# The key is typed once the prompt is on screen, and the input stays open until `stty -a` has
+# printed (or 30 s pass), so a slow machine cannot close the session before the shell reports.
+ulimit -c 0  # SIGQUIT would otherwise spend its time writing a core file
 for sig in INT QUIT; do
   key=$([ $sig = INT ] && printf '\003' || printf '\034')
-  out=$( { sleep 0.6; printf '%s' "$key"; sleep 0.6; } |
-    script -qec "sh -c 'trap : $sig; $(printf '%q' "$bin") user create zoe; stty -a'" /dev/null 2>&1)
+  log="$work/sig.out" fifo="$work/sig.in"
+  : >"$log"; rm -f "$fifo"; mkfifo "$fifo"
+  script -qec "sh -c 'trap : $sig; $(printf '%q' "$bin") user create zoe; stty -a'" /dev/null \
+    <"$fifo" >"$log" 2>&1 &
+  pid=$!
+  exec 3>"$fifo"
+  for _ in $(seq 300); do grep -q "New password for zoe" "$log" && break; sleep 0.1; done
+  printf '%s' "$key" >&3
+  for _ in $(seq 300); do grep -q "speed" "$log" && break; sleep 0.1; done
+  exec 3>&-
+  wait "$pid"
+  out=$(cat "$log")
   if [[ $out != *"New password for zoe"* ]]; then
     bad "no password prompt to interrupt (SIG$sig): ${out:0:300}"
   elif grep -Eq '(^| )-echo( |;|$)' <<<"$out" || ! grep -Eq '(^| )echo( |;|$)' <<<"$out"; then
