@@ -73,6 +73,7 @@ void register_check_command(CLI::App& app, Context& ctx);
 void register_policy_commands(CLI::App& app, Context& ctx);
 void register_audit_command(CLI::App& app, Context& ctx);
 void register_serve_command(CLI::App& app, Context& ctx);
+void register_store_commands(CLI::App& app, Context& ctx);
 
 // Adds a subcommand with a one-line purpose and an example shown at the end of its --help.
 CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& purpose,

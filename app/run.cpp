@@ -228,6 +228,7 @@ int run_cli(int argc, char** argv) {
       {"policy", hookctl::cli::register_policy_commands},
       {"audit", hookctl::cli::register_audit_command},
       {"serve", hookctl::cli::register_serve_command},
+      {"store", hookctl::cli::register_store_commands},
       {"__complete", hookctl::cli::register_complete_command},
   };
   const std::string_view word = first_word(argc, argv);

@@ -32,15 +32,19 @@ StoreLocation location_of(const std::string& db, const char* source) {
 
 }  // namespace
 
+StoreLocation locate_store_argument(const std::string& text, std::string_view option) {
+  StoreLocation where = location_of(text, "--db");
+  where.source = std::string(option);
+  if (where.engine == Engine::postgresql && detail::uri_has_password(where.uri))
+    fail(ErrorKind::usage,
+         fmt::format("a password in {} is visible to every user of this machine: put it in "
+                     "~/.pgpass, PGPASSFILE or a service file, or give the URI in HOOKCTL_DB",
+                     option));
+  return where;
+}
+
 StoreLocation locate_store(const std::optional<std::string>& db_option) {
-  if (db_option && !db_option->empty()) {
-    StoreLocation where = location_of(*db_option, "--db");
-    if (where.engine == Engine::postgresql && detail::uri_has_password(where.uri))
-      fail(ErrorKind::usage,
-           "a password in --db is visible to every user of this machine: put it in ~/.pgpass, "
-           "PGPASSFILE or a service file, or give the URI in HOOKCTL_DB");
-    return where;
-  }
+  if (db_option && !db_option->empty()) return locate_store_argument(*db_option, "--db");
   if (auto v = env("HOOKCTL_DB")) return location_of(*v, "HOOKCTL_DB");
   if (auto v = env("XDG_DATA_HOME"); v && fs::path(*v).is_absolute())
     return {Engine::sqlite, fs::path(*v) / "hookctl" / "store.db", {}, "XDG_DATA_HOME"};

@@ -42,6 +42,11 @@ struct StoreLocation {
 // ~/.pgpass, PGPASSFILE or a service file; HOOKCTL_DB may carry one).
 StoreLocation locate_store(const std::optional<std::string>& db_option);
 
+// A store named by a command-line option (`option`, as shown in messages) such as --db or --to:
+// a postgresql:// or postgres:// URI, else an SQLite path. Error(usage) for a URI with a password
+// (see locate_store).
+StoreLocation locate_store_argument(const std::string& text, std::string_view option);
+
 // How a location is shown to people: the file's path, or the URI without its password.
 std::string display_location(const StoreLocation& where);
 
