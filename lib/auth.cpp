@@ -45,12 +45,14 @@ size_t copy_hash(Query& q, int column, std::array<unsigned char, 32>& out) {
   return hash.size();
 }
 
-// One statement, one read snapshot: the webhook by name, the presented token by its public id
-// (a NULL id, when the header carried none, joins nothing) and its owner.
+// One statement, one read snapshot, one round trip to a server: the webhook by name, the
+// presented token by its public id (a NULL id, when the header carried none, joins nothing) and
+// its owner, and the inactivity period.
 const std::string lookup_sql =
     "SELECT w.name, w.auth, w.token_id, t.kind, t.secret_hash, t.previous_hash, "
     "t.previous_valid_until, t.revoked_at, t.expires_at, t.last_used_at, a.id, a.name, "
-    "a.last_activity_at "
+    "a.last_activity_at, "
+    "(SELECT value FROM policy WHERE key = 'inactivity-period') "
     "FROM webhooks w LEFT JOIN tokens t ON t.id = ?2 LEFT JOIN accounts a ON a.id = t.account_id "
     "WHERE w.name = ?1";
 
@@ -127,6 +129,8 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
       l.owner = q.text(11);
       l.owner_last_activity = at(q.integer(12));
     }
+    session.know_inactivity_period(
+        q.is_null(13) ? std::nullopt : std::optional<Duration>(Duration{q.integer(13)}));
     q.reset();
   }
   Verdict v;

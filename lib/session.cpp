@@ -18,6 +18,11 @@ Duration Session::inactivity_period() {
   return *period_;
 }
 
+void Session::know_inactivity_period(std::optional<Duration> stored) {
+  period_generation_ = store_.generation();
+  period_ = stored.value_or(default_inactivity_period);
+}
+
 bool Session::rejection_logged(std::string_view action, std::string_view subject,
                                std::string_view reason) const noexcept {
   for (const auto& r : logged_rejections_)

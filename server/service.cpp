@@ -152,9 +152,9 @@ Response Service::decide(std::string_view webhook, std::string_view authorizatio
   Session session(store_, now, actor_);  // one check, one now; the policy is read afresh
   Verdict v;
   try {
-    // One read transaction for the check's statements (the look-up and the policy): SQLite
-    // takes and releases its file locks once instead of once per statement.
-    v = store_.read([&] { return decide_call(session, webhook, authorization); });
+    // decide_call reads the store with one statement (its own snapshot): no transaction
+    // around it, so a check is one round trip to a PostgreSQL server.
+    v = decide_call(session, webhook, authorization);
   } catch (const std::exception& e) {
     Error error = translate_exception(e);
     if (error.kind() == ErrorKind::not_found)

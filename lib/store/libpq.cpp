@@ -34,6 +34,7 @@ Libpq load_libpq() {
   load(handle, l.status, "PQstatus");
   load(handle, l.errorMessage, "PQerrorMessage");
   load(handle, l.finish, "PQfinish");
+  load(handle, l.reset, "PQreset");
   load(handle, l.setNoticeProcessor, "PQsetNoticeProcessor");
   load(handle, l.exec, "PQexec");
   load(handle, l.execParams, "PQexecParams");

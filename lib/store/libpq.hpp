@@ -12,6 +12,7 @@ struct Libpq {
   decltype(&::PQstatus) status;
   decltype(&::PQerrorMessage) errorMessage;
   decltype(&::PQfinish) finish;
+  decltype(&::PQreset) reset;
   decltype(&::PQsetNoticeProcessor) setNoticeProcessor;
   decltype(&::PQexec) exec;
   decltype(&::PQexecParams) execParams;

@@ -262,13 +262,14 @@ class PostgresStore final : public Store {
     published_ = true;
     return true;
   }
-  unsigned generation() const noexcept override { return 1; }
+  unsigned generation() const noexcept override { return generation_; }
   void set_busy_timeout(std::chrono::milliseconds timeout) override {
     exec(fmt::format("SET lock_timeout = {}", timeout.count()));
     lock_timeout_ = timeout;
   }
 
   Query& statement(const std::string& sql) override {
+    if (!in_transaction()) reconnect_if_lost();
     auto it = statements_.find(sql);
     if (it == statements_.end()) it = statements_.emplace(sql, numbered(sql)).first;
     it->second->clear();
@@ -276,8 +277,11 @@ class PostgresStore final : public Store {
   }
   using Store::statement;
 
+  // A lost connection is in no transaction: what it had is gone, and the next statement opens a
+  // new one.
   bool in_transaction() const override {
-    return libpq().transactionStatus(connection_.get()) != PQTRANS_IDLE;
+    PGTransactionStatusType status = libpq().transactionStatus(connection_.get());
+    return status != PQTRANS_IDLE && status != PQTRANS_UNKNOWN;
   }
 
   PGconn* connection() const noexcept { return connection_.get(); }
@@ -299,6 +303,7 @@ class PostgresStore final : public Store {
  protected:
   void begin_write() override {
     if (in_transaction()) fail(ErrorKind::internal, "nested write transaction");
+    reconnect_if_lost();
     exec("BEGIN");
     exec(write_lock_sql);
   }
@@ -310,7 +315,10 @@ class PostgresStore final : public Store {
     rollback();
     throw;
   }
-  void begin_read() override { exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); }
+  void begin_read() override {
+    reconnect_if_lost();
+    exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  }
   void end_read() override { exec("COMMIT"); }
   void rollback() noexcept override {
     if (connection_ && libpq().transactionStatus(connection_.get()) != PQTRANS_IDLE)
@@ -318,6 +326,34 @@ class PostgresStore final : public Store {
   }
 
  private:
+  // The settings every connection of a store runs with.
+  void configure_session() {
+    exec(fmt::format("SET search_path = hookctl; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
+                     lock_timeout_.count()));
+  }
+  // A long-lived store (serve) outlives connections: a server restart, a fail-over, an idle
+  // timeout. Once libpq reports the connection lost (the statement that met it failed with class
+  // 08, and nothing of its transaction survives), the next statement or transaction connects
+  // again with the same parameters. Statements are prepared again on the new connection; the
+  // generation moves on, so what a session cached from the old one is read again.
+  // Attempts are at least reconnect_interval apart: while the server is away, a statement
+  // fails at once instead of every one of them waiting for a connection attempt.
+  void reconnect_if_lost() {
+    const Libpq& pq = libpq();
+    if (pq.status(connection_.get()) == CONNECTION_OK) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_reconnect_ < reconnect_interval)
+      throw PostgresError("08006",
+                          fmt::format("lost the connection to {}; reconnecting", location_));
+    last_reconnect_ = now;
+    pq.reset(connection_.get());
+    if (pq.status(connection_.get()) != CONNECTION_OK)
+      throw PostgresError("08006", fmt::format("cannot reconnect to {}: {}", location_,
+                                               first_line(pq.errorMessage(connection_.get()))));
+    prepared_.clear();
+    ++generation_;
+    configure_session();
+  }
   Result exec(const std::string& sql) {
     Result r(libpq().exec(connection_.get(), sql.c_str()));
     check(connection_.get(), r);
@@ -364,6 +400,9 @@ class PostgresStore final : public Store {
   bool published_ = false;
   bool migrated_ = false;
   std::chrono::milliseconds lock_timeout_ = default_lock_timeout;
+  unsigned generation_ = 1;
+  static constexpr std::chrono::seconds reconnect_interval{1};
+  std::chrono::steady_clock::time_point last_reconnect_{};
   std::unordered_map<std::string, std::unique_ptr<PostgresQuery>> statements_;
   std::unordered_map<std::string, std::string> prepared_;
 };
@@ -416,8 +455,7 @@ PostgresStore::PostgresStore(const StoreLocation& where, OpenMode mode)
   pq.setNoticeProcessor(
       connection_.get(), [](void*, const char*) {}, nullptr);
   try {
-    exec(fmt::format("SET search_path = hookctl; SET lock_timeout = {}; SET TIME ZONE 'UTC'",
-                     default_lock_timeout.count()));
+    configure_session();
     identify(where, mode);
   } catch (const Error&) {
     throw;

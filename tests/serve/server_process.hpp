@@ -19,13 +19,16 @@ namespace serve_test {
 
 class ServerProcess {
  public:
-  ServerProcess(const e2e::Sandbox& sandbox, std::vector<std::string> extra = {})
-      : socket_("unix:" + (sandbox.dir / "serve.sock").string()),
-        log_path_((sandbox.dir / "serve.err").string()) {
+  // `name` tells several servers of one sandbox apart: its socket is <name>.sock, its log
+  // <name>.err.
+  ServerProcess(const e2e::Sandbox& sandbox, std::vector<std::string> extra = {},
+                const std::string& name = "serve")
+      : socket_("unix:" + (sandbox.dir / (name + ".sock")).string()),
+        log_path_((sandbox.dir / (name + ".err")).string()) {
     std::vector<std::string> args{HOOKCTL_BIN, "serve", "--listen", socket_};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<std::string> env{"PATH=/usr/bin:/bin", "HOME=" + sandbox.dir.string(),
-                                 "HOOKCTL_DB=" + sandbox.db.string()};
+                                 "HOOKCTL_DB=" + sandbox.store};
     for (const auto& [k, v] : sandbox.env)
       if (!v.empty()) env.push_back(k + "=" + v);
     for (const char* k : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})

@@ -25,6 +25,9 @@ class Session {
   // connection was replaced, as when a newly created store met one created meanwhile).
   Duration inactivity_period();
   void forget_policy() noexcept { period_.reset(); }
+  // Records the period a statement read along with other rows (nullopt: the policy has no
+  // setting, so the default applies), saving inactivity_period() its own query.
+  void know_inactivity_period(std::optional<Duration> stored);
 
   // Rejection summaries (see record_rejection) this session knows to be in the audit log, so a
   // flood of rejected calls on one session costs no audit query each. Only committed facts are
