@@ -2,7 +2,10 @@
 // URIs that may carry a password. Tagged [postgresql]: these run in the e2e-pg: pass only (the
 // rest of the e2e suite runs on both engines).
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <random>
 #include <string>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -126,4 +129,116 @@ TEST_CASE("an unreachable server is exit 6 with the reason, and the URI without 
   CHECK(r.code == 6);
   CHECK(contains(r.err, "cannot connect to the store postgresql://u@/nowhere"));
   CHECK_FALSE(contains(r.err, "hunter2"));
+}
+
+// What another host's writer does to this one: holds the writers' lock (the advisory lock every
+// hookctl write transaction takes) in an open transaction.
+TEST_CASE("a write waits for another host's writer, and gives up after 10 s changing nothing",
+          "[postgresql]") {
+  Sandbox s;
+  s.at(e2e::t0);
+  s.user("svc", {"--service"});
+  const std::string before = s.dump();
+  pgtest::Connection holder(s.database->host(), s.database->name());
+  holder.exec("BEGIN; SELECT pg_advisory_xact_lock(1752916852)");
+
+  // Reads do not wait.
+  auto start = std::chrono::steady_clock::now();
+  CHECK(s.run({"user", "list"}).code == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+
+  e2e::Process waiting = s.start({"user", "create", "bob", "--no-password"});
+  e2e::Process giving_up = s.start({"token", "create", "--user", "svc"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Result late = giving_up.wait();  // the holder keeps the lock past its 10 s
+  CHECK(late.code == 6);
+  CHECK(contains(late.err, "locked"));
+  CHECK(late.out.empty());  // no secret shown for a token that was never stored
+  CHECK(s.dump() == before);
+  holder.exec("COMMIT");
+  Result r = waiting.wait();
+  INFO(r.err);
+  CHECK(r.code == 6);  // it waited as long as the other one
+  start = std::chrono::steady_clock::now();
+  Result now_free = s.run({"user", "create", "bob", "--no-password"});
+  CHECK(now_free.code == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("a write that waited gets the store as soon as another host's writer commits",
+          "[postgresql]") {
+  Sandbox s;
+  s.at(e2e::t0);
+  s.user("svc", {"--service"});
+  pgtest::Connection holder(s.database->host(), s.database->name());
+  holder.exec("BEGIN; SELECT pg_advisory_xact_lock(1752916852)");
+  auto start = std::chrono::steady_clock::now();
+  e2e::Process waiting = s.start({"user", "create", "bob", "--no-password"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  holder.exec("COMMIT");
+  Result r = waiting.wait();
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1500));
+  CHECK(s.run({"user", "show", "bob"}).code == 0);
+}
+
+// The PostgreSQL twin of the SQLite crash test: the server rolls back what a killed client left
+// open and releases its lock, so the next writer goes on at once.
+TEST_CASE("kill -9 during writes on PostgreSQL keeps every change whole or absent",
+          "[postgresql]") {
+  constexpr int rounds = 24;
+  constexpr int import_lines = 1000;
+  unsigned seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  Sandbox s;
+  s.at(e2e::t0);
+  s.user("own", {"--service"});
+  for (int k = 0; k < rounds; ++k) {
+    std::string lines;
+    for (int j = 0; j < import_lines; ++j)
+      lines += "{\"name\":\"imp" + std::to_string(k) + "-" + std::to_string(j) + "\"}\n";
+    e2e::write_file(s.dir / ("imp" + std::to_string(k) + ".jsonl"), lines);
+  }
+  // How long an import takes alone: kills land uniformly over 1.5 times that.
+  auto start = std::chrono::steady_clock::now();
+  REQUIRE(s.run({"user", "import", (s.dir / "imp0.jsonl").string()}).code == 0);
+  const double span =
+      1.5 * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int killed = 0;
+  for (int k = 1; k < rounds; ++k) {
+    const bool import = k % 2 == 1;
+    const std::string n = std::to_string(k);
+    std::vector<std::string> args =
+        import
+            ? std::vector<std::string>{"user", "import", (s.dir / ("imp" + n + ".jsonl")).string()}
+            : std::vector<std::string>{"webhook", "create", "wh" + n, "--owner", "own"};
+    e2e::Process p = s.start(args);
+    std::this_thread::sleep_for(
+        std::chrono::duration<double>(std::uniform_real_distribution<double>(0, span)(rng)));
+    p.kill();
+    Result r = p.wait();
+    if (p.signaled()) ++killed;
+    INFO("round " << k << ": " << r.err);
+    if (import) {
+      long long rows = s.count("accounts", "name COLLATE \"C\" LIKE 'imp" + n + "-%'");
+      CHECK((rows == 0 || rows == import_lines));
+      CHECK(s.count("audit", "action = 'user.import' AND subject LIKE 'imp" + n + "-%'") == rows);
+      if (r.code == 0) CHECK(rows == import_lines);
+    } else {
+      long long hooks = s.count("webhooks", "name = 'wh" + n + "'");
+      CHECK(s.count("audit", "action = 'webhook.create' AND subject = 'wh" + n + "'") == hooks);
+      CHECK(s.count("tokens", "id IN (SELECT token_id FROM hookctl.webhooks WHERE name = 'wh" + n +
+                                  "')") == hooks);
+      if (r.code == 0) CHECK(hooks == 1);
+    }
+    // The killed client's lock is gone: the next write does not wait for it.
+    auto next = std::chrono::steady_clock::now();
+    Result after = s.run({"user", "create", "after" + n, "--no-password"});
+    CHECK(after.code == 0);
+    CHECK(std::chrono::steady_clock::now() - next < std::chrono::seconds(5));
+  }
+  WARN("kill -9 on PostgreSQL: " << killed << " of " << rounds - 1 << " commands killed mid-run");
+  CHECK(killed > 0);
 }
