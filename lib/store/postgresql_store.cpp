@@ -441,10 +441,12 @@ void PostgresQuery::execute() {
 PostgresStore::PostgresStore(const StoreLocation& where, OpenMode mode)
     : location_(uri_without_password(where.uri)) {
   const Libpq& pq = libpq();
-  // expand_dbname: the URI is parsed as libpq parses any; application_name shows hookctl in
-  // pg_stat_activity unless the URI names another.
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {where.uri.c_str(), "hookctl", nullptr};
+  // expand_dbname: the URI is parsed as libpq parses any, and its parameters override those
+  // before it: a connection attempt gives up after 10 s (as a write waiting for another does)
+  // unless the URI sets connect_timeout; application_name shows hookctl in pg_stat_activity
+  // unless the URI names another.
+  const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
+  const char* values[] = {"10", where.uri.c_str(), "hookctl", nullptr};
   connection_.reset(pq.connectdbParams(keys, values, 1));
   if (!connection_) throw std::bad_alloc();
   if (pq.status(connection_.get()) != CONNECTION_OK)

@@ -1,11 +1,17 @@
 // What only a PostgreSQL store has: the schema in an existing database, its identification, and
 // URIs that may carry a password. Tagged [postgresql]: these run in the e2e-pg: pass only (the
 // rest of the e2e suite runs on both engines).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "harness.hpp"
 
@@ -241,4 +247,36 @@ TEST_CASE("kill -9 during writes on PostgreSQL keeps every change whole or absen
   }
   WARN("kill -9 on PostgreSQL: " << killed << " of " << rounds - 1 << " commands killed mid-run");
   CHECK(killed > 0);
+}
+
+// A server that accepts the connection and never answers (a hung host, a black hole behind a
+// load balancer): the attempt gives up after 10 s by default, sooner with connect_timeout.
+TEST_CASE("a server that never answers is given up after 10 s, or the URI's connect_timeout",
+          "[postgresql]") {
+  Sandbox s;
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 16) == 0);  // the kernel completes connections; nobody reads
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string uri =
+      "postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/hooks";
+  for (auto [suffix, at_least, at_most] :
+       {std::tuple{std::string(), 9.0, 20.0},
+        std::tuple{std::string("?connect_timeout=2"), 1.5, 8.0}}) {
+    auto start = std::chrono::steady_clock::now();
+    Result r = s.run({"--db", uri + suffix, "user", "list"});
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(suffix << ": " << r.err << " after " << took << " s");
+    CHECK(r.code == 6);
+    CHECK(contains(r.err, "cannot connect to the store"));
+    CHECK(took >= at_least);
+    CHECK(took <= at_most);
+  }
+  ::close(listener);
 }
