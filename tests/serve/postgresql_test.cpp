@@ -4,11 +4,15 @@
 // [postgresql]: registered as serve-pg: with the throwaway cluster.
 #include <signal.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "client.hpp"
 #include "e2e/harness.hpp"
@@ -105,4 +109,81 @@ TEST_CASE("a server whose PostgreSQL connection is dropped reconnects, failing c
   }
   serve.signal(SIGTERM);
   CHECK(serve.wait() == 0);
+}
+
+TEST_CASE(
+    "six writers and two servers on one PostgreSQL store: every answer right, every write kept",
+    "[postgresql]") {
+  Sandbox s;
+  REQUIRE(s.on_postgresql());
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  constexpr int writers = 6, rounds = 4;
+  std::vector<std::string> secrets;
+  for (int i = 0; i < writers; ++i) secrets.push_back(s.webhook("w" + std::to_string(i), "svc"));
+  s.at(t_now);
+  ServerProcess a(s, {}, "a");
+  ServerProcess b(s, {}, "b");
+
+  std::mutex mutex;
+  std::vector<std::string> current = secrets;  // guarded by mutex
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  std::vector<int> failures(writers, 0);
+  for (int i = 0; i < writers; ++i)
+    threads.emplace_back([&, i] {
+      const std::string id = e2e::token_id(secrets[static_cast<size_t>(i)]);
+      for (int k = 0; k < rounds; ++k) {
+        Result rotated = s.run({"token", "rotate", id, "--grace", "1h"});
+        Result created = s.run(
+            {"user", "create", "u" + std::to_string(i) + "-" + std::to_string(k), "--no-password"});
+        if (rotated.code != 0 || created.code != 0) {
+          ++failures[static_cast<size_t>(i)];
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        current[static_cast<size_t>(i)] = rotated.line();
+      }
+    });
+  std::map<int, int> statuses;  // of the checks made while the writers run
+  std::mutex status_mutex;
+  std::vector<std::thread> checkers;
+  for (const ServerProcess* serve : {&a, &b})
+    checkers.emplace_back([&, serve] {
+      for (int n = 0; !done; ++n) {
+        const size_t i = static_cast<size_t>(n % writers);
+        std::string secret;
+        {
+          std::lock_guard lock(mutex);
+          secret = current[i];
+        }
+        int st = check(*serve, "w" + std::to_string(i), secret);
+        std::lock_guard lock(status_mutex);
+        ++statuses[st];
+      }
+    });
+  for (auto& t : threads) t.join();
+  done = true;
+  for (auto& t : checkers) t.join();
+
+  for (int f : failures) CHECK(f == 0);
+  // 200, or 401 for a secret two rotations old by the time it was checked; never a 5xx.
+  for (const auto& [st, n] : statuses) {
+    INFO(n << " answers " << st);
+    CHECK((st == 200 || st == 401));
+  }
+  CHECK(statuses[200] > 0);
+  WARN("6 writers, 2 servers: " << statuses[200] << " accepted, " << statuses[401]
+                                << " rejected while rotating");
+  // Afterwards every current secret is accepted by both servers, and every write is there.
+  for (int i = 0; i < writers; ++i) {
+    CHECK(check(a, "w" + std::to_string(i), current[static_cast<size_t>(i)]) == 200);
+    CHECK(check(b, "w" + std::to_string(i), current[static_cast<size_t>(i)]) == 200);
+  }
+  CHECK(s.count("accounts") == 1 + writers * rounds);
+  CHECK(s.count("audit", "action = 'token.rotate'") == writers * rounds);
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  CHECK(a.wait() == 0);
+  CHECK(b.wait() == 0);
 }
