@@ -15,7 +15,13 @@ struct ServeOptions {
   std::optional<std::string> webhook_from_uri;
   size_t max_connections = server::default_max_connections;
   bool access_log = false;
+  std::optional<size_t> store_connections;
 };
+
+// Check workers (each with its own connection) by default on PostgreSQL, where a check waits
+// for a round trip to the server; none on SQLite, which answers on the event loop in
+// microseconds.
+constexpr size_t default_postgresql_check_connections = 4;
 
 void run_serve(Context& ctx, const ServeOptions& o) {
   server::ServerOptions options;
@@ -44,6 +50,13 @@ void run_serve(Context& ctx, const ServeOptions& o) {
         "warning", "store.read-only",
         {{"store", store.location()},
          {"message", "checks are answered, but accepted calls are not recorded as activity"}});
+  const size_t connections = o.store_connections.value_or(
+      store.engine() == Engine::postgresql ? default_postgresql_check_connections : 0);
+  std::vector<std::unique_ptr<Store>> check_stores;
+  for (size_t i = 0; i < connections; ++i) {
+    check_stores.push_back(open_store(locate_store(ctx.db), OpenMode::read));
+    options.check_stores.push_back(check_stores.back().get());
+  }
   server::Service service(store, *clock, std::move(pattern), invoking_actor());
   server::HttpServer http(service, log, options);
   ctx.exit_code = http.run() ? 0 : static_cast<int>(ErrorKind::store);
@@ -65,6 +78,10 @@ void register_serve_command(CLI::App& app, Context& ctx) {
   cmd.add_option("--max-connections", o.max_connections,
                  "Close connections beyond this many at once (default 900)")
       ->check(CLI::Range(1, 100000));
+  cmd.add_option("--store-connections", o.store_connections,
+                 "Decide checks on this many worker threads, each with its own store connection "
+                 "(default 4 on PostgreSQL, 0 on SQLite: on the event loop)")
+      ->check(CLI::Range(0, 64));
   cmd.add_flag("--access-log", o.access_log,
                "Log every check (default: rejections and errors only, rate-limited)");
 }

@@ -8,9 +8,11 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 
@@ -54,13 +56,36 @@ struct HttpServer::Impl {
   asio::steady_timer flush_timer{ioc};
   asio::steady_timer drain_timer{ioc};
   asio::signal_set signals{ioc};
+  // The check workers and the store connections they take turns with (options.check_stores);
+  // destroyed (joined) before the event loop.
+  std::optional<asio::thread_pool> workers;
+  std::mutex stores_mutex;
+  std::vector<Store*> free_stores;
   bool draining = false;
   // The problem-line budget of the current second.
   std::chrono::steady_clock::time_point budget_second{};
   int budget_used = 0;
   uint64_t suppressed = 0;
 
-  Impl(Service& s, const Log& l, const ServerOptions& o) : service(s), log(l), options(o) {}
+  Impl(Service& s, const Log& l, const ServerOptions& o) : service(s), log(l), options(o) {
+    if (!options.check_stores.empty()) {
+      for (Store* store : options.check_stores) Service::use_store(*store);
+      free_stores = options.check_stores;
+      workers.emplace(options.check_stores.size());
+    }
+  }
+
+  // A store connection for one check on a worker; there are as many as workers, so one is free.
+  Store& take_store() {
+    std::lock_guard lock(stores_mutex);
+    Store* store = free_stores.back();
+    free_stores.pop_back();
+    return *store;
+  }
+  void return_store(Store& store) {
+    std::lock_guard lock(stores_mutex);
+    free_stores.push_back(&store);
+  }
 
   void bind_all();
   void bind_tcp(const ListenAddress& a);
@@ -170,8 +195,27 @@ class Connection final : public ConnectionBase,
     request.original_uri = field("X-Original-URI");
     if (!request.original_uri) request.original_uri = field("X-Forwarded-Uri");
 
-    Response r = server_.service.handle(request);
-    server_.log_response(r, request.method);
+    if (!server_.workers) return respond(server_.service.handle(request), request.method);
+    // On a worker: the request's views stay valid, as the parser is left alone until the answer
+    // is sent; the work guard keeps the event loop running until the answer is back on it.
+    asio::post(*server_.workers, [self = this->shared_from_this(), request,
+                                  guard = asio::make_work_guard(server_.ioc)]() mutable {
+      Store& store = self->server_.take_store();
+      Response r;
+      try {
+        r = self->server_.service.handle(request, store);
+      } catch (...) {
+        r.status = 500;
+      }
+      self->server_.return_store(store);
+      asio::post(self->server_.ioc,
+                 [self, request, r = std::move(r)] { self->respond(r, request.method); });
+    });
+  }
+
+  void respond(const Response& r, std::string_view method) {
+    const auto& req = parser_->get();
+    server_.log_response(r, method);
     // A body is never read: a request that announced one cannot be followed on this connection.
     const bool keep = req.keep_alive() && parser_->is_done() && !server_.draining;
     send(r, req.version(), keep, req.method() == http::verb::head);
@@ -442,6 +486,7 @@ bool HttpServer::run() {
                     "proxy"}});
   }
   s.ioc.run();
+  if (s.workers) s.workers->join();
   const size_t pending = s.service.pending_uses();
   auto problem = s.service.flush_activity();
   if (problem)

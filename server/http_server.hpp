@@ -43,6 +43,11 @@ struct ServerOptions {
   size_t max_connections = default_max_connections;
   bool access_log = false;      // a line for every check, accepted ones included
   bool handle_signals = false;  // SIGTERM/SIGINT start the drain (the command; not tests)
+  // Connections to the store for the check workers: when given, each check is decided on one
+  // of as many worker threads, through a connection of its own, while the event loop goes on
+  // with other connections (a PostgreSQL store answers over the network, and a check waits for
+  // it). Empty: every request is answered on the event loop (SQLite answers in microseconds).
+  std::vector<Store*> check_stores;
   // The limits above, shortened by tests that must see them trip.
   std::chrono::milliseconds header_timeout = server::header_timeout;
   std::chrono::milliseconds idle_timeout = server::idle_timeout;

@@ -22,6 +22,7 @@ size_t Metrics::slot(CheckOutcome outcome, Rejection rejection) noexcept {
 
 void Metrics::count_check(CheckOutcome outcome, Rejection rejection,
                           std::chrono::nanoseconds took) {
+  std::lock_guard lock(mutex_);
   ++checks_[slot(outcome, rejection)];
   const double seconds = std::chrono::duration<double>(took).count();
   ++latency_count_;
@@ -35,6 +36,7 @@ void Metrics::count_check(CheckOutcome outcome, Rejection rejection,
 }
 
 void Metrics::count_flush(bool ok, size_t uses_written) {
+  std::lock_guard lock(mutex_);
   if (ok) {
     ++flushes_ok_;
     uses_written_ += uses_written;
@@ -44,6 +46,7 @@ void Metrics::count_flush(bool ok, size_t uses_written) {
 }
 
 void Metrics::count_http_error(std::string_view kind) {
+  std::lock_guard lock(mutex_);
   if (kind == "header-too-large")
     ++headers_too_large_;
   else if (kind == "timeout")
@@ -54,11 +57,13 @@ void Metrics::count_http_error(std::string_view kind) {
     ++bad_requests_;
 }
 
-uint64_t Metrics::checks(CheckOutcome outcome, Rejection rejection) const noexcept {
+uint64_t Metrics::checks(CheckOutcome outcome, Rejection rejection) const {
+  std::lock_guard lock(mutex_);
   return checks_[slot(outcome, rejection)];
 }
 
 std::string Metrics::render() const {
+  std::lock_guard lock(mutex_);
   std::string out;
   auto line = [&out](std::string_view text) {
     out += text;

@@ -1,11 +1,12 @@
 // The counters `hookctl serve` exposes on /metrics, in the Prometheus text format (version
-// 0.0.4). One thread updates and renders them (the server runs one event loop), so they are
-// plain integers.
+// 0.0.4). The event loop and the check workers (on a PostgreSQL store) update them: every
+// member takes one uncontended lock.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -27,16 +28,31 @@ class Metrics {
   // One answered check: `rejection` is used when outcome is decided (Rejection::none: accepted).
   void count_check(CheckOutcome outcome, Rejection rejection, std::chrono::nanoseconds took);
   void count_flush(bool ok, size_t uses_written);
-  void set_pending_uses(size_t n) { pending_uses_ = n; }
-  void connection_opened() { ++connections_open_, ++connections_total_; }
-  void connection_closed() { --connections_open_; }
-  void connection_refused() { ++connections_refused_; }
+  void set_pending_uses(size_t n) {
+    std::lock_guard lock(mutex_);
+    pending_uses_ = n;
+  }
+  void connection_opened() {
+    std::lock_guard lock(mutex_);
+    ++connections_open_, ++connections_total_;
+  }
+  void connection_closed() {
+    std::lock_guard lock(mutex_);
+    --connections_open_;
+  }
+  void connection_refused() {
+    std::lock_guard lock(mutex_);
+    ++connections_refused_;
+  }
   // A request answered with an HTTP error or dropped: "bad-request", "header-too-large",
   // "timeout"; or "accept-failed" (out of file descriptors, above all).
   void count_http_error(std::string_view kind);
 
-  int64_t connections_open() const noexcept { return connections_open_; }
-  uint64_t checks(CheckOutcome outcome, Rejection rejection = Rejection::none) const noexcept;
+  int64_t connections_open() const {
+    std::lock_guard lock(mutex_);
+    return connections_open_;
+  }
+  uint64_t checks(CheckOutcome outcome, Rejection rejection = Rejection::none) const;
 
   std::string render() const;
 
@@ -45,6 +61,7 @@ class Metrics {
   static constexpr size_t rejection_slots = static_cast<size_t>(Rejection::bad_username) + 1;
   static constexpr size_t check_slots = rejection_slots + 3;
   static size_t slot(CheckOutcome outcome, Rejection rejection) noexcept;
+  mutable std::mutex mutex_;
 
   // Upper bounds of the latency buckets, in seconds: a check is ~20 us of work, so the
   // interesting range is tens of microseconds to the busy timeout of a locked store.

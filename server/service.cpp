@@ -102,7 +102,7 @@ Service::Service(Store& store, const Clock& clock, std::optional<UriPattern> web
   store_.set_busy_timeout(store_busy_timeout);
 }
 
-Response Service::handle(const Request& request) {
+Response Service::handle(const Request& request, Store& store) {
   std::string_view path = path_of(request.target);
   constexpr std::string_view check_prefix = "/check/";
   if (path.substr(0, check_prefix.size()) == check_prefix) {
@@ -112,9 +112,9 @@ Response Service::handle(const Request& request) {
     if (rest.find('/') != std::string_view::npos) {
       std::optional<std::string> name;
       if (webhook_from_uri_) name = webhook_from_uri_->match(path.substr(check_prefix.size() - 1));
-      return check(name, request);
+      return check(name, request, store);
     }
-    return check(decode_segment(rest), request);
+    return check(decode_segment(rest), request, store);
   }
   if (path == "/check") {
     std::optional<std::string> name;
@@ -122,12 +122,12 @@ Response Service::handle(const Request& request) {
       name = std::string(*request.webhook_header);
     else if (webhook_from_uri_ && request.original_uri)
       name = webhook_from_uri_->match(*request.original_uri);
-    return check(name, request);
+    return check(name, request, store);
   }
   if (path == "/healthz") return text(200, "ok\n");
-  if (path == "/readyz") return ready();
+  if (path == "/readyz") return ready(store);
   if (path == "/metrics") {
-    metrics_.set_pending_uses(pending_.size());
+    metrics_.set_pending_uses(pending_uses());
     Response r = text(200, metrics_.render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;
@@ -137,19 +137,20 @@ Response Service::handle(const Request& request) {
               "/metrics\n");
 }
 
-Response Service::check(const std::optional<std::string>& webhook, const Request& request) {
+Response Service::check(const std::optional<std::string>& webhook, const Request& request,
+                        Store& store) {
   const auto started = std::chrono::steady_clock::now();
-  Response r = webhook ? decide(*webhook, request.authorization.value_or(std::string_view()))
+  Response r = webhook ? decide(*webhook, request.authorization.value_or(std::string_view()), store)
                        : unauthorized(CheckOutcome::no_webhook, {});
   metrics_.count_check(r.outcome, r.rejection, std::chrono::steady_clock::now() - started);
   return r;
 }
 
-Response Service::decide(std::string_view webhook, std::string_view authorization) {
+Response Service::decide(std::string_view webhook, std::string_view authorization, Store& store) {
   // Not a name: no webhook can have it, and the store is not asked.
   if (!is_valid_name(webhook)) return unauthorized(CheckOutcome::unknown_webhook, {});
   const Time now = clock_.now();
-  Session session(store_, now, actor_);  // one check, one now; the policy is read afresh
+  Session session(store, now, actor_);  // one check, one now; the policy is read afresh
   Verdict v;
   try {
     // decide_call reads the store with one statement (its own snapshot): no transaction
@@ -174,7 +175,7 @@ Response Service::decide(std::string_view webhook, std::string_view authorizatio
     r.status = 200;
     r.user = v.user.value_or("");
     r.token = v.token.value_or("");
-    note_use(v, now);
+    note_use(v, now, store);
   } else {
     r.status = 401;
     r.www_authenticate = challenge(v.webhook_auth, v.webhook);
@@ -185,52 +186,79 @@ Response Service::decide(std::string_view webhook, std::string_view authorizatio
   return r;
 }
 
-void Service::note_use(const Verdict& v, Time now) {
+void Service::note_use(const Verdict& v, Time now, Store& store) {
   // A read-only store cannot take the uses (serve warned at start): nothing is held.
-  if (v.use_recent || !v.token || !store_.writable()) return;
-  auto [it, added] = pending_.try_emplace(*v.token, PendingUse{*v.token, v.owner_id, now});
-  if (!added && it->second.at < now) it->second = PendingUse{*v.token, v.owner_id, now};
-  if (v.owner_inactive_at - now <= urgent_activity_margin) (void)flush_activity();
+  if (v.use_recent || !v.token || !store.writable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    auto [it, added] = pending_.try_emplace(*v.token, PendingUse{*v.token, v.owner_id, now});
+    if (!added && it->second.at < now) it->second = PendingUse{*v.token, v.owner_id, now};
+  }
+  if (v.owner_inactive_at - now <= urgent_activity_margin) (void)flush_activity(store);
+}
+
+size_t Service::pending_uses() const {
+  std::lock_guard lock(mutex_);
+  return pending_.size();
 }
 
 void Service::summarise_rejection(Session& session, const Verdict& v) {
   const Time hour = std::chrono::floor<std::chrono::hours>(session.now());
-  if (hour != summarised_hour_) {
-    summarised_.clear();
-    summarised_hour_ = hour;
-  }
   const std::string_view code = to_string(v.rejection);
   std::string key = fmt::format("{} {}", code, v.webhook);
   for (char& c : key) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  if (summarised_.count(key)) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (hour != summarised_hour_) {
+      summarised_.clear();
+      summarised_hour_ = hour;
+    }
+    if (summarised_.count(key)) return;
+  }
   record_rejected_call(session, v);
-  if (session.rejection_logged("auth.rejected", v.webhook, code)) summarised_.insert(key);
+  if (session.rejection_logged("auth.rejected", v.webhook, code)) {
+    std::lock_guard lock(mutex_);
+    summarised_.insert(key);
+  }
 }
 
-std::optional<std::string> Service::flush_activity() {
-  if (pending_.empty()) return std::nullopt;
+std::optional<std::string> Service::flush_activity(Store& store) {
+  // The uses are taken out of the buffer while they are written, so checks on other threads go
+  // on adding to it; a failed write puts them back (a later use of the same token wins).
+  std::unordered_map<std::string, PendingUse> taken;
+  {
+    std::lock_guard lock(mutex_);
+    taken.swap(pending_);
+  }
+  if (taken.empty()) return std::nullopt;
   std::vector<PendingUse> uses;
-  uses.reserve(pending_.size());
-  for (auto& [token, use] : pending_) uses.push_back(use);
+  uses.reserve(taken.size());
+  for (auto& [token, use] : taken) uses.push_back(use);
   try {
-    record_uses(store_, uses);
+    record_uses(store, uses);
   } catch (const std::exception& e) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [token, use] : taken) {
+        auto [it, added] = pending_.try_emplace(token, use);
+        if (!added && it->second.at < use.at) it->second = use;
+      }
+    }
     metrics_.count_flush(false, 0);
     return std::string(translate_exception(e).what());
   }
-  pending_.clear();
   metrics_.count_flush(true, uses.size());
   return std::nullopt;
 }
 
-Response Service::ready() {
+Response Service::ready(Store& store) {
   try {
-    const int version = store_.stored_schema_version();
-    if (version != store_.schema_version())
+    const int version = store.stored_schema_version();
+    if (version != store.schema_version())
       return text(503, fmt::format("not ready: the store's schema is version {}, this hookctl "
                                    "uses version {}\n",
-                                   version, store_.schema_version()));
-    auto& q = store_.statement("SELECT count(*) FROM policy");
+                                   version, store.schema_version()));
+    auto& q = store.statement("SELECT count(*) FROM policy");
     q.step();
     q.reset();
   } catch (const std::exception& e) {

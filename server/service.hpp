@@ -16,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,28 +90,37 @@ class Service {
   Service(Store& store, const Clock& clock, std::optional<UriPattern> webhook_from_uri,
           std::string actor);
 
-  Response handle(const Request& request);
+  Response handle(const Request& request) { return handle(request, store_); }
+  // The same, reading and writing through `store` (another connection to the same store, its
+  // busy timeout set by use_store): several threads may call this at once, each with its own
+  // store.
+  Response handle(const Request& request, Store& store);
+  // Prepares another connection to the store for handle(request, store).
+  static void use_store(Store& store) { store.set_busy_timeout(store_busy_timeout); }
 
   // Writes the buffered uses in one transaction. On a store failure they stay buffered for the
   // next attempt and the store's message is returned.
-  std::optional<std::string> flush_activity();
-  size_t pending_uses() const noexcept { return pending_.size(); }
+  std::optional<std::string> flush_activity() { return flush_activity(store_); }
+  std::optional<std::string> flush_activity(Store& store);
+  size_t pending_uses() const;
 
   Metrics& metrics() noexcept { return metrics_; }
 
  private:
   // webhook: nullopt when the request names none (401).
-  Response check(const std::optional<std::string>& webhook, const Request& request);
-  Response decide(std::string_view webhook, std::string_view authorization);
-  void note_use(const Verdict& v, Time now);
+  Response check(const std::optional<std::string>& webhook, const Request& request, Store& store);
+  Response decide(std::string_view webhook, std::string_view authorization, Store& store);
+  void note_use(const Verdict& v, Time now, Store& store);
   void summarise_rejection(Session& session, const Verdict& v);
-  Response ready();
+  Response ready(Store& store);
 
   Store& store_;
   const Clock& clock_;
   std::optional<UriPattern> webhook_from_uri_;
   std::string actor_;
   Metrics metrics_;
+  // Guards pending_, summarised_ and summarised_hour_ (the check workers share them).
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, PendingUse> pending_;  // by token id
   // Rejection summaries known to be in the audit log this hour ("<code> <webhook>"), so a flood
   // of rejected calls costs no audit query each. The log is append-only: a known summary stays.

@@ -285,6 +285,21 @@ class PostgresStore final : public Store {
   }
 
   PGconn* connection() const noexcept { return connection_.get(); }
+
+  // Runs f, a statement after which nothing can be lost or done twice (a transaction's BEGIN, a
+  // read outside any transaction). When it finds that the server closed the connection since
+  // its last use (libpq learns it only then), connects again at once and runs f once more.
+  template <class F>
+  void first_statement(F&& f) {
+    try {
+      f();
+    } catch (const PostgresError&) {
+      if (libpq().status(connection_.get()) == CONNECTION_OK) throw;
+      last_reconnect_ = {};  // news of this loss: the next attempt is not held back
+      reconnect_if_lost();
+      f();
+    }
+  }
   // The name of a server-side prepared statement for sql with these parameter types, prepared on
   // first use.
   const std::string& prepared(const std::string& sql, const std::vector<Oid>& types) {
@@ -304,7 +319,7 @@ class PostgresStore final : public Store {
   void begin_write() override {
     if (in_transaction()) fail(ErrorKind::internal, "nested write transaction");
     reconnect_if_lost();
-    exec("BEGIN");
+    first_statement([&] { exec("BEGIN"); });
     exec(write_lock_sql);
   }
   void commit_write() override {
@@ -317,7 +332,7 @@ class PostgresStore final : public Store {
   }
   void begin_read() override {
     reconnect_if_lost();
-    exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    first_statement([&] { exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); });
   }
   void end_read() override { exec("COMMIT"); }
   void rollback() noexcept override {
@@ -424,16 +439,24 @@ void PostgresQuery::execute() {
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.format);
   }
-  const std::string& name = store_.prepared(sql_, types);
-  result_ =
-      Result(pq.execPrepared(store_.connection(), name.c_str(), static_cast<int>(values.size()),
-                             values.data(), lengths.data(), formats.data(), 0));
-  try {
-    check(store_.connection(), result_);
-  } catch (...) {
-    result_.reset();
-    throw;
-  }
+  auto run = [&] {
+    const std::string& name = store_.prepared(sql_, types);
+    result_ =
+        Result(pq.execPrepared(store_.connection(), name.c_str(), static_cast<int>(values.size()),
+                               values.data(), lengths.data(), formats.data(), 0));
+    try {
+      check(store_.connection(), result_);
+    } catch (...) {
+      result_.reset();
+      throw;
+    }
+  };
+  // A read on its own (a check's look-up) is safe to run again on a new connection; a write
+  // outside a transaction is not (it may have committed), nor is anything inside one.
+  if (!store_.in_transaction() && sql_.starts_with("SELECT"))
+    store_.first_statement(run);
+  else
+    run();
   row_ = -1;
   rows_ = pq.ntuples(result_.get());
 }
