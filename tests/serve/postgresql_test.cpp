@@ -36,16 +36,24 @@ int check(const ServerProcess& serve, const std::string& webhook, const std::str
       .status;
 }
 
+// A PostgreSQL sandbox with the service account "svc" and, for each name, a webhook it owns;
+// their App token secrets, in order. The clock is left at t_now.
+std::vector<std::string> shared_store(Sandbox& s, const std::vector<std::string>& webhooks) {
+  REQUIRE(s.on_postgresql());
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  std::vector<std::string> secrets;
+  for (const auto& name : webhooks) secrets.push_back(s.webhook(name, "svc"));
+  s.at(t_now);
+  return secrets;
+}
+
 }  // namespace
 
 TEST_CASE("two servers and the CLI share one PostgreSQL store: every change is seen at once",
           "[postgresql]") {
   Sandbox s;
-  REQUIRE(s.on_postgresql());
-  s.at("2026-01-01T00:00:00Z");
-  s.user("svc", {"--service"});
-  const std::string orders = s.webhook("orders", "svc");
-  s.at(t_now);
+  const std::string orders = shared_store(s, {"orders"}).front();
   ServerProcess a(s, {}, "a");
   ServerProcess b(s, {}, "b");
   CHECK(check(a, "orders", orders) == 200);
@@ -80,11 +88,7 @@ TEST_CASE("two servers and the CLI share one PostgreSQL store: every change is s
 TEST_CASE("a server whose PostgreSQL connection is dropped reconnects, failing closed meanwhile",
           "[postgresql]") {
   Sandbox s;
-  REQUIRE(s.on_postgresql());
-  s.at("2026-01-01T00:00:00Z");
-  s.user("svc", {"--service"});
-  const std::string orders = s.webhook("orders", "svc");
-  s.at(t_now);
+  const std::string orders = shared_store(s, {"orders"}).front();
   ServerProcess serve(s);
   REQUIRE(check(serve, "orders", orders) == 200);
 
@@ -115,13 +119,10 @@ TEST_CASE(
     "six writers and two servers on one PostgreSQL store: every answer right, every write kept",
     "[postgresql]") {
   Sandbox s;
-  REQUIRE(s.on_postgresql());
-  s.at("2026-01-01T00:00:00Z");
-  s.user("svc", {"--service"});
   constexpr int writers = 6, rounds = 4;
-  std::vector<std::string> secrets;
-  for (int i = 0; i < writers; ++i) secrets.push_back(s.webhook("w" + std::to_string(i), "svc"));
-  s.at(t_now);
+  std::vector<std::string> names;
+  for (int i = 0; i < writers; ++i) names.push_back("w" + std::to_string(i));
+  const std::vector<std::string> secrets = shared_store(s, names);
   ServerProcess a(s, {}, "a");
   ServerProcess b(s, {}, "b");
 
