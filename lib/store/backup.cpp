@@ -46,12 +46,11 @@ void check_target(Store& from, const fs::path& file) {
   if (from.engine() == Engine::sqlite &&
       fs::equivalent(static_cast<SqliteStore&>(from).path(), file, ec))
     fail(ErrorKind::usage, fmt::format("{} is the store itself; give another file", shown(file)));
-  if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-    if (S_ISREG(st.st_mode)) return;
+  if (!S_ISREG(st.st_mode))
     fail(ErrorKind::conflict,
          fmt::format("{} is not a regular file; a backup replaces only an earlier backup",
                      shown(file)));
-  }
+  if (st.st_size == 0) return;
   int id = 0;
   try {
     SQLite::Database db(file.string(), SQLite::OPEN_READONLY);

@@ -182,14 +182,11 @@ StoreCounts count_objects(Store& store) {
 StoreCounts copy_store(Store& from, Store& to) {
   if (same_store(from, to))
     fail(ErrorKind::usage, "the destination is the store itself; give another store to --to");
+  // count_objects reads inside the transaction it is called in (read() nests into it).
   return from.read([&] {
-    StoreCounts expected;
-    for (const CopiedTable& table : detail::copied_tables())
-      detail::count_into(expected, table.name, count_rows(from, table));
+    const StoreCounts expected = count_objects(from);
     return to.write([&] {
-      StoreCounts present;
-      for (const CopiedTable& table : detail::copied_tables())
-        detail::count_into(present, table.name, count_rows(to, table));
+      StoreCounts present = count_objects(to);
       present.policy_settings = 0;  // a new store's defaults are replaced
       if (present != StoreCounts{})
         fail(ErrorKind::conflict,
@@ -202,9 +199,7 @@ StoreCounts copy_store(Store& from, Store& to) {
       for (const CopiedTable& table : detail::copied_tables())
         detail::count_into(copied, table.name, copy_table(from, to, table));
       advance_identities(to);
-      StoreCounts landed;
-      for (const CopiedTable& table : detail::copied_tables())
-        detail::count_into(landed, table.name, count_rows(to, table));
+      const StoreCounts landed = count_objects(to);
       if (copied != expected || landed != expected)
         fail(ErrorKind::store,
              fmt::format("the copy is incomplete (the source has {}, {} were read and {} "

@@ -24,43 +24,6 @@ inline std::string uri(const std::string& host, const std::string& database) {
   return "postgresql:///" + database + "?host=" + host + "&user=postgres";
 }
 
-// Rows as query() shows them.
-inline std::string rows_of(PGresult* r) {
-  std::string out;
-  for (int row = 0; row < PQntuples(r); ++row) {
-    for (int col = 0; col < PQnfields(r); ++col) {
-      out += PQgetisnull(r, row, col) ? std::string("NULL") : std::string(PQgetvalue(r, row, col));
-      out += '|';
-    }
-    out += '\n';
-  }
-  return out;
-}
-
-// Runs sql on `database`: the rows it returns, each value followed by '|', each row by a newline
-// (NULL for a null value), as the e2e harness shows SQLite rows.
-inline std::string query(const std::string& host, const std::string& database,
-                         const std::string& sql) {
-  std::string conninfo = "host=" + host + " user=postgres dbname=" + database;
-  PGconn* c = PQconnectdb(conninfo.c_str());
-  if (PQstatus(c) != CONNECTION_OK) {
-    std::string why = PQerrorMessage(c);
-    PQfinish(c);
-    throw std::runtime_error("test cluster: " + why);
-  }
-  PGresult* r = PQexec(c, sql.c_str());
-  if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-    std::string why = PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(c);
-    throw std::runtime_error("test cluster: " + sql + ": " + why);
-  }
-  std::string out = rows_of(r);
-  PQclear(r);
-  PQfinish(c);
-  return out;
-}
-
 // A connection of the test's own that stays open: to hold a transaction, and its locks, while
 // hookctl runs.
 class Connection {
@@ -78,7 +41,8 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Runs sql (several statements allowed); the rows of the last, as query() shows them.
+  // Runs sql (several statements allowed): the rows of the last, each value followed by '|',
+  // each row by a newline (NULL for a null value).
   std::string exec(const std::string& sql) {
     PGresult* r = PQexec(c_, sql.c_str());
     if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -86,7 +50,15 @@ class Connection {
       PQclear(r);
       throw std::runtime_error("test cluster: " + sql + ": " + why);
     }
-    std::string out = rows_of(r);
+    std::string out;
+    for (int row = 0; row < PQntuples(r); ++row) {
+      for (int col = 0; col < PQnfields(r); ++col) {
+        out +=
+            PQgetisnull(r, row, col) ? std::string("NULL") : std::string(PQgetvalue(r, row, col));
+        out += '|';
+      }
+      out += '\n';
+    }
     PQclear(r);
     return out;
   }
@@ -94,6 +66,13 @@ class Connection {
  private:
   PGconn* c_ = nullptr;
 };
+
+// Runs sql on `database`: the rows it returns, each value followed by '|', each row by a newline
+// (NULL for a null value), as the e2e harness shows SQLite rows.
+inline std::string query(const std::string& host, const std::string& database,
+                         const std::string& sql) {
+  return Connection(host, database).exec(sql);
+}
 
 // Runs one statement on the cluster's maintenance database.
 inline void admin(const std::string& host, const std::string& sql) { query(host, "postgres", sql); }

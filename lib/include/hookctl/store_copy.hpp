@@ -26,7 +26,7 @@ struct StoreCounts {
 // "3 accounts, 1 token, 2 webhooks, 17 audit events".
 std::string describe(const StoreCounts& counts);
 
-// Counts the rows of `store` in one read snapshot.
+// Counts the rows of `store` in one read snapshot (the current transaction's, inside one).
 StoreCounts count_objects(Store& store);
 
 // Copies every row of `from` into `to` in one write transaction on `to`, reading `from` in one
