@@ -148,22 +148,39 @@ void add_token_show(CLI::App& token, Context& ctx) {
 struct TokenRotateOptions {
   std::string id;
   std::optional<std::string> owner, grace, expires_in;
+  bool force = false;
 };
+
+std::string rotation_message(const Rotation& r) {
+  std::string message = fmt::format("Rotated token {} (owner {}).", r.token.id, r.token.owner);
+  if (r.token.previous_secret_valid_until)
+    message += fmt::format(" The previous secret works until {}.",
+                           format_rfc3339(*r.token.previous_secret_valid_until));
+  else
+    message += " The previous secret no longer works.";
+  if (r.grace_cut_short)
+    message += fmt::format(
+        " Forced: the secret before that, which was to work until {}, stopped working now.",
+        format_rfc3339(*r.grace_cut_short));
+  for (const auto& w : r.basic_webhooks)
+    message += fmt::format(
+        "\nnote: webhook {} uses Basic auth; its callers must now send username {} (not {})", w,
+        r.token.owner, r.previous_owner);
+  return message + "\nThe new secret above is shown only this once.";
+}
 
 void run_token_rotate(Context& ctx, const TokenRotateOptions& o) {
   RotateOptions r{o.owner, duration_option(o.grace, "--grace"),
-                  duration_option(o.expires_in, "--expires-in")};
+                  duration_option(o.expires_in, "--expires-in"), o.force};
   Session& s = ctx.session(OpenMode::write);
   // The secret is printed inside the transaction: a failed write keeps the old secret.
-  rotate_token(s, o.id, r, [&](const IssuedCredential& c) {
-    std::string message = fmt::format("Rotated token {} (owner {}).", c.token.id, c.token.owner);
-    if (c.token.previous_secret_valid_until)
-      message += fmt::format(" The previous secret works until {}.",
-                             format_rfc3339(*c.token.previous_secret_valid_until));
-    else
-      message += " The previous secret no longer works.";
-    message += " The new secret above is shown only this once.";
-    print_issued(ctx, c, to_json(c.token), message);
+  rotate_token(s, o.id, r, [&](const Rotation& rotated) {
+    Json doc = to_json(rotated.token);
+    doc["grace_cut_short"] = rotated.grace_cut_short
+                                 ? Json(format_rfc3339(*rotated.grace_cut_short))
+                                 : Json();
+    doc["basic_webhooks_username_changed"] = rotated.basic_webhooks;
+    print_issued(ctx, rotated, std::move(doc), rotation_message(rotated));
   });
 }
 
@@ -181,6 +198,9 @@ void add_token_rotate(CLI::App& token, Context& ctx) {
   takes(
       cmd.add_option("--expires-in", o.expires_in, "New expiry, DUR from now (default: unchanged)"),
       ValueKind::duration);
+  cmd.add_flag("--force", o.force,
+               "Rotate even while the previous secret is in its grace period (that secret stops "
+               "working at once)");
 }
 
 // --- token edit ------------------------------------------------------------------------------

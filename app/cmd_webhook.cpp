@@ -24,12 +24,43 @@ std::string binding_message(const Binding& b) {
                        *b.webhook.token);
   std::string message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
                                     *b.webhook.token, *b.webhook.owner);
+  if (b.replaced_token && b.webhook.previous_token)
+    message += fmt::format(" It also accepts the token it replaces, {} ({}), until {}.",
+                           *b.replaced_token, to_string(*b.replaced_kind),
+                           format_rfc3339(*b.webhook.previous_token_until));
+  else if (b.replaced_token)
+    message += fmt::format(" Callers still sending token {} ({}) are refused from now on.",
+                           *b.replaced_token, to_string(*b.replaced_kind));
   if (b.revoked_app_token)
     message += fmt::format(" Its previous App token {} is revoked.", *b.revoked_app_token);
+  else if (b.replaced_kind == TokenKind::app)
+    message += fmt::format(" Its previous App token {} expires then.", *b.replaced_token);
   if (b.unbound_token)
-    message += fmt::format(" Token {} is no longer bound here (it stays valid elsewhere).",
-                           *b.unbound_token);
-  return message + " Update the callers with the new token.";
+    message += fmt::format(" Token {} stays valid for its other webhooks.", *b.unbound_token);
+  if (b.grace_ended_token)
+    message += fmt::format(" Token {}, still accepted from an earlier bind, no longer is.",
+                           *b.grace_ended_token);
+  if (b.basic_username_was)
+    message += fmt::format(
+        "\nnote: webhook {} uses Basic auth; its callers must now send username {} (not {}).",
+        b.webhook.name, *b.webhook.owner, *b.basic_username_was);
+  return message + "\nUpdate the callers with the new token.";
+}
+
+// The webhook object plus what the bind changed for callers.
+Json binding_json(const Binding& b) {
+  Json doc = to_json(b.webhook);
+  doc["changed"] = b.changed;
+  doc["replaced"] = b.replaced_token
+                        ? Json{{"token", *b.replaced_token},
+                               {"kind", std::string(to_string(*b.replaced_kind))},
+                               {"accepted_until", format_rfc3339(*b.replaced_until)},
+                               {"revoked", b.revoked_app_token.has_value()}}
+                        : Json();
+  doc["basic_username_changed"] =
+      b.basic_username_was ? Json{{"from", *b.basic_username_was}, {"to", *b.webhook.owner}}
+                           : Json();
+  return doc;
 }
 
 }  // namespace
@@ -79,22 +110,29 @@ struct WebhookBindOptions {
   std::optional<std::string> token;
   bool app_token = false;
   std::optional<std::string> owner;
+  std::optional<std::string> grace;
 };
 
 void run_webhook_bind(Context& ctx, const WebhookBindOptions& o) {
   if (!o.token && !o.app_token)
     fail(ErrorKind::usage, "give --token ID or --app-token --owner NAME");
+  const auto grace = duration_option(o.grace, "--grace");
   Session& s = ctx.session(OpenMode::write);
   if (o.app_token) {
     // The secret is printed inside the transaction: a failed write binds nothing.
-    bind_webhook_app_token(s, o.name, *o.owner, [&](const Binding& b) {
-      print_issued(ctx, *b.credential, with_app_token(b.webhook, *b.credential),
-                   binding_message(b) + " The secret above is shown only this once.");
-    });
+    bind_webhook_app_token(
+        s, o.name, *o.owner,
+        [&](const Binding& b) {
+          Json doc = binding_json(b);
+          doc["app_token"] = to_json(b.credential->token);
+          print_issued(ctx, *b.credential, std::move(doc),
+                       binding_message(b) + " The secret above is shown only this once.");
+        },
+        grace);
     return;
   }
-  Binding b = bind_webhook(s, o.name, *o.token);
-  if (ctx.json) return print_json(to_json(b.webhook));
+  Binding b = bind_webhook(s, o.name, *o.token, grace);
+  if (ctx.json) return print_json(binding_json(b));
   say(binding_message(b));
 }
 
@@ -110,6 +148,10 @@ void add_webhook_bind(CLI::App& webhook, Context& ctx) {
   auto* app = cmd.add_flag("--app-token", o.app_token, "Issue a new App token (needs --owner)");
   auto* owner =
       takes(cmd.add_option("--owner", o.owner, "Owner of the new App token"), ValueKind::user);
+  takes(cmd.add_option("--grace", o.grace,
+                       "Keep accepting the token bound now for DUR besides the new one (default: "
+                       "refuse it at once)"),
+        ValueKind::duration);
   token->excludes(app);
   token->excludes(owner);
   app->needs(owner);

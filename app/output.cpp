@@ -68,6 +68,8 @@ void describe(Fields& f, const Webhook& w) {
   f.text("status", w.broken ? "broken" : "ok");
   f.opt_time("breaks_at", w.breaks_at);
   f.time("created_at", w.created_at);
+  f.opt_text("previous_token", w.previous_token);
+  f.opt_time("previous_token_until", w.previous_token_until);
 }
 
 template <class Fields>

@@ -25,6 +25,9 @@ struct Lookup {
   std::string name;
   AuthScheme auth = AuthScheme::bearer;
   std::optional<std::string> token_id;  // the webhook's bound token
+  // The token bound before a re-bind with grace, accepted until previous_token_until.
+  std::optional<std::string> previous_token_id;
+  std::optional<Time> previous_token_until;
   bool token_found = false;
   bool app = false;  // the presented token's kind
   std::array<unsigned char, 32> secret_hash{};
@@ -52,7 +55,8 @@ const std::string lookup_sql =
     "SELECT w.name, w.auth, w.token_id, t.kind, t.secret_hash, t.previous_hash, "
     "t.previous_valid_until, t.revoked_at, t.expires_at, t.last_used_at, a.id, a.name, "
     "a.last_activity_at, "
-    "(SELECT value FROM policy WHERE key = 'inactivity-period') "
+    "(SELECT value FROM policy WHERE key = 'inactivity-period'), w.previous_token_id, "
+    "w.previous_token_until "
     "FROM webhooks w LEFT JOIN tokens t ON t.id = ?2 LEFT JOIN accounts a ON a.id = t.account_id "
     "WHERE w.name = ?1";
 
@@ -116,6 +120,8 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
     l.name = q.text(0);
     l.auth = from_string<AuthScheme>(q.text(1)).value_or(AuthScheme::bearer);
     l.token_id = optional_text(q, 2);
+    l.previous_token_id = optional_text(q, 14);
+    l.previous_token_until = optional_time(q, 15);
     if (!q.is_null(10)) {
       l.token_found = true;
       l.app = from_string<TokenKind>(q.text(3)) == TokenKind::app;
@@ -177,7 +183,10 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
   if (rules::is_expired(l.expires_at, session.now()))
     return reject(std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
                   time_text(*l.expires_at));
-  if (l.token_id != *v.token)
+  const bool bound = l.token_id == *v.token ||
+                     (l.previous_token_id == *v.token && l.previous_token_until &&
+                      session.now() < *l.previous_token_until);
+  if (!bound)
     return reject(std::move(v), Rejection::not_bound, "token ", parsed.id,
                   " is not bound to webhook ", l.name,
                   l.app ? " (it is another webhook's App token)" : "");

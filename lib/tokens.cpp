@@ -6,6 +6,7 @@
 #include "hookctl/audit.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
+#include "hookctl/rules.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -120,8 +121,8 @@ Token show_token(Session& session, std::string_view id) {
   return session.store().read([&] { return require_token(session, id); });
 }
 
-IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options,
-                              const Deliver<IssuedCredential>& deliver) {
+Rotation rotate_token(Session& session, std::string_view id, const RotateOptions& options,
+                      const Deliver<Rotation>& deliver) {
   if (options.grace && options.grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
   if (options.grace && session.now() + *options.grace > latest_time)
     fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
@@ -136,6 +137,14 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
       fail(ErrorKind::conflict,
            fmt::format("token {} expired at {}; rotate it with a new --expires-in", before.id,
                        format_rfc3339(*before.expires_at)));
+    const bool in_grace = rules::in_grace(before.previous_secret_valid_until, session.now());
+    if (in_grace && !options.force)
+      fail(ErrorKind::conflict,
+           fmt::format("token {} was rotated recently and its previous secret still works until "
+                       "{}; rotating again now would stop that secret at once, refusing callers "
+                       "not yet moved to the current one. Rotate after {}, or pass --force",
+                       before.id, format_rfc3339(*before.previous_secret_valid_until),
+                       format_rfc3339(*before.previous_secret_valid_until)));
     int64_t owner_id = account_id(session, before.owner);
     std::string owner_name = before.owner;
     if (options.owner) {
@@ -161,8 +170,21 @@ IssuedCredential rotate_token(Session& session, std::string_view id, const Rotat
     if (owner_name != before.owner)
       details += fmt::format(" owner {} -> {}", before.owner, owner_name);
     if (new_expiry) details += " expires_at=" + format_rfc3339(*new_expiry);
+    if (in_grace)
+      details +=
+          " forced: the secret before the last rotation stopped working (its grace ran "
+          "to " +
+          format_rfc3339(*before.previous_secret_valid_until) + ")";
     record_event(session, "token.rotate", before.id, details);
-    IssuedCredential rotated{require_token(session, before.id), std::move(issued.text)};
+    Rotation rotated;
+    rotated.token = require_token(session, before.id);
+    rotated.secret = std::move(issued.text);
+    if (in_grace) rotated.grace_cut_short = before.previous_secret_valid_until;
+    rotated.previous_owner = before.owner;
+    if (!names_equal(owner_name, before.owner))
+      for (const auto& w : before.webhooks)
+        if (require_webhook(session, w).auth == AuthScheme::basic)
+          rotated.basic_webhooks.push_back(w);
     if (deliver) deliver(rotated);
     return rotated;
   });

@@ -14,23 +14,76 @@ using namespace detail;
 
 namespace {
 
-void point_webhook_at(Session& session, std::string_view webhook, const std::string& token_id) {
-  auto& q = session.store().statement("UPDATE webhooks SET token_id = ?2 WHERE name = ?1");
+void point_webhook_at(Session& session, std::string_view webhook, const std::string& token_id,
+                      const std::optional<std::string>& previous,
+                      const std::optional<Time>& previous_until) {
+  auto& q = session.store().statement(
+      "UPDATE webhooks SET token_id = ?2, previous_token_id = ?3, previous_token_until = ?4 "
+      "WHERE name = ?1");
   q.bind(1, std::string(webhook));
   q.bind(2, token_id);
+  bind_optional(q, 3, previous);
+  bind_optional(q, 4, previous_until);
   q.run();
 }
 
-// Detaches the webhook's current token: an App token served only this webhook and is revoked;
-// an integration token stays valid for its other webhooks.
-void release_previous(Session& session, const Webhook& w, Binding& b) {
-  if (!w.token) return;
-  if (w.token_kind == TokenKind::app) {
-    revoke_token_row(session, *w.token, fmt::format("replaced on webhook {}", w.name));
-    b.revoked_app_token = w.token;
-  } else {
+std::optional<Time> grace_end(Session& session, const std::optional<Duration>& grace) {
+  if (!grace || grace->count() == 0) return std::nullopt;
+  if (grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
+  if (session.now() + *grace > latest_time)
+    fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
+  return session.now() + *grace;
+}
+
+// Detaches the webhook's current token, then points the webhook at `token_id`. Without a grace
+// period an App token served only this webhook and is revoked; an integration token stays valid
+// for its other webhooks. With one, a working previous token stays accepted by this webhook until
+// `until` (an App token then expires at `until` instead of being revoked).
+void rebind(Session& session, const Webhook& w, const std::string& token_id,
+            const std::string& new_owner, const std::optional<Time>& until, Binding& b) {
+  b.grace_ended_token = w.previous_token;
+  if (w.token && w.auth == AuthScheme::basic && w.owner && !names_equal(*w.owner, new_owner))
+    b.basic_username_was = w.owner;
+  const bool working = w.token && w.token_status == TokenStatus::active;
+  if (working) {
+    b.replaced_token = w.token;
+    b.replaced_kind = w.token_kind;
+    b.replaced_until = until.value_or(session.now());
+  }
+  const bool keep = working && until;
+  if (w.token && w.token_kind == TokenKind::app) {
+    if (keep) {
+      auto& q = session.store().statement(
+          "UPDATE tokens SET expires_at = ?2 WHERE id = ?1 "
+          "AND (expires_at IS NULL OR expires_at > ?2)");
+      q.bind(1, *w.token);
+      q.bind(2, secs(*until));
+      q.run();
+    } else {
+      revoke_token_row(session, *w.token, fmt::format("replaced on webhook {}", w.name));
+      b.revoked_app_token = w.token;
+    }
+  } else if (w.token) {
     b.unbound_token = w.token;
   }
+  point_webhook_at(session, w.name, token_id, keep ? w.token : std::nullopt,
+                   keep ? until : std::nullopt);
+}
+
+// The audit details of a bind: the new token, then what happened to the one before.
+std::string bind_details(const Binding& b, const std::string& token, TokenKind kind,
+                         const std::string& owner, Time now) {
+  std::string details = fmt::format("token={} ({}, owner {})", token, to_string(kind), owner);
+  if (b.replaced_token && b.replaced_until && *b.replaced_until > now)
+    details += fmt::format("; previous token {} accepted until {}", *b.replaced_token,
+                           format_rfc3339(*b.replaced_until));
+  else if (b.revoked_app_token)
+    details += "; previous App token " + *b.revoked_app_token + " revoked";
+  else if (b.unbound_token)
+    details += "; previous token " + *b.unbound_token + " unbound";
+  if (b.grace_ended_token)
+    details += "; token " + *b.grace_ended_token + " no longer accepted (earlier grace ended)";
+  return details;
 }
 
 }  // namespace
@@ -66,24 +119,29 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
   });
 }
 
-Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id) {
+Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id,
+                     const std::optional<Duration>& grace) {
+  const auto until = grace_end(session, grace);
   return session.store().write([&] {
     Webhook w = require_webhook(session, webhook);
     Token t = require_token(session, token_id);
     Binding b;
-    if (w.token == t.id) {
-      b.webhook = w;
-      b.changed = false;
-      return b;
-    }
-    if (t.kind == TokenKind::app)
+    const bool already = w.token == t.id;
+    if (t.kind == TokenKind::app && !already)
       fail(ErrorKind::conflict,
            fmt::format("token {} is an App token of webhook {}; bind an integration token, or a "
                        "new App token with --app-token --owner NAME",
                        t.id, t.webhooks.empty() ? std::string("(none)") : t.webhooks.front()));
+    // Checked for the bound token too: a revoked or expired token is not "already accepted".
     switch (t.status) {
       case TokenStatus::revoked:
-        fail(ErrorKind::conflict, fmt::format("token {} is revoked", t.id));
+        fail(ErrorKind::conflict,
+             fmt::format("token {} is revoked{}", t.id,
+                         already ? fmt::format(", so webhook {} is broken; bind a working "
+                                               "integration token, or a new App token with "
+                                               "--app-token --owner NAME",
+                                               w.name)
+                                 : std::string()));
       case TokenStatus::expired:
         fail(ErrorKind::conflict, fmt::format("token {} expired at {}; rotate it with a new "
                                               "--expires-in first",
@@ -96,34 +154,31 @@ Binding bind_webhook(Session& session, std::string_view webhook, std::string_vie
       case TokenStatus::active:
         break;
     }
-    release_previous(session, w, b);
-    point_webhook_at(session, w.name, t.id);
+    if (already) {
+      b.webhook = w;
+      b.changed = false;
+      return b;
+    }
+    rebind(session, w, t.id, t.owner, until, b);
     record_event(session, "webhook.bind", w.name,
-                 fmt::format("token={} (api, owner {}){}", t.id, t.owner,
-                             b.revoked_app_token
-                                 ? "; previous App token " + *b.revoked_app_token + " revoked"
-                             : b.unbound_token ? "; previous token " + *b.unbound_token + " unbound"
-                                               : std::string()));
+                 bind_details(b, t.id, TokenKind::api, t.owner, session.now()));
     b.webhook = require_webhook(session, w.name);
     return b;
   });
 }
 
 Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::string_view owner,
-                               const Deliver<Binding>& deliver) {
+                               const Deliver<Binding>& deliver,
+                               const std::optional<Duration>& grace) {
+  const auto until = grace_end(session, grace);
   return session.store().write([&] {
     Webhook w = require_webhook(session, webhook);
     Account a = require_active_account(session, owner, "own a new App token");
     Binding b;
-    release_previous(session, w, b);
     IssuedCredential credential = insert_token(session, TokenKind::app, a.id, w.name, std::nullopt);
-    point_webhook_at(session, w.name, credential.token.id);
+    rebind(session, w, credential.token.id, a.name, until, b);
     record_event(session, "webhook.bind", w.name,
-                 fmt::format("token={} (app, owner {}){}", credential.token.id, a.name,
-                             b.revoked_app_token
-                                 ? "; previous App token " + *b.revoked_app_token + " revoked"
-                             : b.unbound_token ? "; previous token " + *b.unbound_token + " unbound"
-                                               : std::string()));
+                 bind_details(b, credential.token.id, TokenKind::app, a.name, session.now()));
     credential.token = require_token(session, credential.token.id);
     b.credential = std::move(credential);
     b.webhook = require_webhook(session, w.name);
@@ -156,10 +211,19 @@ WebhookRemoval delete_webhook(Session& session, std::string_view name) {
   return session.store().write([&] {
     WebhookRemoval r;
     r.webhook = require_webhook(session, name);
-    Binding b;
-    release_previous(session, r.webhook, b);
-    r.revoked_app_token = b.revoked_app_token;
-    r.unbound_token = b.unbound_token;
+    // An App token served only this webhook: revoked with it, as is one still accepted from an
+    // earlier bind's grace period. An integration token stays valid for its other webhooks.
+    if (r.webhook.token && r.webhook.token_kind == TokenKind::app) {
+      revoke_token_row(session, *r.webhook.token,
+                       fmt::format("webhook {} deleted", r.webhook.name));
+      r.revoked_app_token = r.webhook.token;
+    } else {
+      r.unbound_token = r.webhook.token;
+    }
+    if (r.webhook.previous_token &&
+        require_token(session, *r.webhook.previous_token).kind == TokenKind::app)
+      revoke_token_row(session, *r.webhook.previous_token,
+                       fmt::format("webhook {} deleted", r.webhook.name));
     auto& q = session.store().statement("DELETE FROM webhooks WHERE name = ?1");
     q.bind(1, r.webhook.name);
     q.run();

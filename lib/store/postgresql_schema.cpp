@@ -79,10 +79,17 @@ CREATE TRIGGER audit_is_not_truncated BEFORE TRUNCATE ON audit
   FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
 )sql";
 
+// A webhook re-bound with a grace period keeps accepting the token it was bound to before
+// until previous_token_until: callers move to the new token without a window of refusals.
+constexpr const char* v2_bind_grace = R"sql(
+ALTER TABLE webhooks ADD COLUMN previous_token_id text REFERENCES tokens (id) ON DELETE SET NULL;
+ALTER TABLE webhooks ADD COLUMN previous_token_until bigint;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& postgresql_migrations() {
-  static const std::vector<std::string> list{v1};
+  static const std::vector<std::string> list{v1, v2_bind_grace};
   return list;
 }
 

@@ -124,7 +124,8 @@ void token_webhooks_from(Query& q, Token& token) {
 
 const std::string webhook_select =
     "SELECT w.name, w.auth, w.description, w.token_id, t.kind, a.name, t.revoked_at, "
-    "t.expires_at, a.last_activity_at, w.created_at, a.kind "
+    "t.expires_at, a.last_activity_at, w.created_at, a.kind, w.previous_token_id, "
+    "w.previous_token_until "
     "FROM webhooks w LEFT JOIN tokens t ON t.id = w.token_id "
     "LEFT JOIN accounts a ON a.id = t.account_id";
 
@@ -140,6 +141,10 @@ Webhook webhook_from(Query& q, Session& session) {
   w.description = optional_text(q, 2);
   w.token = optional_text(q, 3);
   w.created_at = at(q.integer(9));
+  if (auto until = optional_time(q, 12); until && *until > session.now()) {
+    w.previous_token = optional_text(q, 11);
+    if (w.previous_token) w.previous_token_until = until;
+  }
   if (!w.token) return w;  // broken, breaks_at null
   w.token_kind = from_string<TokenKind>(q.text(4)).value_or(TokenKind::api);
   w.owner = q.text(5);

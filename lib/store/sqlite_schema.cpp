@@ -67,11 +67,19 @@ CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
+// A webhook re-bound with a grace period keeps accepting the token it was bound to before
+// until previous_token_until: callers move to the new token without a window of refusals.
+constexpr const char* v2_bind_grace = R"sql(
+ALTER TABLE webhooks ADD COLUMN previous_token_id TEXT REFERENCES tokens (id) ON DELETE SET NULL;
+ALTER TABLE webhooks ADD COLUMN previous_token_until INTEGER;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list{
       [](SQLite::Database& db) { db.exec(v1); },
+      [](SQLite::Database& db) { db.exec(v2_bind_grace); },
   };
   return list;
 }

@@ -384,8 +384,10 @@ TEST_CASE("token rotate keeps the id and webhook bindings with a new secret") {
   REQUIRE(j.code == 0);
   json o = j.json();
   std::set<std::string> expected = token_fields;
-  expected.insert("secret");
+  expected.insert({"secret", "grace_cut_short", "basic_webhooks_username_changed"});
   CHECK(keys_of(o) == expected);
+  CHECK(o["grace_cut_short"].is_null());
+  CHECK(o["basic_webhooks_username_changed"] == json::array());
   CHECK(o["id"] == id);
   CHECK(e2e::token_id(o["secret"]) == id);
   CHECK(o["secret"] != fresh);
@@ -425,9 +427,20 @@ TEST_CASE("token rotate --grace keeps only the immediately previous secret") {
   CHECK(show(s, id)["previous_secret_valid_until"] == "2026-01-01T02:00:00Z");
   CHECK(verify(s, "orders", "Bearer " + first).code == 0);
 
+  // A second rotation during the grace (a retried script) would cut off callers still on the
+  // first secret: refused, naming the grace end, unless --force.
   s.at("2026-01-01T00:30:00Z");
-  Result r2 = s.run({"token", "rotate", id, "--grace", "1h"});
+  before = s.dump();
+  Result retry = s.run({"token", "rotate", id, "--grace", "1h"});
+  CHECK(retry.code == 4);
+  CHECK(retry.out.empty());
+  CHECK(retry.err.find("still works until 2026-01-01T02:00:00Z") != std::string::npos);
+  CHECK(retry.err.find("--force") != std::string::npos);
+  CHECK(s.dump() == before);
+  Result r2 = s.run({"token", "rotate", id, "--grace", "1h", "--force"});
   REQUIRE(r2.code == 0);
+  CHECK(r2.err.find("Forced: the secret before that, which was to work until "
+                    "2026-01-01T02:00:00Z, stopped working now.") != std::string::npos);
   std::string third = r2.line();
   CHECK(show(s, id)["previous_secret_valid_until"] == "2026-01-01T01:30:00Z");
   CHECK(verify(s, "orders", "Bearer " + third).code == 0);

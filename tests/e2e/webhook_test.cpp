@@ -15,9 +15,9 @@ using nlohmann::json;
 
 namespace {
 
-const std::set<std::string> webhook_fields{"name",   "auth",       "description",
-                                           "token",  "token_kind", "owner",
-                                           "status", "breaks_at",  "created_at"};
+const std::set<std::string> webhook_fields{
+    "name",   "auth",      "description", "token",          "token_kind",          "owner",
+    "status", "breaks_at", "created_at",  "previous_token", "previous_token_until"};
 
 std::set<std::string> names_of(const json& array) {
   std::set<std::string> names;
@@ -338,6 +338,93 @@ TEST_CASE("webhook bind --app-token --owner issues a new App token printed once"
   CHECK(verify(s, "billing", "Bearer " + api).code == 0);
   CHECK(verify(s, "reports", "Bearer " + reports_app).code == 0);
   CHECK(verify(s, "reports", "Bearer " + api).code == 5);
+}
+
+TEST_CASE("webhook bind --grace keeps the replaced token accepted and says until when") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  s.user("svc2", {"--service"});
+  std::string app = s.webhook("orders", "svc");
+  std::string api = s.token("svc2");
+
+  for (const char* bad : {"1x", "-1h"}) {
+    INFO("--grace " << bad);
+    CHECK(
+        s.run({"webhook", "bind", "orders", "--token", e2e::token_id(api), "--grace", bad}).code ==
+        2);
+  }
+  Result r = s.run(
+      {"webhook", "bind", "orders", "--token", e2e::token_id(api), "--grace", "1h", "--json"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  json b = r.json();
+  CHECK(b["token"] == e2e::token_id(api));
+  CHECK(b["changed"] == true);
+  CHECK(b["previous_token"] == e2e::token_id(app));
+  CHECK(b["previous_token_until"] == "2026-01-01T01:00:00Z");
+  CHECK(b["replaced"] == json{{"token", e2e::token_id(app)},
+                              {"kind", "app"},
+                              {"accepted_until", "2026-01-01T01:00:00Z"},
+                              {"revoked", false}});
+  CHECK(b["basic_username_changed"].is_null());
+  CHECK(verify(s, "orders", "Bearer " + app).code == 0);
+  CHECK(verify(s, "orders", "Bearer " + api).code == 0);
+  CHECK(webhook(s, "orders")["previous_token_until"] == "2026-01-01T01:00:00Z");
+  s.at("2026-01-01T01:00:00Z");
+  CHECK(verify(s, "orders", "Bearer " + app).code == 5);
+  CHECK(verify(s, "orders", "Bearer " + api).code == 0);
+  CHECK(webhook(s, "orders")["previous_token"].is_null());
+  CHECK(token(s, e2e::token_id(app))["status"] == "expired");
+
+  // Without --grace the text says the replaced token is refused from now on.
+  std::string other = s.token("svc2");
+  Result plain = s.run({"webhook", "bind", "orders", "--token", e2e::token_id(other)});
+  REQUIRE(plain.code == 0);
+  CHECK(contains(plain.out, "Callers still sending token " + e2e::token_id(api) +
+                                " (api) are refused from now on."));
+}
+
+TEST_CASE("webhook bind of the bound token after its revocation is a conflict") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  std::string api = s.token("svc");
+  s.webhook("orders", "svc");
+  bind_token(s, "orders", api);
+  REQUIRE(s.run({"token", "revoke", e2e::token_id(api), "--yes"}).code == 0);
+  std::string before = s.dump();
+  Result r = s.run({"webhook", "bind", "orders", "--token", e2e::token_id(api)});
+  CHECK(r.code == 4);
+  CHECK(contains(r.err, "is revoked, so webhook orders is broken"));
+  CHECK(r.out.empty());
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("changes of a Basic-auth username are announced by bind and rotate --owner") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  s.user("svc2", {"--service"});
+  REQUIRE(s.run({"webhook", "create", "basic-hook", "--owner", "svc", "--auth", "basic"}).code ==
+          0);
+  Result b = s.run({"webhook", "bind", "basic-hook", "--app-token", "--owner", "svc2", "--json"});
+  REQUIRE(b.code == 0);
+  CHECK(b.json()["basic_username_changed"] == json{{"from", "svc"}, {"to", "svc2"}});
+  Result t = s.run({"webhook", "bind", "basic-hook", "--app-token", "--owner", "svc"});
+  REQUIRE(t.code == 0);
+  CHECK(contains(t.err, "its callers must now send username svc (not svc2)"));
+
+  std::string api = s.token("svc");
+  bind_token(s, "basic-hook", api);
+  Result moved = s.run({"token", "rotate", e2e::token_id(api), "--owner", "svc2", "--json"});
+  REQUIRE(moved.code == 0);
+  CHECK(moved.json()["basic_webhooks_username_changed"] == json::array({"basic-hook"}));
+  Result back = s.run({"token", "rotate", e2e::token_id(api), "--owner", "svc"});
+  REQUIRE(back.code == 0);
+  CHECK(contains(back.err,
+                 "webhook basic-hook uses Basic auth; its callers must now send "
+                 "username svc (not svc2)"));
 }
 
 TEST_CASE("webhook list and show report breaks_at and status") {

@@ -1,5 +1,6 @@
 #include "hookctl/store.hpp"
 
+#include "sqlite_schema.hpp"
 #include "sqlite_store.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -233,6 +234,34 @@ TEST_CASE("a newer hookctl store made by this build is refused after its version
     db.exec("PRAGMA user_version = " + std::to_string(sqlite_schema_version() + 5));
   }
   refused_untouched(dir, p);
+}
+
+TEST_CASE("a store at schema 1 is migrated on open and keeps its rows", "[sqlite]") {
+  TempDir dir;
+  fs::path p = dir / "v1.db";
+  {
+    // What the first release wrote: migration 1 only, with a webhook and its token.
+    SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    detail::migrations().front()(db);
+    db.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db.exec("PRAGMA user_version = 1");
+    db.exec(
+        "INSERT INTO accounts VALUES (1, 'svc', 'service', NULL, NULL, 0, 0, 'created');"
+        "INSERT INTO tokens (id, kind, account_id, secret_hash, created_at) "
+        "VALUES ('abcdefghijkm', 'app', 1, x'00', 0);"
+        "INSERT INTO webhooks VALUES (1, 'orders', 'bearer', NULL, 'abcdefghijkm', 0);"
+        "INSERT INTO audit (at, actor, action, subject) VALUES (0, 'root', 'store.init', '');");
+  }
+  {
+    SqliteStore s(at_path(p), OpenMode::write);
+    CHECK(s.migrated());
+    CHECK(s.stored_schema_version() == sqlite_schema_version());
+  }
+  SQLite::Database db(p.string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT token_id FROM webhooks WHERE name = 'orders'").getString() ==
+        "abcdefghijkm");
+  CHECK(db.execAndGet("SELECT previous_token_id IS NULL FROM webhooks").getInt() == 1);
+  CHECK(db.execAndGet("SELECT count(*) FROM audit").getInt() == 1);
 }
 
 TEST_CASE("an existing empty file is not a store for read or write", "[sqlite]") {

@@ -6,6 +6,7 @@
 
 #include "hookctl/auth.hpp"
 #include "hookctl/error.hpp"
+#include "hookctl/webhooks.hpp"
 #include "support/fixture.hpp"
 
 using namespace hookctl;
@@ -437,4 +438,67 @@ TEST_CASE("token events are audited without the secret") {
     if (e.subject == c.token.id) actions.push_back(e.action);
   }
   CHECK(actions == std::vector<std::string>{"token.create", "token.rotate", "token.revoke"});
+}
+
+TEST_CASE("rotating again during a grace period is refused unless forced") {
+  Fixture f;
+  f.service("svc");
+  auto c = f.token("svc");
+  f.webhook("orders", "svc");
+  auto s = f.now();
+  bind_webhook(s, "orders", c.token.id);
+  const Time when = f.start + days(1);
+  auto r = f.at(when);
+  RotateOptions options;
+  options.grace = Duration{3600};
+  Rotation first = rotate_token(r, c.token.id, options);
+  CHECK_FALSE(first.grace_cut_short);
+
+  // A retried rotation (the script ran twice) would end the first one's grace at once.
+  auto retry = f.at(when + Duration{60});
+  const std::string before = f.dump();
+  try {
+    rotate_token(retry, c.token.id, options);
+    FAIL("a rotation during the grace period was accepted");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::conflict);
+    CHECK(contains(e.what(), "until 2026-"));
+    CHECK(contains(e.what(), "--force"));
+  }
+  CHECK(f.dump() == before);
+  CHECK(verify_call(retry, "orders", bearer(c)).accepted);
+
+  options.force = true;
+  Rotation forced = rotate_token(retry, c.token.id, options);
+  CHECK(forced.grace_cut_short == std::optional<Time>(when + Duration{3600}));
+  auto after = f.at(when + Duration{61});
+  CHECK(verify_call(after, "orders", bearer(c)).rejection == Rejection::wrong_secret);
+  CHECK(verify_call(after, "orders", bearer(first)).accepted);
+  CHECK(verify_call(after, "orders", bearer(forced)).accepted);
+
+  // Once the grace is over, a rotation needs no --force.
+  auto later = f.at(when + Duration{61 + 3600});
+  RotateOptions plain;
+  CHECK_FALSE(rotate_token(later, c.token.id, plain).grace_cut_short);
+}
+
+TEST_CASE("rotate --owner names the Basic-auth webhooks whose username changes") {
+  Fixture f;
+  f.service("svc");
+  f.service("svc2");
+  auto c = f.token("svc");
+  f.webhook("orders", "svc");
+  f.webhook("plain", "svc");
+  auto s = f.now();
+  NewWebhook basic{"basic-hook", "svc", AuthScheme::basic, std::nullopt};
+  create_webhook(s, basic);
+  bind_webhook(s, "basic-hook", c.token.id);
+  bind_webhook(s, "plain", c.token.id);
+  RotateOptions same_owner;
+  CHECK(rotate_token(s, c.token.id, same_owner).basic_webhooks.empty());
+  RotateOptions move;
+  move.owner = "svc2";
+  Rotation r = rotate_token(s, c.token.id, move);
+  CHECK(r.previous_owner == "svc");
+  CHECK(r.basic_webhooks == std::vector<std::string>{"basic-hook"});
 }

@@ -6,6 +6,7 @@
 
 #include "hookctl/auth.hpp"
 #include "hookctl/error.hpp"
+#include "hookctl/tokens.hpp"
 #include "support/fixture.hpp"
 
 using namespace hookctl;
@@ -366,4 +367,86 @@ TEST_CASE("webhook changes are audited") {
     if (e.subject == "orders") actions.push_back(e.action);
   }
   CHECK(actions == std::vector<std::string>{"webhook.create", "webhook.bind", "webhook.delete"});
+}
+
+TEST_CASE("binding the token already bound is refused once it no longer works") {
+  Fixture f;
+  f.service("svc");
+  f.webhook("orders", "svc");
+  auto api = f.token("svc");
+  auto s = f.now();
+  bind_webhook(s, "orders", api.token.id);
+  revoke_token(s, api.token.id);
+  const std::string before = f.dump();
+  try {
+    bind_webhook(s, "orders", api.token.id);
+    FAIL("a revoked token was reported as already accepted");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::conflict);
+    CHECK(std::string(e.what()).find("is revoked, so webhook orders is broken") !=
+          std::string::npos);
+  }
+  CHECK(f.dump() == before);
+}
+
+TEST_CASE("bind with a grace keeps accepting the token it replaces until the grace ends") {
+  Fixture f;
+  f.service("svc");
+  f.service("svc2");
+  auto inst = f.webhook("orders", "svc");
+  auto api = f.token("svc2");
+  const Time when = f.start + days(1);
+  auto s = f.at(when);
+  Binding b = bind_webhook(s, "orders", api.token.id, Duration{3600});
+  CHECK(b.replaced_token == std::optional<std::string>(inst.credential.token.id));
+  CHECK(b.replaced_kind == std::optional<TokenKind>(TokenKind::app));
+  CHECK(b.replaced_until == std::optional<Time>(when + Duration{3600}));
+  CHECK_FALSE(b.revoked_app_token);
+  CHECK(b.webhook.previous_token == std::optional<std::string>(inst.credential.token.id));
+  // The replaced App token is not revoked: it expires when the grace ends.
+  Token old_app = show_token(s, inst.credential.token.id);
+  CHECK(old_app.status == TokenStatus::active);
+  CHECK(old_app.expires_at == std::optional<Time>(when + Duration{3600}));
+
+  auto during = f.at(when + Duration{3599});
+  CHECK(verify_call(during, "orders", bearer(inst.credential)).accepted);
+  CHECK(verify_call(during, "orders", bearer(api)).accepted);
+  auto ended = f.at(when + Duration{3600});
+  CHECK_FALSE(verify_call(ended, "orders", bearer(inst.credential)).accepted);
+  CHECK(verify_call(ended, "orders", bearer(api)).accepted);
+  CHECK_FALSE(show_webhook(ended, "orders").previous_token);
+}
+
+TEST_CASE("bind with a grace keeps a replaced integration token for this webhook only") {
+  Fixture f;
+  f.service("svc");
+  f.webhook("orders", "svc");
+  auto first = f.token("svc");
+  auto second = f.token("svc");
+  auto s = f.now();
+  bind_webhook(s, "orders", first.token.id);
+  Binding b = bind_webhook(s, "orders", second.token.id, Duration{600});
+  CHECK(b.unbound_token == std::optional<std::string>(first.token.id));
+  CHECK(verify_call(s, "orders", bearer(first)).accepted);
+  CHECK(verify_call(s, "orders", bearer(second)).accepted);
+  // A third bind ends the earlier grace and says so.
+  auto third = f.token("svc");
+  Binding again = bind_webhook(s, "orders", third.token.id);
+  CHECK(again.grace_ended_token == std::optional<std::string>(first.token.id));
+  CHECK(again.replaced_token == std::optional<std::string>(second.token.id));
+  CHECK(verify_call(s, "orders", bearer(first)).rejection == Rejection::not_bound);
+  CHECK(verify_call(s, "orders", bearer(second)).rejection == Rejection::not_bound);
+  CHECK(show_token(s, first.token.id).status == TokenStatus::active);
+}
+
+TEST_CASE("a bind that changes a Basic-auth webhook's owner names the old username") {
+  Fixture f;
+  f.service("svc");
+  f.service("svc2");
+  auto s = f.now();
+  create_webhook(s, NewWebhook{"basic-hook", "svc", AuthScheme::basic, std::nullopt});
+  Binding b = bind_webhook_app_token(s, "basic-hook", "svc2");
+  CHECK(b.basic_username_was == std::optional<std::string>("svc"));
+  Binding same = bind_webhook_app_token(s, "basic-hook", "svc2");
+  CHECK_FALSE(same.basic_username_was);
 }

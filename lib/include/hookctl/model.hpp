@@ -61,6 +61,10 @@ struct Webhook {
   std::optional<TokenStatus> token_status;  // of the bound token
   std::optional<AccountKind> owner_kind;
   std::optional<Time> token_expires_at;
+  // After `webhook bind --grace`: the token bound before, still accepted until the time given
+  // (only while that time is in the future).
+  std::optional<std::string> previous_token;
+  std::optional<Time> previous_token_until;
 };
 
 struct AuditEvent {

@@ -37,12 +37,25 @@ struct RotateOptions {
   std::optional<std::string> owner;    // move to this active account
   std::optional<Duration> grace;       // previous secret stays valid this long
   std::optional<Duration> expires_in;  // new expiry; without it the old one stays
+  bool force = false;                  // rotate even while an earlier grace period runs
+};
+
+// A rotation's result: the new secret, and what changed for callers beyond it.
+struct Rotation : IssuedCredential {
+  // With force during an earlier grace period: the end that period had; that secret (the one
+  // before the last rotation) stopped working at once.
+  std::optional<Time> grace_cut_short;
+  std::string previous_owner;
+  // Basic-auth webhooks of the token whose callers must now send the new owner's name.
+  std::vector<std::string> basic_webhooks;
 };
 
 // Same id and bindings, new secret. Revoked: Error(conflict). Expired without expires_in:
-// Error(conflict). Inactive target owner: Error(conflict).
-IssuedCredential rotate_token(Session& session, std::string_view id, const RotateOptions& options,
-                              const Deliver<IssuedCredential>& deliver = {});
+// Error(conflict). Inactive target owner: Error(conflict). While the secret before the last
+// rotation is still within its grace period: Error(conflict) naming the grace end, unless
+// `force` (a retried rotation must not silently cut off callers still on that secret).
+Rotation rotate_token(Session& session, std::string_view id, const RotateOptions& options,
+                      const Deliver<Rotation>& deliver = {});
 
 struct Revocation {
   Token token;

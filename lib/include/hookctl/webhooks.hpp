@@ -34,14 +34,28 @@ struct Binding {
   std::optional<IssuedCredential> credential;  // with --app-token: the new App token
   std::optional<std::string> revoked_app_token;
   std::optional<std::string> unbound_token;  // a previous integration token, still valid
+  // The token the webhook accepted until now, when it worked: callers still sending it are
+  // refused from `replaced_until` on (the bind's instant without a grace period).
+  std::optional<std::string> replaced_token;
+  std::optional<TokenKind> replaced_kind;
+  std::optional<Time> replaced_until;
+  // A token still accepted from an earlier bind's grace period, which this bind ends.
+  std::optional<std::string> grace_ended_token;
+  // Basic auth: the username callers must send changed from this one to the new owner's name.
+  std::optional<std::string> basic_username_was;
 };
 
 // Binds an existing integration token. Error(conflict) for an App token of another webhook, a
-// revoked or expired token, or a token whose owner is inactive.
-Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id);
-// Binds a new App token owned by `owner` (must be active).
+// revoked or expired token, or a token whose owner is inactive; also when that token is the one
+// already bound (only a working token can be "already accepted"). With a grace period the token
+// bound before (when it works) stays accepted by the webhook for that long; an App token replaced
+// so is revoked only by its expiry at the grace end, not at once.
+Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id,
+                     const std::optional<Duration>& grace = std::nullopt);
+// Binds a new App token owned by `owner` (must be active); `grace` as for bind_webhook.
 Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::string_view owner,
-                               const Deliver<Binding>& deliver = {});
+                               const Deliver<Binding>& deliver = {},
+                               const std::optional<Duration>& grace = std::nullopt);
 
 struct WebhookFilter {
   bool broken = false;
