@@ -183,9 +183,9 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
   if (rules::is_expired(l.expires_at, session.now()))
     return reject(std::move(v), Rejection::expired, "token ", parsed.id, " expired at ",
                   time_text(*l.expires_at));
-  const bool bound = l.token_id == *v.token ||
-                     (l.previous_token_id == *v.token && l.previous_token_until &&
-                      session.now() < *l.previous_token_until);
+  const bool bound =
+      l.token_id == *v.token || (l.previous_token_id == *v.token && l.previous_token_until &&
+                                 session.now() < *l.previous_token_until);
   if (!bound)
     return reject(std::move(v), Rejection::not_bound, "token ", parsed.id,
                   " is not bound to webhook ", l.name,
