@@ -176,9 +176,8 @@ void run_token_rotate(Context& ctx, const TokenRotateOptions& o) {
   // The secret is printed inside the transaction: a failed write keeps the old secret.
   rotate_token(s, o.id, r, [&](const Rotation& rotated) {
     Json doc = to_json(rotated.token);
-    doc["grace_cut_short"] = rotated.grace_cut_short
-                                 ? Json(format_rfc3339(*rotated.grace_cut_short))
-                                 : Json();
+    doc["grace_cut_short"] =
+        rotated.grace_cut_short ? Json(format_rfc3339(*rotated.grace_cut_short)) : Json();
     doc["basic_webhooks_username_changed"] = rotated.basic_webhooks;
     print_issued(ctx, rotated, std::move(doc), rotation_message(rotated));
   });

@@ -25,9 +25,9 @@ std::string binding_message(const Binding& b) {
   std::string message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
                                     *b.webhook.token, *b.webhook.owner);
   if (b.replaced_token && b.webhook.previous_token)
-    message += fmt::format(" It also accepts the token it replaces, {} ({}), until {}.",
-                           *b.replaced_token, to_string(*b.replaced_kind),
-                           format_rfc3339(*b.webhook.previous_token_until));
+    message +=
+        fmt::format(" It also accepts the token it replaces, {} ({}), until {}.", *b.replaced_token,
+                    to_string(*b.replaced_kind), format_rfc3339(*b.webhook.previous_token_until));
   else if (b.replaced_token)
     message += fmt::format(" Callers still sending token {} ({}) are refused from now on.",
                            *b.replaced_token, to_string(*b.replaced_kind));
@@ -51,12 +51,11 @@ std::string binding_message(const Binding& b) {
 Json binding_json(const Binding& b) {
   Json doc = to_json(b.webhook);
   doc["changed"] = b.changed;
-  doc["replaced"] = b.replaced_token
-                        ? Json{{"token", *b.replaced_token},
-                               {"kind", std::string(to_string(*b.replaced_kind))},
-                               {"accepted_until", format_rfc3339(*b.replaced_until)},
-                               {"revoked", b.revoked_app_token.has_value()}}
-                        : Json();
+  doc["replaced"] = b.replaced_token ? Json{{"token", *b.replaced_token},
+                                            {"kind", std::string(to_string(*b.replaced_kind))},
+                                            {"accepted_until", format_rfc3339(*b.replaced_until)},
+                                            {"revoked", b.revoked_app_token.has_value()}}
+                                     : Json();
   doc["basic_username_changed"] =
       b.basic_username_was ? Json{{"from", *b.basic_username_was}, {"to", *b.webhook.owner}}
                            : Json();
