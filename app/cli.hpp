@@ -37,8 +37,16 @@ class Context {
   bool stderr_tty() const;
   bool color() const;  // stdout is a terminal, NO_COLOR unset, TERM not dumb
 
-  // The instant this command runs at: HOOKCTL_NOW if set (malformed: Error(usage)), else the clock.
+  // A report's --at TIME: the instant it reports at, overriding HOOKCTL_NOW.
+  std::optional<std::string> at;
+
+  // The instant this command runs at: --at, else HOOKCTL_NOW if set (malformed: Error(usage)),
+  // else the clock.
   Time now();
+  // After a command succeeded: the warning owed when it recorded a change under an overridden
+  // clock (empty otherwise).
+  std::string clock_warning() const;
+  bool clock_warning_logged = false;  // the command said it in its own log (serve)
   // Opens the store (creating it only with OpenMode::create) and returns this command's session.
   Session& session(OpenMode mode);
   // After success: makes a store this command created (and committed nothing to) visible.
@@ -56,6 +64,9 @@ class Context {
 // Reads a new password: --password-stdin reads one line; on a terminal it prompts twice with
 // echo off; otherwise Error(usage). The result is validated.
 Secret read_new_password(Context& ctx, bool from_stdin, std::string_view account);
+// Reads one line from the terminal with echo off after printing `prompt` on stderr; echo comes
+// back however the read ends.
+Secret read_hidden_line(const std::string& prompt);
 // Reads an existing password for a login: stdin line, or a prompt on a terminal.
 Secret read_password(Context& ctx, std::string_view account);
 // Destructive commands: true with --yes; on a terminal asks; elsewhere Error(usage).
@@ -113,6 +124,9 @@ template <HasWords E>
 CLI::Option* one_of(CLI::Option* option) {
   return option->check(CLI::IsMember(words_of<E>()));
 }
+
+// A report's --at TIME (into ctx.at): report as of that instant instead of now.
+void add_at_option(CLI::App& cmd, Context& ctx);
 
 // Parses an optional duration option; Error(usage) names the option on a bad value.
 std::optional<Duration> duration_option(const std::optional<std::string>& text,

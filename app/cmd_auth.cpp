@@ -18,8 +18,12 @@ struct AuthVerifyOptions {
 };
 
 void run_auth_verify(Context& ctx, const AuthVerifyOptions& o) {
-  // One byte over the limit is enough to know the value is too large.
-  Secret value = read_up_to(STDIN_FILENO, authorization_max_bytes + 1, "the Authorization value");
+  // One byte over the limit is enough to know the value is too large. Typed at a terminal, the
+  // value (a secret) is asked for with echo off.
+  Secret value = ctx.stdin_tty() ? read_hidden_line("Authorization value for webhook " + o.webhook +
+                                                    " (e.g. Bearer <token>; not echoed): ")
+                                 : read_up_to(STDIN_FILENO, authorization_max_bytes + 1,
+                                              "the Authorization value");
   Session& s = ctx.session(OpenMode::read);
   Verdict v = verify_call(s, o.webhook, value.view());
   ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);

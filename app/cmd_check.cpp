@@ -50,6 +50,7 @@ void register_check_command(CLI::App& app, Context& ctx) {
   takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
         ValueKind::duration);
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when there is any problem");
+  add_at_option(cmd, ctx);
 }
 
 }  // namespace hookctl::cli

@@ -18,9 +18,8 @@ void run_init(Context& ctx, const InitOptions&) {
                            {"created", r.created},
                            {"migrated", r.migrated}});
   say(terminal_safe(r.path));
-  if (r.created)
-    say_stderr("Created a new store.");
-  else if (r.migrated)
+  if (r.created) return;  // said for every command that creates a store
+  if (r.migrated)
     say_stderr(fmt::format("Migrated the store to schema {}.", r.schema_version));
   else
     say_stderr("The store is up to date.");

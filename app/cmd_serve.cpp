@@ -45,6 +45,12 @@ void run_serve(Context& ctx, const ServeOptions& o) {
   Store& store = session.store();
 
   server::Log log(STDERR_FILENO);
+  // The log is JSON lines: the clock warning every other command prints at its end is one here.
+  ctx.clock_warning_logged = true;
+  if (session.overridden_real_time())
+    log.write("warning", "clock.overridden",
+              {{"now", format_rfc3339(session.now())},
+               {"message", "HOOKCTL_NOW is set: activity is recorded at that time"}});
   if (!store.writable())
     log.write(
         "warning", "store.read-only",

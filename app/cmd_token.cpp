@@ -119,6 +119,7 @@ void add_token_list(CLI::App& token, Context& ctx) {
   takes(cmd.add_option("--expiring-within", o.expiring, "Only tokens that expire within DUR"),
         ValueKind::duration);
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
+  add_at_option(cmd, ctx);
 }
 
 // --- token show --------------------------------------------------------------------------------

@@ -134,6 +134,7 @@ void add_user_list(CLI::App& user, Context& ctx) {
   inactive->excludes(within);
   one_of<AccountKind>(cmd.add_option("--kind", o.kind, "person or service"));
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
+  add_at_option(cmd, ctx);
 }
 
 // --- user show ---------------------------------------------------------------------------------
@@ -190,6 +191,10 @@ void run_user_import(Context& ctx, const UserImportOptions& o) {
     in = &in_file;
   } else if (ctx.stdin_closed) {
     fail(ErrorKind::usage, "standard input is closed: give a FILE, or pipe the JSON Lines in");
+  } else if (ctx.stdin_tty()) {
+    say_stderr(
+        "Reading JSON Lines (one account per line) from the terminal; end with Ctrl-D, or "
+        "give a FILE.");
   }
   const bool show_progress = ctx.stderr_tty() && !ctx.json;
   bool drew = false;
@@ -279,34 +284,51 @@ struct UserDeleteOptions {
   std::string name;
   std::optional<std::string> transfer_to;
   bool yes = false;
+  bool dry_run = false;
 };
 
-void run_user_delete(Context& ctx, const UserDeleteOptions& o) {
-  Session& s = ctx.session(OpenMode::write);
-  (void)show_account(s, o.name);  // an unknown user is exit 3 before any question
-  confirm(ctx, o.yes,
-          o.transfer_to
-              ? fmt::format("Delete user {} and move its tokens to {}?", o.name, *o.transfer_to)
-              : fmt::format("Delete user {}?", o.name));
-  Deletion d = delete_account(s, o.name, o.transfer_to);
+void print_deletion(Context& ctx, const Deletion& d, bool dry_run) {
   if (ctx.json) {
     Json moved = Json::array();
     for (const auto& t : d.transferred) moved.push_back(t.id);
     return print_json(Json{{"deleted", d.account.name},
+                           {"dry_run", dry_run},
                            {"transferred_to", d.heir ? Json(*d.heir) : Json()},
                            {"transferred_tokens", moved},
-                           {"basic_webhooks_username_changed", d.basic_webhooks}});
+                           {"basic_webhooks_username_changed", d.basic_webhooks},
+                           {"webhooks_left_without_token", d.webhooks_left_without_token}});
   }
-  say(fmt::format("Deleted user {}.", d.account.name));
+  say(dry_run ? fmt::format("Would delete user {} (dry run: nothing was changed).", d.account.name)
+              : fmt::format("Deleted user {}.", d.account.name));
   for (const auto& t : d.transferred)
-    say(fmt::format("  token {} ({}) now owned by {}; webhooks: {}", t.id, to_string(t.kind),
-                    t.owner, name_list(t.webhooks)));
-  if (!d.transferred.empty())
+    say(fmt::format("  token {} ({}) {} owned by {}; webhooks: {}", t.id, to_string(t.kind),
+                    dry_run ? "would be" : "now", t.owner, name_list(t.webhooks)));
+  if (!d.transferred.empty() && !dry_run)
     say("Secrets are unchanged; rotate them if the leaver knew them: hookctl token rotate ID "
         "--grace 1d");
   for (const auto& w : d.basic_webhooks)
-    say(fmt::format("  note: webhook {} uses Basic auth; callers must now send username {}", w,
-                    *d.heir));
+    say(fmt::format("  note: webhook {} uses Basic auth; callers must {} send username {}", w,
+                    dry_run ? "then" : "now", *d.heir));
+  if (!d.webhooks_left_without_token.empty())
+    say(
+        fmt::format("  note: {} {} {} without a token (bound to a revoked token of {}); bind one "
+                    "with 'hookctl webhook bind NAME --token ID'",
+                    d.webhooks_left_without_token.size() == 1 ? "webhook" : "webhooks",
+                    name_list(d.webhooks_left_without_token), dry_run ? "would be left" : "is left",
+                    d.account.name));
+}
+
+void run_user_delete(Context& ctx, const UserDeleteOptions& o) {
+  Session& s = ctx.session(OpenMode::write);
+  // Every check runs first, as a rehearsal that keeps nothing: what blocks the deletion is said
+  // before any question is asked.
+  Deletion plan = s.store().rehearse([&] { return delete_account(s, o.name, o.transfer_to); });
+  if (o.dry_run) return print_deletion(ctx, plan, true);
+  confirm(ctx, o.yes,
+          o.transfer_to ? fmt::format("Delete user {} and move its tokens to {}?",
+                                      plan.account.name, *plan.heir)
+                        : fmt::format("Delete user {}?", plan.account.name));
+  print_deletion(ctx, delete_account(s, o.name, o.transfer_to), false);
 }
 
 void add_user_delete(CLI::App& user, Context& ctx) {
@@ -320,6 +342,8 @@ void add_user_delete(CLI::App& user, Context& ctx) {
                        "Move every token (same secrets and webhooks) to this active account first"),
         ValueKind::user);
   cmd.add_flag("--yes,-y", o.yes, "Do not ask for confirmation");
+  cmd.add_flag("--dry-run", o.dry_run,
+               "Run every check and say what would change; change nothing (needs no --yes)");
 }
 
 // --- the group ---------------------------------------------------------------------------------

@@ -203,6 +203,7 @@ void add_webhook_list(CLI::App& webhook, Context& ctx) {
       ValueKind::duration);
   broken->excludes(risk);
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
+  add_at_option(cmd, ctx);
 }
 
 // --- webhook show ------------------------------------------------------------------------------

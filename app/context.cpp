@@ -12,6 +12,8 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/text.hpp"
+#include "output.hpp"
 
 namespace hookctl::cli {
 
@@ -30,7 +32,18 @@ bool Context::color() const {
 }
 
 Time Context::now() {
-  if (!now_) now_ = command_now(std::getenv("HOOKCTL_NOW"));
+  if (!now_) {
+    if (at) {
+      auto t = parse_rfc3339(*at);
+      if (!t)
+        fail(ErrorKind::usage,
+             "--at takes an RFC 3339 time such as 2026-11-28T13:00:00Z (the value given is not "
+             "shown)");
+      now_ = t;
+    } else {
+      now_ = command_now(std::getenv("HOOKCTL_NOW"));
+    }
+  }
   return *now_;
 }
 
@@ -39,12 +52,26 @@ Session& Context::session(OpenMode mode) {
     Time t = now();  // a malformed HOOKCTL_NOW fails before the store is touched
     store_ = open_store(locate_store(db), mode);
     session_ = std::make_unique<Session>(*store_, t, invoking_actor());
+    if (at || std::getenv("HOOKCTL_NOW") != nullptr) session_->note_real_time(system_now());
   }
   return *session_;
 }
 
+std::string Context::clock_warning() const {
+  // A refusal (a rejected call's summary is bookkeeping, not a change) exits non-zero: no warning.
+  if (exit_code != 0 || clock_warning_logged || !session_ || !store_ || store_->commits() == 0)
+    return {};
+  if (!session_->overridden_real_time()) return {};
+  return fmt::format("warning: HOOKCTL_NOW is set: recorded {} as now",
+                     format_rfc3339(session_->now()));
+}
+
 void Context::publish_created_store() {
-  if (store_) store_->publish();
+  if (!store_) return;
+  store_->publish();
+  // A store created by a typo in --db or HOOKCTL_DB must not go unnoticed.
+  if (store_->created())
+    say_stderr(fmt::format("Created a new store at {}.", terminal_safe(store_->location())));
 }
 
 void Context::abandon_created_store() noexcept {
@@ -104,9 +131,14 @@ Secret prompt_hidden(const std::string& prompt) {
 
 }  // namespace
 
+Secret read_hidden_line(const std::string& prompt) { return prompt_hidden(prompt); }
+
 Secret read_new_password(Context& ctx, bool from_stdin, std::string_view account) {
   if (from_stdin) {
-    Secret pw = read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
+    // On a terminal, --password-stdin is typed: never echoed.
+    Secret pw = ctx.stdin_tty()
+                    ? prompt_hidden(fmt::format("Password for {} (one line): ", account))
+                    : read_bounded(STDIN_FILENO, password_max_bytes, true, "the password");
     validate_password(pw.view());
     return pw;
   }
@@ -114,11 +146,21 @@ Secret read_new_password(Context& ctx, bool from_stdin, std::string_view account
     fail(ErrorKind::usage,
          "no terminal to ask for the password: pass --password-stdin (or "
          "--no-password when creating a user)");
-  Secret first = prompt_hidden(fmt::format("New password for {}: ", account));
-  validate_password(first.view());
-  Secret second = prompt_hidden("Repeat the password: ");
-  if (first.view() != second.view()) fail(ErrorKind::usage, "the passwords do not match");
-  return first;
+  // A person at a terminal gets the rule up front and three tries, like passwd(1).
+  constexpr int tries = 3;
+  for (int attempt = 1;; ++attempt) {
+    Secret first = prompt_hidden(
+        fmt::format("New password for {} (at least {} characters): ", account, password_min_chars));
+    try {
+      validate_password(first.view());
+      Secret second = prompt_hidden("Repeat the password: ");
+      if (first.view() != second.view()) fail(ErrorKind::usage, "the passwords do not match");
+      return first;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::usage || attempt == tries) throw;
+      std::cerr << e.what() << "; try again.\n";
+    }
+  }
 }
 
 Secret read_password(Context& ctx, std::string_view account) {
@@ -141,6 +183,12 @@ CLI::App* add_command(CLI::App& parent, const std::string& name, const std::stri
   CLI::App* cmd = parent.add_subcommand(name, purpose);
   if (!example.empty()) cmd->footer("Example:\n  " + example);
   return cmd;
+}
+
+void add_at_option(CLI::App& cmd, Context& ctx) {
+  cmd.add_option("--at", ctx.at,
+                 "Report as of TIME (RFC 3339), e.g. to see what breaks over a weekend; the "
+                 "same as HOOKCTL_NOW for this command");
 }
 
 std::optional<Duration> duration_option(const std::optional<std::string>& text,

@@ -59,6 +59,28 @@ std::string command_path(const CLI::App& app) {
   return path;
 }
 
+// The option of `where` (or of a command above it) that a mistyped `word` most likely meant:
+// one it abbreviates, else one within two edits. Empty when none is close.
+std::string suggest_option(const CLI::App& where, std::string_view word) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const CLI::App* app = &where; app != nullptr; app = app->get_parent()) {
+    for (const CLI::Option* option : app->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        const std::string candidate = "--" + name;
+        if (candidate == "--help") continue;
+        size_t d =
+            word.size() >= 4 && candidate.rfind(word, 0) == 0 ? 0 : edit_distance(word, candidate);
+        if (d < best_distance) {
+          best_distance = d;
+          best = candidate;
+        }
+      }
+    }
+  }
+  return best;
+}
+
 // CLI11's message, plus a "did you mean" for a mistyped subcommand and a pointer to --help.
 std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
   const CLI::App& where = *deepest(root);
@@ -100,6 +122,9 @@ std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
     }
     message = shown.empty() ? std::string("unexpected argument")
                             : fmt::format("unknown option {}", fmt::join(shown, ", "));
+    if (shown.size() == 1)
+      if (std::string hint = suggest_option(where, shown.front()); !hint.empty())
+        message += fmt::format("; did you mean {}?", hint);
     if (hidden > 0)
       message += fmt::format("{}{} value{} not shown", shown.empty() ? " (" : " (and ", hidden,
                              hidden == 1 ? "" : "s") +
@@ -120,9 +145,45 @@ std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
     message = name.rfind("--", 0) == 0 && name.find_first_of(" =") == std::string::npos
                   ? fmt::format("{} takes no value (the value given is not shown)", name)
                   : std::string("an option was given a value it does not take (not shown)");
+  } else if (dynamic_cast<const CLI::ValidationError*>(&e) != nullptr) {
+    // CLI11 repeats the value ("--kind: VALUE not in {app,api}"), which may be a secret pasted
+    // in the wrong place: name the option and what it accepts, never the value.
+    std::string name = message.substr(0, message.find(':'));
+    if (name.find_first_of(" =") != std::string::npos || name.empty()) name = "a value";
+    if (name.rfind("--", 0) != 0 && name != "a value")  // a positional: shown as in --help
+      for (char& c : name) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    std::string accepted;
+    if (size_t set = message.find(" not in {"); set != std::string::npos) {
+      std::string words = message.substr(set + 9, message.find('}', set) - set - 9);
+      std::replace(words.begin(), words.end(), ',', ' ');
+      std::string list;
+      for (size_t i = 0; i < words.size();) {
+        size_t j = words.find(' ', i);
+        if (j == std::string::npos) j = words.size();
+        if (j > i) list += (list.empty() ? "" : ", ") + words.substr(i, j - i);
+        i = j + 1;
+      }
+      accepted = " must be one of " + list;
+    } else if (size_t range = message.find(" not in range "); range != std::string::npos) {
+      accepted = " must be a number from " + message.substr(range + 14);
+    } else {
+      accepted = " was given a value it does not accept";
+    }
+    message = name + accepted + " (the value given is not shown)";
   } else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
              message.find("subcommand") != std::string::npos) {
-    message = fmt::format("'{}' needs a command: {}", command_path(where), subcommand_names(where));
+    // An option the command does not know (hookctl -V) is the problem, not the missing command.
+    auto unknown = std::find_if(rest.begin(), rest.end(), [](const std::string& w) {
+      return w.size() > 1 && w[0] == '-' && w.find('=') == std::string::npos && w.size() <= 40;
+    });
+    if (unknown != rest.end()) {
+      message = fmt::format("unknown option {}", hookctl::printable(*unknown));
+      if (std::string hint = suggest_option(where, *unknown); !hint.empty())
+        message += fmt::format("; did you mean {}?", hint);
+    } else {
+      message =
+          fmt::format("'{}' needs a command: {}", command_path(where), subcommand_names(where));
+    }
   }
   return fmt::format("{} (see '{} --help')", message, command_path(where));
 }
@@ -254,6 +315,8 @@ int run_cli(int argc, char** argv) {
     if (!ctx.run) return report(ctx, ErrorKind::usage, "no command given (see 'hookctl --help')");
     ctx.run();
     ctx.publish_created_store();
+    if (std::string warning = ctx.clock_warning(); !warning.empty())
+      std::cerr << "hookctl: " << warning << '\n';
     // A listing or report cut short (a full disk, a closed pipe) must not look complete.
     hookctl::cli::require_stdout_written("the output");
     return ctx.exit_code;

@@ -203,6 +203,10 @@ Deletion delete_account(Session& session, std::string_view name,
     }
 
     if (transfer_to) {
+      if (!find_account_id(session, *transfer_to))
+        fail(ErrorKind::not_found,
+             fmt::format("the --transfer-to account '{}' does not exist; nothing was deleted",
+                         printable(*transfer_to)));
       Account heir = require_active_account(session, *transfer_to, "receive tokens");
       if (heir.id == leaver.id)
         fail(ErrorKind::usage, "--transfer-to names the account being deleted");
@@ -224,7 +228,13 @@ Deletion delete_account(Session& session, std::string_view name,
     }
 
     // Revoked tokens go with the account; their history stays in the audit log. A webhook still
-    // pointing at one is left without a token (ON DELETE SET NULL).
+    // pointing at one is left without a token (ON DELETE SET NULL): named in the result.
+    auto& stranded = session.store().statement(
+        "SELECT w.name FROM webhooks w JOIN tokens t ON t.id = w.token_id "
+        "WHERE t.account_id = ?1 AND t.revoked_at IS NOT NULL ORDER BY " +
+        name_order(session.store().engine(), "w.name"));
+    stranded.bind(1, leaver.id);
+    while (stranded.step()) result.webhooks_left_without_token.push_back(stranded.text(0));
     auto& purge = session.store().statement(
         "DELETE FROM tokens WHERE account_id = ?1 AND revoked_at IS NOT NULL");
     purge.bind(1, leaver.id);

@@ -22,7 +22,13 @@ void record_event(Session& session, std::string_view action, std::string_view su
   q.bind(2, session.actor());
   q.bind(3, std::string(action));
   q.bind(4, std::string(subject));
-  q.bind(5, std::string(details));
+  // An event recorded under an overridden clock (a rehearsal, a test) says so: its `at` is not
+  // when it happened.
+  if (auto real = session.overridden_real_time())
+    q.bind(5, std::string(details) + (details.empty() ? "" : " ") + "[clock overridden by " +
+                  "HOOKCTL_NOW; recorded at " + format_rfc3339(*real) + " real time]");
+  else
+    q.bind(5, std::string(details));
   q.run();
 }
 

@@ -4,6 +4,10 @@
 
 #include "hookctl/audit.hpp"
 #include "hookctl/names.hpp"
+#include "hookctl/webhooks.hpp"
+#include "rows.hpp"
+
+#include <algorithm>
 
 namespace hookctl {
 
@@ -18,7 +22,42 @@ std::vector<PolicySetting> show_policy(Session& session) {
   return {{std::string(inactivity_period_key), format_duration(session.inactivity_period())}};
 }
 
-PolicySetting set_policy(Session& session, std::string_view key, std::string_view value) {
+namespace {
+
+// Names of the accounts active at `now` under one period and inactive under the other.
+std::vector<std::string> accounts_crossing(Session& session, Duration active_under,
+                                           Duration inactive_under) {
+  std::vector<std::string> names;
+  auto& q = session.store().statement(
+      "SELECT name FROM accounts WHERE last_activity_at + ?2 > ?1 AND last_activity_at + ?3 <= ?1 "
+      "ORDER BY " +
+      detail::name_order(session.store().engine(), "name"));
+  q.bind(1, detail::secs(session.now()));
+  q.bind(2, static_cast<int64_t>(active_under.count()));
+  q.bind(3, static_cast<int64_t>(inactive_under.count()));
+  while (q.step()) names.push_back(q.text(0));
+  return names;
+}
+
+std::vector<std::string> broken_webhooks(Session& session) {
+  std::vector<std::string> names;
+  list_webhooks(session, WebhookFilter{true, std::nullopt},
+                [&](const Webhook& w) { names.push_back(w.name); });
+  return names;
+}
+
+// The names in `after` that are not in `before` (both in the same order).
+std::vector<std::string> newly(const std::vector<std::string>& before,
+                               const std::vector<std::string>& after) {
+  std::vector<std::string> out;
+  for (const auto& name : after)
+    if (std::find(before.begin(), before.end(), name) == before.end()) out.push_back(name);
+  return out;
+}
+
+}  // namespace
+
+PolicyChange set_policy(Session& session, std::string_view key, std::string_view value) {
   if (key != inactivity_period_key)
     fail(ErrorKind::usage,
          fmt::format("unknown policy key '{}' (known: {})", printable(key), inactivity_period_key));
@@ -27,17 +66,31 @@ PolicySetting set_policy(Session& session, std::string_view key, std::string_vie
     fail(ErrorKind::usage, "the inactivity period must be at least one minute");
   return session.store().write([&] {
     session.forget_policy();
-    PolicySetting previous{std::string(key), format_duration(session.inactivity_period())};
+    PolicyChange c;
+    const Duration old_period = session.inactivity_period();
+    c.previous = {std::string(key), format_duration(old_period)};
+    c.current = {std::string(key), format_duration(period)};
+    if (old_period == period) return c;
+    c.accounts_becoming_inactive = accounts_crossing(session, old_period, period);
+    c.accounts_becoming_active = accounts_crossing(session, period, old_period);
+    const auto broken_before = broken_webhooks(session);
     auto& q = session.store().statement(
         "INSERT INTO policy (key, value) VALUES (?1, ?2) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     q.bind(1, std::string(key));
     q.bind(2, std::to_string(period.count()));
     q.run();
-    record_event(session, "policy.set", key,
-                 fmt::format("{} -> {}", previous.value, format_duration(period)));
     session.forget_policy();
-    return previous;
+    const auto broken_after = broken_webhooks(session);
+    c.webhooks_breaking = newly(broken_before, broken_after);
+    c.webhooks_repaired = newly(broken_after, broken_before);
+    record_event(session, "policy.set", key,
+                 fmt::format("{} -> {}; {} account(s) became inactive, {} webhook(s) broke",
+                             c.previous.value, c.current.value, c.accounts_becoming_inactive.size(),
+                             c.webhooks_breaking.size()));
+    c.changed = true;
+    session.forget_policy();  // read again after the commit (or the rehearsal's rollback)
+    return c;
   });
 }
 

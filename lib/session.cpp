@@ -10,6 +10,11 @@
 
 namespace hookctl {
 
+void Session::note_real_time(Time real) noexcept {
+  const Duration apart = real > now_ ? real - now_ : now_ - real;
+  if (apart > Duration{60}) real_time_ = real;
+}
+
 Duration Session::inactivity_period() {
   if (!period_ || period_generation_ != store_.generation()) {
     period_generation_ = store_.generation();

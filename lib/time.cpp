@@ -124,10 +124,13 @@ Rfc3339Text::Rfc3339Text(Time t) noexcept {
 }
 
 Duration parse_duration(std::string_view text) {
+  // The value is not repeated: it may be a secret pasted in the wrong place.
   auto bad = [&](std::string_view why) -> Error {
     return Error(ErrorKind::usage,
-                 fmt::format("invalid duration '{}': {} (use e.g. 90m, 14d, 2w, 1d12h)",
-                             printable(text), why));
+                 fmt::format("invalid duration: {} (a duration is whole numbers with the units s, "
+                             "m, h, d and w, in lower case, each at most once, e.g. 90m, 14d, 2w, "
+                             "1d12h)",
+                             why));
   };
   if (text.empty()) throw bad("empty");
   constexpr std::string_view units = "smhdw";
@@ -147,7 +150,12 @@ Duration parse_duration(std::string_view text) {
     if (pos == start) throw bad("expected a number");
     if (pos == text.size()) throw bad("missing unit");
     auto u = units.find(text[pos]);
-    if (u == std::string_view::npos) throw bad("unknown unit");
+    if (u == std::string_view::npos) {
+      if (text[pos] == '.' || text[pos] == ',') throw bad("whole numbers only (1d12h, not 1.5d)");
+      if (units.find(static_cast<char>(text[pos] | 0x20)) != std::string_view::npos)
+        throw bad("units are lower case (14d, not 14D)");
+      throw bad("unknown unit");
+    }
     if (seen[u]) throw bad("unit repeated");
     seen[u] = true;
     ++pos;

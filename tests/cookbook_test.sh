@@ -47,19 +47,43 @@ printf '%s\n' \
   hookctl user import >/dev/null
 recipe cron > "$work/hookctl-inactivity"
 chmod +x "$work/hookctl-inactivity"
-"$work/hookctl-inactivity" || bad "cron recipe failed"
+out=$("$work/hookctl-inactivity" 2>&1) || bad "cron recipe failed: $out"
+[ -z "$out" ] && ok "cron: prints nothing when it succeeds" || bad "cron: printed: $out"
 log=$(cat "$work/mail.log" 2>/dev/null)
 expect "cron: alice is warned" "mail -s hookctl: account alice goes inactive soon -- alice@example.com" "$log"
 expect "cron: the mail says when" "becomes inactive at 2026-01-09T00:00:00Z" "$log"
+expect "cron: an account without e-mail goes to the admin" "mail -s hookctl: account carol goes inactive soon -- root" "$log"
 [[ $log == *bob* || $log == *dave* ]] && bad "cron: mailed an account not due (bob) or already inactive (dave)" || ok "cron: only accounts due are mailed"
+rm -f "$work/mail.log"
+out=$(HOOKCTL_NOW=2025-11-01T00:00:00Z "$work/hookctl-inactivity" 2>&1); rc=$?
+[ $rc = 0 ] && [ -z "$out" ] && [ ! -e "$work/mail.log" ] && ok "cron: silent on a day nobody is due" || bad "cron: quiet day: rc=$rc out=$out"
+out=$(HOOKCTL_DB="$work/typo.db" "$work/hookctl-inactivity" 2>&1) && bad "cron: a missing store exits 0" || ok "cron: a missing store fails the job"
+expect "cron: and says where it looked" "typo.db" "$out"
+[ -e "$work/typo.db" ] && bad "cron: created a store" || ok "cron: created no store"
+HOOKCTL_NOW=yesterday "$work/hookctl-inactivity" >/dev/null 2>&1 && bad "cron: a malformed HOOKCTL_NOW exits 0" || ok "cron: a malformed HOOKCTL_NOW fails the job"
+printf '#!/bin/sh\ncat >/dev/null; exit 1\n' > "$work/bin/mail"
+"$work/hookctl-inactivity" >/dev/null 2>&1 && bad "cron: a failed mail exits 0" || ok "cron: a failed mail fails the job"
 
-# --- systemd: the timer's service runs the same script
+# --- systemd: the timer's service runs the same script, with the user and store the unit names
 units=$(recipe systemd)
 expect "systemd: daily timer" "OnCalendar=daily" "$units"
+expect "systemd: the unit names its user" "User=hookctl" "$units"
+expect "systemd: the unit names its store" "Environment=HOOKCTL_DB=" "$units"
 exec_start=$(printf '%s\n' "$units" | sed -n 's/^ExecStart=//p')
 mkdir -p "$work/usr/local/sbin" && cp "$work/hookctl-inactivity" "$work/usr/local/sbin/"
+cat > "$work/bin/mail" <<'STUB'
+#!/bin/sh
+{ echo "mail $*"; cat; echo "--"; } >> "$SANDBOX/mail.log"
+STUB
 rm -f "$work/mail.log"
-"$work$exec_start" && expect "systemd: ExecStart mails alice" "alice@example.com" "$(cat "$work/mail.log")"
+# As systemd runs it: an empty environment plus the unit's Environment= lines (the store path
+# pointed at the scratch store, as the unit's points at /var/lib/hookctl).
+mapfile -t unit_env < <(printf '%s\n' "$units" | sed -n 's/^Environment=//p' | sed "s|^HOOKCTL_DB=.*|HOOKCTL_DB=$work/store.db|")
+env -i PATH="$work/bin:/usr/bin:/bin" SANDBOX="$work" HOOKCTL_NOW="$HOOKCTL_NOW" "${unit_env[@]}" "$work$exec_start" \
+  && expect "systemd: ExecStart under env -i mails alice" "alice@example.com" "$(cat "$work/mail.log")" \
+  || bad "systemd: ExecStart under env -i failed"
+env -i PATH="$work/bin:/usr/bin:/bin" SANDBOX="$work" "$work$exec_start" >/dev/null 2>&1 \
+  && bad "systemd: without the unit's store it exits 0" || ok "systemd: without the unit's store it fails"
 if command -v systemd-analyze >/dev/null && [ -d /run/systemd/system ]; then
   printf '%s\n' "$units" | awk '/^# \/etc\/systemd\/system\//{f=$2; sub(/.*\//,"",f); next} f{print > "'"$work"'/" f}'
   systemd-analyze verify "$work/hookctl-inactivity.timer" >/dev/null 2>&1 && ok "systemd: units verify" || echo "note systemd-analyze verify unavailable here"
@@ -80,45 +104,74 @@ new=$(cat "$work/secrets/webhook-token-$id" 2>/dev/null)
 expect "rotate: old secret valid during grace" "200" "$(verify orders "$old")"
 expect "rotate: new secret valid" "200" "$(verify orders "$new")"
 expect "rotate: old secret refused after grace" "401 grace-ended" "$(HOOKCTL_NOW=2026-01-01T01:00:00Z verify orders "$old")"
+# Run again within the hour (a retry): refused, and the secret store keeps the working secret.
+"$work/rotate-token" "$id" >/dev/null 2>&1 && bad "rotate: a retry within the grace exits 0" || ok "rotate: a retry within the grace fails"
+[ "$(cat "$work/secrets/webhook-token-$id")" = "$new" ] && ok "rotate: the failed retry left the secret store alone" || bad "rotate: the failed retry overwrote the secret"
+expect "rotate: both secrets still work after the refused retry" "200" "$(verify orders "$old")"
+hookctl token revoke --yes -- "$id" >/dev/null
+HOOKCTL_NOW=2026-01-02T00:00:00Z "$work/rotate-token" "$id" >/dev/null 2>&1 && bad "rotate: a revoked token exits 0" || ok "rotate: a revoked token fails"
+[ "$(cat "$work/secrets/webhook-token-$id")" = "$new" ] && ok "rotate: the failed rotation left the secret store alone" || bad "rotate: a failed rotation overwrote the secret"
 rm -rf "$work"
 
 # --- repair a webhook whose owner went inactive
 new_sandbox
 hookctl user create alice --no-password >/dev/null
 app=$(hookctl webhook create orders --owner alice 2>/dev/null)
+hookctl user create healthy --service --no-password >/dev/null
+good=$(hookctl webhook create fine --owner healthy 2>/dev/null)
 export HOOKCTL_NOW=2026-03-15T00:00:00Z
+hookctl user create svc-orders --service --no-password >/dev/null 2>&1
 expect "repair: broken before" "401 owner-inactive" "$(verify orders "$app")"
-out=$(bash -e <(recipe repair) 2>&1) || bad "repair recipe failed: $out"
-expect "repair: lists the broken webhook" "orders" "$out"
+recipe repair > "$work/repair-webhook" && chmod +x "$work/repair-webhook"
+out=$("$work/repair-webhook" orders svc-orders 2>&1) || bad "repair recipe failed: $out"
 fresh=$(cat "$work/secrets/webhook-orders" 2>/dev/null)
 expect "repair: new App token works" "200" "$(verify orders "$fresh")"
-expect "repair: old App token revoked" "401 revoked" "$(verify orders "$app")"
+out=$("$work/repair-webhook" orders svc-orders 2>&1) || bad "repair recipe failed the second time: $out"
+expect "repair: a second run finds nothing to repair" "nothing to repair" "$out"
+[ "$(cat "$work/secrets/webhook-orders")" = "$fresh" ] && ok "repair: the second run kept the new token" || bad "repair: the second run replaced the token"
+expect "repair: the token of the first run still works" "200" "$(verify orders "$fresh")"
+hookctl user reactivate healthy >/dev/null 2>&1
+out=$("$work/repair-webhook" fine svc-orders 2>&1) || bad "repair of a healthy webhook failed: $out"
+[ ! -e "$work/secrets/webhook-fine" ] && ok "repair: a healthy webhook is left alone" || bad "repair: replaced a healthy webhook's token"
+"$work/repair-webhook" nosuch svc-orders >/dev/null 2>&1 && bad "repair: an unknown webhook exits 0" || ok "repair: an unknown webhook fails"
+HOOKCTL_DB="$work/typo.db" "$work/repair-webhook" orders svc-orders >/dev/null 2>&1 && bad "repair: a missing store exits 0" || ok "repair: a missing store fails"
 rm -rf "$work"
 
 # --- offboard a leaver
 new_sandbox
 hookctl user create alice --no-password >/dev/null
 hookctl user create svc-orders --service --no-password >/dev/null
+own=$(hookctl token create --user svc-orders 2>/dev/null)
 app=$(hookctl webhook create orders --owner alice 2>/dev/null)
 api=$(hookctl token create --user alice 2>/dev/null)
 hookctl webhook create invoices --owner alice >/dev/null 2>&1
 hookctl webhook bind invoices --token "${api:4:12}" >/dev/null
-out=$(bash -e <(recipe offboard) 2>&1) || bad "offboard recipe failed: $out"
+hookctl webhook create legacy --owner alice --auth basic >/dev/null 2>&1
+recipe offboard > "$work/offboard" && chmod +x "$work/offboard"
+out=$("$work/offboard" alice svc-orders 2>&1) || bad "offboard recipe failed: $out"
 [ "$(hookctl user show alice >/dev/null 2>&1; echo $?)" = 3 ] && ok "offboard: alice deleted" || bad "offboard: alice still there"
 expect "offboard: orders works with the rotated secret" "200" "$(verify orders "$(cat "$work/secrets/webhook-token-${app:4:12}")")"
 expect "offboard: invoices works with the rotated secret" "200" "$(verify invoices "$(cat "$work/secrets/webhook-token-${api:4:12}")")"
 expect "offboard: the leaver's old secret still works during the 1d grace" "200" "$(verify orders "$app")"
 expect "offboard: and not after it" "401" "$(HOOKCTL_NOW=2026-01-02T00:00:00Z verify orders "$app")"
+[ ! -e "$work/secrets/webhook-token-${own:4:12}" ] && ok "offboard: the heir's own token is not rotated" || bad "offboard: rotated a token the leaver never had"
+expect "offboard: the Basic-auth username change is said" "legacy: callers must now send username svc-orders" "$out"
+# A failing delete (an unknown heir) stops before any rotation.
+hookctl user create bob --no-password >/dev/null
+bobs=$(hookctl token create --user bob 2>/dev/null)
+"$work/offboard" bob nobody >/dev/null 2>&1 && bad "offboard: an unknown heir exits 0" || ok "offboard: an unknown heir fails"
+[ ! -e "$work/secrets/webhook-token-${bobs:4:12}" ] && ok "offboard: nothing rotated after a failed delete" || bad "offboard: rotated after a failed delete"
 rm -rf "$work"
 
 # --- move webhooks onto a service account
 new_sandbox
 hookctl user create alice --no-password >/dev/null
 hookctl user create bob --no-password >/dev/null
-hookctl webhook create shop-orders --owner alice >/dev/null 2>&1
+shop_app=$(hookctl webhook create shop-orders --owner alice 2>/dev/null)
 hookctl webhook create shop-refunds --owner alice >/dev/null 2>&1
 hookctl webhook create bobs-hook --owner bob >/dev/null 2>&1
 out=$(bash -e <(recipe service-account) 2>&1) || bad "service-account recipe failed: $out"
+expect "service account: the old App token still works during the grace" "200" "$(verify shop-orders "$shop_app")"
 token=$(cat "$work/secrets/shop-webhooks" 2>/dev/null)
 expect "service account: shop-orders accepts the integration token" "200" "$(verify shop-orders "$token")"
 expect "service account: shop-refunds accepts it" "200" "$(verify shop-refunds "$token")"

@@ -41,12 +41,27 @@ tty "$pw\n$pw\n" "$bin" user create bob
 [[ $out != *"$pw"* ]] && ok "password not echoed" || bad "password echoed: $out"
 printf '%s\n' "$pw" | "$bin" auth login bob >/dev/null && ok "the prompted password logs in" || bad "login with prompted password"
 
-tty "$pw\nsomething else entirely\n" "$bin" user create carol
-[ $rc = 2 ] && [[ $out == *"do not match"* ]] && ok "mismatch refused (exit 2)" || bad "mismatch: rc=$rc $out"
+[[ $out == *"(at least 12 characters)"* ]] && ok "the prompt states the rule" || bad "no rule in the prompt: $out"
+
+tty "$pw\nsomething else entirely\n$pw\nagain different\n$pw\nthird try\n" "$bin" user create carol
+[ $rc = 2 ] && [[ $out == *"do not match"* ]] && ok "mismatch refused after three tries (exit 2)" || bad "mismatch: rc=$rc $out"
 "$bin" user show carol >/dev/null 2>&1; [ $? = 3 ] && ok "nothing created on mismatch" || bad "carol exists"
 
-tty "short\n" "$bin" user set-password bob
-[ $rc = 2 ] && [[ $out == *"too short"* ]] && ok "short password refused" || bad "short: rc=$rc $out"
+tty "short\nshort\nshort\n" "$bin" user set-password bob
+[ $rc = 2 ] && [[ $out == *"too short"* ]] && ok "short password refused after three tries" || bad "short: rc=$rc $out"
+tty "short\n$pw x\n$pw x\n" "$bin" user set-password bob
+[ $rc = 0 ] && [[ $out == *"too short"*"try again"* ]] && ok "a short password is asked again" || bad "retry: rc=$rc $out"
+
+tty "$pw\n" "$bin" user create erin --password-stdin
+[ $rc = 0 ] && [[ $out != *"$pw"* ]] && ok "--password-stdin on a terminal does not echo" || bad "--password-stdin: rc=$rc $out"
+
+tty "" "$bin" user import
+[[ $out == *"Reading JSON Lines"*"Ctrl-D"* ]] && ok "user import on a terminal says what it waits for" || bad "import on a terminal: $out"
+
+secret=$("$bin" webhook create tty-hook --owner erin 2>/dev/null)
+tty "Bearer $secret\n" "$bin" auth verify tty-hook
+[ $rc = 0 ] && [[ $out == *"Authorization value for webhook tty-hook"* && $out != *"${secret:17:20}"* ]] \
+  && ok "auth verify on a terminal asks, and does not echo the token" || bad "auth verify on a terminal: rc=$rc $out"
 
 tty "n\n" "$bin" user delete bob
 [ $rc = 2 ] && "$bin" user show bob >/dev/null && ok "declined confirmation changes nothing" || bad "decline: rc=$rc $out"

@@ -168,13 +168,19 @@ Account require_account(Session& session, std::string_view name) {
   return a;
 }
 
-int64_t account_id(Session& session, std::string_view name) {
+std::optional<int64_t> find_account_id(Session& session, std::string_view name) {
   auto& q = session.store().statement("SELECT id FROM accounts WHERE name = ?1");
   q.bind(1, std::string(name));
-  if (!q.step()) fail(ErrorKind::not_found, fmt::format("no user named '{}'", printable(name)));
+  if (!q.step()) return std::nullopt;
   int64_t id = q.integer(0);
   q.reset();
   return id;
+}
+
+int64_t account_id(Session& session, std::string_view name) {
+  auto id = find_account_id(session, name);
+  if (!id) fail(ErrorKind::not_found, fmt::format("no user named '{}'", printable(name)));
+  return *id;
 }
 
 Account require_active_account(Session& session, std::string_view name, std::string_view why) {

@@ -63,6 +63,7 @@ Account require_account(Session& session, std::string_view name);
 Token require_token(Session& session, std::string_view id);
 Webhook require_webhook(Session& session, std::string_view name);
 int64_t account_id(Session& session, std::string_view name);  // not_found when missing
+std::optional<int64_t> find_account_id(Session& session, std::string_view name);
 
 // The account must exist and be active (Error(conflict) naming the account otherwise).
 Account require_active_account(Session& session, std::string_view name, std::string_view why);

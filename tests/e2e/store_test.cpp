@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 using e2e::contains;
 using e2e::Result;
 using e2e::Sandbox;
+using json = nlohmann::json;
 
 namespace {
 
@@ -454,6 +455,71 @@ TEST_CASE("a file that is not a hookctl store is refused with exit 6 and left un
       CHECK(e2e::entries(s.db).empty());
     }
   }
+}
+
+TEST_CASE("a write under HOOKCTL_NOW warns and its audit event says the clock was overridden") {
+  Sandbox s;
+  s.at("2030-01-01T00:00:00Z");
+  Result created = s.run({"user", "create", "alice", "--no-password"});
+  REQUIRE(created.code == 0);
+  CHECK(created.err.find("hookctl: warning: HOOKCTL_NOW is set: recorded 2030-01-01T00:00:00Z "
+                         "as now") != std::string::npos);
+  json events = s.run({"audit", "--json"}).json();
+  REQUIRE(events.size() == 1);  // user.create
+  for (const auto& e : events) {
+    CHECK(e["at"] == "2030-01-01T00:00:00Z");
+    CHECK(e["details"].get<std::string>().find("[clock overridden by HOOKCTL_NOW; recorded at ") !=
+          std::string::npos);
+  }
+
+  // A read, a refusal and a failure record nothing and print no warning: with --json, stderr
+  // stays exactly one JSON document.
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"user", "list"},
+                                             {"user", "create", "alice", "--no-password", "--json"},
+                                             {"user", "reactivate", "nobody", "--json"}}) {
+    Result r = s.run(args);
+    INFO(describe(args) << "\n" << r.err);
+    CHECK(r.err.find("warning") == std::string::npos);
+    if (r.code != 0) CHECK_NOTHROW(json::parse(r.err));
+  }
+
+  // Within a minute of the real clock is not an override worth a warning.
+  s.env.erase("HOOKCTL_NOW");
+  Result real = s.run({"user", "create", "bob", "--no-password"});
+  REQUIRE(real.code == 0);
+  CHECK(real.err.find("warning") == std::string::npos);
+  CHECK(s.run({"audit", "--json"}).json().back()["details"].get<std::string>().find("overridden") ==
+        std::string::npos);
+}
+
+TEST_CASE("reports take --at as the option form of HOOKCTL_NOW") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("alice");
+  s.env.erase("HOOKCTL_NOW");
+  const std::string later = "2026-03-15T00:00:00Z";  // alice is inactive by then
+  CHECK(s.run({"user", "list", "--inactive", "--json", "--at", later}).json().size() == 1);
+  CHECK(s.run({"user", "list", "--inactive", "--json", "--at", "2026-01-02T00:00:00Z"})
+            .json()
+            .empty());
+  CHECK(s.run({"check", "--json", "--at", later}).code == 0);
+  CHECK(s.run({"webhook", "list", "--json", "--at", later}).code == 0);
+  CHECK(s.run({"token", "list", "--json", "--at", later}).code == 0);
+  Result bad = s.run({"user", "list", "--at", "next-tuesday"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("next-tuesday") == std::string::npos);
+  // A report at another time records nothing, so it warns about nothing.
+  CHECK(s.run({"user", "list", "--at", later}).err.empty());
+}
+
+TEST_CASE("a command that creates a store says where") {
+  Sandbox s;
+  Result r = s.run({"user", "create", "alice", "--no-password"});
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("Created a new store at " + s.db.string() + ".") != std::string::npos);
+  Result again = s.run({"user", "create", "bob", "--no-password"});
+  CHECK(again.err.find("Created a new store") == std::string::npos);
 }
 
 TEST_CASE("HOOKCTL_NOW sets the clock and a malformed value is exit 2") {

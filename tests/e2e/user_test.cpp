@@ -360,7 +360,8 @@ TEST_CASE("policy set inactivity-period moves every inactive_at") {
   s.user("alice");
   Result shown = s.run({"policy", "show", "--json"});
   REQUIRE(shown.code == 0);
-  CHECK(shown.json() == json{{"inactivity-period", "60d"}});
+  CHECK(shown.json() ==
+        json{{"inactivity_period", "60d"}, {"inactivity_period_seconds", 60 * 86400}});
 
   s.at("2026-03-05T00:00:00Z");
   CHECK(show(s, "alice")["status"] == "inactive");
@@ -368,15 +369,36 @@ TEST_CASE("policy set inactivity-period moves every inactive_at") {
   INFO(set.err);
   REQUIRE(set.code == 0);
   CHECK(contains(set.out, "90d"));
-  CHECK(s.run({"policy", "show", "--json"}).json() == json{{"inactivity-period", "90d"}});
+  CHECK(contains(set.out, "1 account did become active again: alice"));
+  CHECK(s.run({"policy", "show", "--json"}).json()["inactivity_period"] == "90d");
   json u = show(s, "alice");
   CHECK(u["inactive_at"] == "2026-04-01T00:00:00Z");
   CHECK(u["status"] == "active");
   CHECK(u["last_activity_at"] == "2026-01-01T00:00:00Z");
   CHECK(s.run({"user", "list", "--inactive", "--exit-code"}).code == 0);
 
-  REQUIRE(s.run({"policy", "set", "inactivity-period", "1d12h", "--json"}).code == 0);
+  // Shortening it deactivates alice: the effect is shown first, and off a terminal it needs --yes.
+  std::string before_short = s.dump();
+  Result unconfirmed = s.run({"policy", "set", "inactivity-period", "1d12h"});
+  CHECK(unconfirmed.code == 2);
+  CHECK(contains(unconfirmed.err, "--yes"));
+  CHECK(s.dump() == before_short);
+  Result dry = s.run({"policy", "set", "inactivity-period", "1d12h", "--dry-run", "--json"});
+  REQUIRE(dry.code == 0);
+  CHECK(dry.json()["accounts_becoming_inactive"] == json::array({"alice"}));
+  CHECK(dry.json()["dry_run"] == true);
+  CHECK(dry.json()["changed"] == false);
+  CHECK(dry.json()["inactivity_period"] == "90d");
+  CHECK(dry.json()["requested"] == "1d12h");
+  CHECK(s.dump() == before_short);
+  REQUIRE(s.run({"policy", "set", "inactivity-period", "1d12h", "--json", "--yes"}).code == 0);
   CHECK(show(s, "alice")["inactive_at"] == "2026-01-02T12:00:00Z");
+  // The current value again: nothing written, not even an audit event.
+  std::string same_before = s.dump();
+  Result same = s.run({"policy", "set", "inactivity-period", "36h"});
+  CHECK(same.code == 0);
+  CHECK(contains(same.out, "already 1d12h; nothing changed"));
+  CHECK(s.dump() == same_before);
   REQUIRE(s.run({"--json", "policy", "set", "inactivity-period", "2w"}).code == 0);
   CHECK(show(s, "alice")["inactive_at"] == "2026-01-15T00:00:00Z");
 
@@ -404,7 +426,7 @@ TEST_CASE("policy set creates a missing store, policy show does not", "[sqlite]"
   CHECK_FALSE(fs::exists(s.db));
   REQUIRE(s.run({"policy", "set", "inactivity-period", "30d"}).code == 0);
   CHECK(fs::exists(s.db));
-  CHECK(s.run({"policy", "show", "--json"}).json() == json{{"inactivity-period", "30d"}});
+  CHECK(s.run({"policy", "show", "--json"}).json()["inactivity_period"] == "30d");
   s.user("alice");
   CHECK(show(s, "alice")["inactive_at"] == "2026-01-31T00:00:00Z");
 }
@@ -906,4 +928,58 @@ TEST_CASE("user delete is refused with exit 4 while tokens are linked") {
   CHECK(s.run({"user", "show", "svc"}).code == 3);
   CHECK(s.run({"token", "show", e2e::token_id(api)}).code == 3);
   CHECK(s.run({"token", "show", e2e::token_id(app)}).code == 3);
+}
+
+TEST_CASE("user delete refuses before it asks, and --dry-run changes nothing") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  s.user("heir", {"--service"});
+  std::string api = s.token("svc");
+  s.webhook("orders", "svc");
+  std::string before = s.dump();
+
+  // Off a terminal without --yes: the blocker is the answer, not a demand for --yes.
+  Result blocked = s.run({"user", "delete", "svc"});
+  CHECK(blocked.code == 4);
+  CHECK(contains(blocked.err, e2e::token_id(api)));
+  CHECK_FALSE(contains(blocked.err, "--yes"));
+  Result ghost = s.run({"user", "delete", "svc", "--transfer-to", "nobody"});
+  CHECK(ghost.code == 3);
+  CHECK(contains(ghost.err, "the --transfer-to account 'nobody' does not exist"));
+  CHECK(s.dump() == before);
+
+  Result dry = s.run({"user", "delete", "svc", "--transfer-to", "heir", "--dry-run"});
+  INFO(dry.err);
+  REQUIRE(dry.code == 0);
+  CHECK(contains(dry.out, "Would delete user svc (dry run: nothing was changed)."));
+  CHECK(contains(dry.out, e2e::token_id(api) + " (api) would be owned by heir"));
+  json plan =
+      s.run({"user", "delete", "svc", "--transfer-to", "heir", "--dry-run", "--json"}).json();
+  CHECK(plan["dry_run"] == true);
+  CHECK(plan["transferred_to"] == "heir");
+  CHECK(plan["transferred_tokens"].size() == 2);
+  CHECK(s.dump() == before);
+
+  // A dry run of a refused deletion is refused the same way.
+  CHECK(s.run({"user", "delete", "svc", "--dry-run"}).code == 4);
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("user delete names the webhooks it leaves without a token") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  std::string app = s.webhook("orders", "svc");
+  REQUIRE(s.run({"token", "revoke", e2e::token_id(app), "--yes"}).code == 0);
+  Result r = s.run({"user", "delete", "svc", "--yes"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "note: webhook orders is left without a token"));
+  s.user("svc2", {"--service"});
+  std::string app2 = s.webhook("billing", "svc2");
+  REQUIRE(s.run({"token", "revoke", e2e::token_id(app2), "--yes"}).code == 0);
+  json j = s.run({"user", "delete", "svc2", "--yes", "--json"}).json();
+  CHECK(j["webhooks_left_without_token"] == json::array({"billing"}));
+  CHECK(j["dry_run"] == false);
 }

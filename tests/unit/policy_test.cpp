@@ -27,21 +27,67 @@ TEST_CASE("the default inactivity period is 60 days") {
 TEST_CASE("set_policy changes the period, returns the previous value and audits it") {
   Fixture f;
   auto s = f.now();
-  PolicySetting previous = set_policy(s, "inactivity-period", "2w");
-  CHECK(previous.key == "inactivity-period");
-  CHECK(previous.value == "60d");
+  PolicyChange change = set_policy(s, "inactivity-period", "2w");
+  CHECK(change.changed);
+  CHECK(change.previous.key == "inactivity-period");
+  CHECK(change.previous.value == "60d");
+  CHECK(change.current.value == "14d");
   CHECK(s.inactivity_period() == days(14));  // the same session sees the new value
   auto later = f.at(f.start + days(1));
   CHECK(show_policy(later)[0].value == "14d");
-  CHECK(set_policy(later, "inactivity-period", "1d12h").value == "14d");
+  CHECK(set_policy(later, "inactivity-period", "1d12h").previous.value == "14d");
   CHECK(show_policy(later)[0].value == "1d12h");
 
   auto events = f.audit();
   REQUIRE(events.size() == 2);
   CHECK(events[0].action == "policy.set");
   CHECK(events[0].subject == "inactivity-period");
-  CHECK(events[0].details == "60d -> 14d");
-  CHECK(events[1].details == "14d -> 1d12h");
+  CHECK(events[0].details == "60d -> 14d; 0 account(s) became inactive, 0 webhook(s) broke");
+  CHECK(events[1].details == "14d -> 1d12h; 0 account(s) became inactive, 0 webhook(s) broke");
+}
+
+TEST_CASE("setting the current policy value writes nothing, not even an audit event") {
+  Fixture f;
+  auto s = f.now();
+  set_policy(s, "inactivity-period", "30d");
+  const std::string before = f.dump();
+  PolicyChange same = set_policy(s, "inactivity-period", "720h");  // the same duration
+  CHECK_FALSE(same.changed);
+  CHECK(f.dump() == before);
+  CHECK(f.audit().size() == 1);
+}
+
+TEST_CASE("set_policy names the accounts and webhooks it deactivates, breaks or repairs") {
+  Fixture f;
+  f.user("alice");
+  f.service("svc");
+  f.webhook("orders", "alice");
+  f.webhook("billing", "svc");
+  const Time when = f.start + days(20);
+  auto s = f.at(when);
+  f.service("fresh", when);
+  PolicyChange shorter = set_policy(s, "inactivity-period", "10d");
+  CHECK(shorter.accounts_becoming_inactive == std::vector<std::string>{"alice", "svc"});
+  CHECK(shorter.webhooks_breaking == std::vector<std::string>{"billing", "orders"});
+  CHECK(shorter.has_victims());
+  PolicyChange longer = set_policy(s, "inactivity-period", "60d");
+  CHECK(longer.accounts_becoming_active == std::vector<std::string>{"alice", "svc"});
+  CHECK(longer.webhooks_repaired == std::vector<std::string>{"billing", "orders"});
+  CHECK_FALSE(longer.has_victims());
+}
+
+TEST_CASE("a rehearsed policy change reports its effect and keeps nothing") {
+  Fixture f;
+  f.user("alice");
+  auto s = f.at(f.start + days(20));
+  const std::string before = f.dump();
+  const auto commits = s.store().commits();
+  PolicyChange plan = s.store().rehearse([&] { return set_policy(s, "inactivity-period", "10d"); });
+  CHECK(plan.changed);
+  CHECK(plan.accounts_becoming_inactive == std::vector<std::string>{"alice"});
+  CHECK(f.dump() == before);
+  CHECK(s.inactivity_period() == days(60));
+  CHECK(s.store().commits() == commits);
 }
 
 TEST_CASE("unknown keys and bad values are usage errors that change nothing") {

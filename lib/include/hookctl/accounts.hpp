@@ -64,6 +64,9 @@ struct Deletion {
   std::vector<Token> transferred;           // tokens moved to the --transfer-to account
   std::vector<std::string> basic_webhooks;  // basic-auth webhooks whose username changed
   int64_t revoked_tokens_removed = 0;
+  // Webhooks still bound to one of the account's revoked tokens, which goes with it: they are
+  // left with no token at all (they were broken already).
+  std::vector<std::string> webhooks_left_without_token;
 };
 
 // Deletes an account. Refused with Error(conflict) while non-revoked tokens are linked (the

@@ -23,8 +23,20 @@ std::vector<PolicySetting> show_policy(Session& session);
 // The inactivity period the store holds (its policy table), or the default. Session caches it.
 Duration stored_inactivity_period(Store& store);
 
-// Sets a policy key (validated: a known key, a positive duration). Records an audit event.
-// Returns the previous value. Error(usage) for an unknown key or a bad value.
-PolicySetting set_policy(Session& session, std::string_view key, std::string_view value);
+// What a policy change did (or, rehearsed, would do) as of the session's `now`.
+struct PolicyChange {
+  PolicySetting previous, current;
+  bool changed = false;  // false: the key already had that value; nothing was written
+  std::vector<std::string> accounts_becoming_inactive, accounts_becoming_active;  // by name
+  std::vector<std::string> webhooks_breaking, webhooks_repaired;                  // by name
+  bool has_victims() const noexcept {
+    return !accounts_becoming_inactive.empty() || !webhooks_breaking.empty();
+  }
+};
+
+// Sets a policy key (validated: a known key, a duration of at least a minute) and records an
+// audit event. Setting the current value writes nothing, not even an event. Error(usage) for an
+// unknown key or a bad value.
+PolicyChange set_policy(Session& session, std::string_view key, std::string_view value);
 
 }  // namespace hookctl

@@ -21,6 +21,11 @@ class Session {
   Time now() const noexcept { return now_; }
   const std::string& actor() const noexcept { return actor_; }
 
+  // The real time, when `now` was overridden (HOOKCTL_NOW, --at) and differs from it by more
+  // than a minute: every audit event then says the clock was overridden (see record_event).
+  void note_real_time(Time real) noexcept;
+  std::optional<Time> overridden_real_time() const noexcept { return real_time_; }
+
   // The store's inactivity period (policy), read once per session (again if the store's
   // connection was replaced, as when a newly created store met one created meanwhile).
   Duration inactivity_period();
@@ -41,6 +46,7 @@ class Session {
   Store& store_;
   Time now_;
   std::string actor_;
+  std::optional<Time> real_time_;
   std::optional<Duration> period_;
   unsigned period_generation_ = 0;  // the store connection period_ was read from
   struct LoggedRejection {

@@ -145,16 +145,19 @@ class Store {
   // transaction-wide lock on PostgreSQL), so what f reads still holds when it commits. Any
   // exception rolls back and propagates, a storage failure as an Error(store) saying what
   // happened.
+  //
+  // While rehearse() runs, write() runs f with all its checks and changes and then rolls back
+  // instead of committing: f's result says what would happen, and nothing is kept.
   template <class F>
   auto write(F&& f) -> decltype(f()) {
     begin_write();
     try {
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
-        commit_write();
+        finish_write();
       } else {
         auto result = f();
-        commit_write();
+        finish_write();
         return result;
       }
     } catch (...) {
@@ -162,6 +165,23 @@ class Store {
       throw;  // not reached: abort_write throws
     }
   }
+
+  // Runs f (which calls write()) as a dry run: every write inside rolls back (see write()). Not
+  // for a new store before its first commit, which is what publishes it: there is nothing in it
+  // to rehearse against.
+  template <class F>
+  auto rehearse(F&& f) -> decltype(f()) {
+    struct Guard {
+      bool& flag;
+      bool saved;
+      ~Guard() { flag = saved; }
+    } guard{rehearsing_, rehearsing_};
+    rehearsing_ = true;
+    return f();
+  }
+
+  // The write transactions this connection committed (not counting rehearsed ones).
+  std::uint64_t commits() const noexcept { return commits_; }
 
   // Runs f inside a read transaction, so multi-query reads see one snapshot.
   template <class F>
@@ -195,6 +215,18 @@ class Store {
   virtual void begin_read() = 0;
   virtual void end_read() = 0;
   virtual void rollback() noexcept = 0;
+
+ private:
+  void finish_write() {
+    if (rehearsing_) {
+      rollback();
+      return;
+    }
+    commit_write();
+    ++commits_;
+  }
+  bool rehearsing_ = false;
+  std::uint64_t commits_ = 0;
 };
 
 // Opens (with OpenMode::create, creates) the store at `where` with its engine. Error(store) for
