@@ -79,10 +79,30 @@ CREATE TRIGGER audit_is_not_truncated BEFORE TRUNCATE ON audit
   FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
 )sql";
 
+// As the SQLite engine's v2: the count of the later rejections a rejection summary stands for,
+// beside the append-only audit log, and only ever growing.
+constexpr const char* v2 = R"sql(
+CREATE TABLE rejection_tally (
+  event_id bigint PRIMARY KEY REFERENCES audit (id),
+  repeated bigint NOT NULL DEFAULT 0 CHECK (repeated >= 0)
+);
+CREATE FUNCTION rejection_tally_only_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'a rejection tally only grows';
+END $$;
+CREATE TRIGGER rejection_tally_only_grows BEFORE UPDATE ON rejection_tally
+  FOR EACH ROW WHEN (NEW.repeated < OLD.repeated OR NEW.event_id IS DISTINCT FROM OLD.event_id)
+  EXECUTE FUNCTION rejection_tally_only_grows();
+CREATE TRIGGER rejection_tally_is_kept BEFORE DELETE ON rejection_tally
+  FOR EACH ROW EXECUTE FUNCTION rejection_tally_only_grows();
+CREATE TRIGGER rejection_tally_is_not_truncated BEFORE TRUNCATE ON rejection_tally
+  FOR EACH STATEMENT EXECUTE FUNCTION rejection_tally_only_grows();
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& postgresql_migrations() {
-  static const std::vector<std::string> list{v1};
+  static const std::vector<std::string> list{v1, v2};
   return list;
 }
 
