@@ -1,5 +1,6 @@
 #include "hookctl/store.hpp"
 
+#include "sqlite_schema.hpp"
 #include "sqlite_store.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -14,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hookctl/error.hpp"
 #include "support/fixture.hpp"
@@ -462,4 +464,47 @@ TEST_CASE("a store created meanwhile by another process is used, not replaced", 
   SqliteStore again(at_path(p), OpenMode::read);
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key IN ('t', 'm')").getInt() == 2);
   CHECK(listing(dir.path()) == std::set<std::string>{"store.db", "store.db-shm", "store.db-wal"});
+}
+
+TEST_CASE("a store of schema 1 is upgraded when opened and keeps its audit log", "[sqlite]") {
+  // Schema 1 exactly as the hookctl before rejection tallies created it: its one migration.
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  {
+    SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    detail::migrations().at(0)(db);
+    db.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db.exec("PRAGMA user_version = 1");
+    db.exec(
+        "INSERT INTO audit (at, actor, action, subject, details) VALUES "
+        "(100, 'root', 'user.create', 'alice', 'kind=person'), "
+        "(7200, 'serve', 'auth.rejected', 'orders', 'revoked: token unknown (first such "
+        "rejection this hour; later ones in the hour are not logged)')");
+  }
+  REQUIRE(sqlite_schema_version() >= 2);
+  // A read with write access upgrades it, as the next command of any kind does.
+  SqliteStore store(at_path(p), OpenMode::read);
+  CHECK(store.migrated());
+  CHECK(store.stored_schema_version() == sqlite_schema_version());
+  Session session(store, Time{Duration{7300}}, "tester");
+  std::vector<AuditEvent> events;
+  list_audit(session, {}, [&](const AuditEvent& e) { events.push_back(e); });
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].details == "kind=person");
+  CHECK(events[1].action == "auth.rejected");
+  CHECK(events[1].repeated == 0);
+  CHECK(shown_details(events[1]) == events[1].details);
+  // The old summary's hour stays uncounted, as its text says; a new hour is counted.
+  record_rejection(session, "auth.rejected", "orders", "revoked", "token unknown");
+  Session next_hour(store, Time{Duration{10800}}, "tester");
+  record_rejection(next_hour, "auth.rejected", "orders", "revoked", "token unknown");
+  record_rejection(next_hour, "auth.rejected", "orders", "revoked", "token unknown");
+  events.clear();
+  list_audit(session, {}, [&](const AuditEvent& e) { events.push_back(e); });
+  REQUIRE(events.size() == 3);
+  CHECK(events[1].repeated == 0);
+  CHECK(events[2].repeated == 1);
+  // Opened again, it is current: nothing more to migrate.
+  SqliteStore again(at_path(p), OpenMode::write);
+  CHECK_FALSE(again.migrated());
 }
