@@ -84,25 +84,30 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
   Store& store = session.store();
   // Best effort: a read-only or busy store must not turn a rejection into a store error.
   if (!store.writable()) return;
-  // The summary and this rejection's count, together.
-  auto record = [&]() -> RejectionSummary {
-    RejectionSummary s =
-        session.known_rejection_summary(action, subject, reason).value_or(RejectionSummary{});
-    if (s.event == 0) s = find_or_write_summary(session, action, subject, reason, details);
-    if (!s.first && s.counts) add_to_tally(store, s.event, 1);
-    return s;
-  };
   try {
     if (store.in_transaction()) {  // the caller's write transaction holds the store already
       // Nothing is noted: the caller may still roll back.
-      record();
+      RejectionSummary s = find_or_write_summary(session, action, subject, reason, details);
+      if (!s.first && s.counts) add_to_tally(store, s.event, 1);
       return;
     }
-    if (auto known = session.known_rejection_summary(action, subject, reason);
-        known && !known->counts)
-      return;  // nothing to write
-    const RejectionSummary s = store.write(record);
-    session.note_rejection_summary(action, subject, reason, s);
+    // Under a flood every call but the hour's first finds the summary, with a read that does not
+    // take the write lock, and then only counts: a relaxed write, which holds the lock for
+    // microseconds instead of a disk flush, so a flood does not queue the other writers behind
+    // it. The summary itself is an audit event, written with full durability.
+    std::optional<RejectionSummary> s = session.known_rejection_summary(action, subject, reason);
+    if (!s) s = find_summary(session, action, subject, reason);
+    if (!s) {
+      s = store.write([&] {
+        RejectionSummary w = find_or_write_summary(session, action, subject, reason, details);
+        if (!w.first && w.counts) add_to_tally(store, w.event, 1);
+        return w;
+      });
+      session.note_rejection_summary(action, subject, reason, *s);
+      return;
+    }
+    session.note_rejection_summary(action, subject, reason, *s);
+    if (s->counts) store.write([&] { add_to_tally(store, s->event, 1); }, Durability::relaxed);
   } catch (const std::exception&) {
   }
 }

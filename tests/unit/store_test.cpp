@@ -10,10 +10,12 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -507,4 +509,51 @@ TEST_CASE("a store of schema 1 is upgraded when opened and keeps its audit log",
   // Opened again, it is current: nothing more to migrate.
   SqliteStore again(at_path(p), OpenMode::write);
   CHECK_FALSE(again.migrated());
+}
+
+TEST_CASE("a relaxed write skips the disk flush for its own commit only") {
+  fixture::Fixture f;
+  // SQLite: PRAGMA synchronous (2 FULL, 1 NORMAL); PostgreSQL: synchronous_commit.
+  auto setting = [&]() -> std::string {
+    auto& q = f.store->statement(f.store->engine() == Engine::sqlite
+                                     ? "PRAGMA synchronous"
+                                     : "SELECT current_setting('synchronous_commit')");
+    REQUIRE(q.step());
+    std::string value = q.text(0);
+    q.reset();
+    return value;
+  };
+  const bool sqlite = f.store->engine() == Engine::sqlite;
+  if (!sqlite) {
+    // The test cluster runs with synchronous_commit off: the session's own setting is on.
+    auto& q = f.store->statement("SELECT set_config('synchronous_commit', 'on', false)");
+    REQUIRE(q.step());
+    q.reset();
+  }
+  const std::string full = sqlite ? "2" : "on";
+  const std::string relaxed = sqlite ? "1" : "off";
+  CHECK(setting() == full);
+  f.store->write([&] { CHECK(setting() == full); });
+  f.store->write([&] { CHECK(setting() == relaxed); }, Durability::relaxed);
+  CHECK(setting() == full);
+  f.store->write([&] { CHECK(setting() == full); });
+  CHECK_THROWS(
+      f.store->write([&] { throw std::runtime_error("rolled back"); }, Durability::relaxed));
+  CHECK(setting() == full);
+  // What a relaxed write commits is there, as any commit.
+  f.store->write([&] { f.store->statement("DELETE FROM policy").run(); }, Durability::relaxed);
+  CHECK(f.scalar("SELECT count(*) FROM policy") == 0);
+}
+
+TEST_CASE("a relaxed write that cannot begin leaves the next write fully durable", "[sqlite]") {
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  SqliteStore s(at_path(p), OpenMode::create);
+  REQUIRE(s.publish());
+  SQLite::Database holder(p.string(), SQLite::OPEN_READWRITE);
+  holder.exec("BEGIN IMMEDIATE");
+  s.set_busy_timeout(std::chrono::milliseconds(50));
+  CHECK_THROWS(s.write([] {}, Durability::relaxed));  // busy past the timeout
+  holder.exec("ROLLBACK");
+  CHECK(s.db().execAndGet("PRAGMA synchronous").getInt() == 2);
 }

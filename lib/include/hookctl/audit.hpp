@@ -24,10 +24,12 @@ int64_t record_event(Session& session, std::string_view action, std::string_view
 // the first rejection per (subject, reason) in each clock hour is written as an event whose
 // details are "<reason>: <details> (first such rejection this hour; later ones in the hour are
 // counted)"; each later one in that hour adds one to that event's tally (AuditEvent::repeated).
-// At most (reasons x subjects) events per hour, whatever the call rate; every call is one small
-// write transaction (opened here unless the caller's holds the store already). A session
-// remembers the summaries it found or wrote, so repeated rejections on it cost no audit query.
-// Best effort: on a read-only or busy store nothing is recorded and nothing is thrown.
+// At most (reasons x subjects) events per hour, whatever the call rate. Every call is one small
+// write transaction (unless the caller's holds the store already); a count alone is written
+// with Durability::relaxed, so a flood holds the write lock for no disk flush, and a crash of
+// the machine may lose its last counts. A session remembers the summaries it found or wrote, so
+// repeated rejections on it cost no audit query. Best effort: on a read-only or busy store
+// nothing is recorded and nothing is thrown.
 void record_rejection(Session& session, std::string_view action, std::string_view subject,
                       std::string_view reason, std::string_view details);
 
