@@ -52,10 +52,17 @@ RejectionSummary find_or_write_summary(Session& session, std::string_view action
   return RejectionSummary{record_event(session, action, subject, text), true, true};
 }
 
+// Adds `later` to the tally of `event` if it is a summary that counts; anything else (an event
+// of another kind, a summary of an older hookctl, an id this store does not have, as after a
+// restore under a running server) takes no count, rather than failing every count with it.
 void add_to_tally(Store& store, int64_t event, int64_t later) {
-  auto& q = store.statement(
-      "INSERT INTO rejection_tally (event_id, repeated) VALUES (?1, ?2) ON CONFLICT (event_id) "
-      "DO UPDATE SET repeated = rejection_tally.repeated + excluded.repeated");
+  static const std::string sql =
+      "INSERT INTO rejection_tally (event_id, repeated) SELECT id, ?2 FROM audit WHERE id = ?1 "
+      "AND details LIKE '%" +
+      std::string(counted_suffix) +
+      "' ON CONFLICT (event_id) DO UPDATE SET repeated = rejection_tally.repeated + "
+      "excluded.repeated";
+  auto& q = store.statement(sql);
   q.bind(1, event);
   q.bind(2, later);
   q.run();
@@ -97,17 +104,15 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     // it. The summary itself is an audit event, written with full durability.
     std::optional<RejectionSummary> s = session.known_rejection_summary(action, subject, reason);
     if (!s) s = find_summary(session, action, subject, reason);
-    if (!s) {
-      s = store.write([&] {
+    if (s && s->counts)
+      store.write([&] { add_to_tally(store, s->event, 1); }, Durability::relaxed);
+    else if (!s)
+      s = store.write([&] {  // written meanwhile by another process: then this one counts
         RejectionSummary w = find_or_write_summary(session, action, subject, reason, details);
         if (!w.first && w.counts) add_to_tally(store, w.event, 1);
         return w;
       });
-      session.note_rejection_summary(action, subject, reason, *s);
-      return;
-    }
     session.note_rejection_summary(action, subject, reason, *s);
-    if (s->counts) store.write([&] { add_to_tally(store, s->event, 1); }, Durability::relaxed);
   } catch (const std::exception&) {
   }
 }

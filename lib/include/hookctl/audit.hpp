@@ -51,7 +51,9 @@ struct RejectionCount {
 };
 
 // Adds each count to its summary's tally, in one write transaction. Adds, never overwrites, so
-// several processes may count the same summary. All or nothing: Error(store) on failure.
+// several processes may count the same summary. A count for an event that is not a summary
+// that counts (or that the store does not have) is dropped. All or nothing: Error(store) on
+// failure.
 void add_rejection_counts(Store& store, const std::vector<RejectionCount>& counts);
 
 // An event's details as people read them: a rejection summary that counts later rejections
