@@ -25,7 +25,7 @@ void run_audit(Context& ctx, const AuditOptions& o) {
   Table t({"AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"});
   list_audit(s, f, [&](const AuditEvent& e) {
     t.add({format_rfc3339(e.at), terminal_safe(e.actor), e.action, terminal_safe(e.subject),
-           terminal_safe(e.details)});
+           terminal_safe(shown_details(e))});
   });
   if (t.empty())
     say_stderr("No matching audit events.");

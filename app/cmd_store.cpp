@@ -15,7 +15,8 @@ Json counts_json(const StoreCounts& c) {
               {"tokens", c.tokens},
               {"webhooks", c.webhooks},
               {"audit_events", c.audit_events},
-              {"policy_settings", c.policy_settings}};
+              {"policy_settings", c.policy_settings},
+              {"rejection_tallies", c.rejection_tallies}};
 }
 
 }  // namespace

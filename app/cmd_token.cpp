@@ -241,11 +241,12 @@ void run_token_revoke(Context& ctx, const TokenRevokeOptions& o) {
   Session& s = ctx.session(OpenMode::write);
   Token t = show_token(s, o.id);
   if (t.status != TokenStatus::revoked)
-    confirm(
-        ctx, o.yes,
-        fmt::format("Revoke token {}{}?", t.id,
-                    t.webhooks.empty() ? std::string()
-                                       : " (webhooks " + name_list(t.webhooks) + " will fail)"));
+    confirm(ctx, o.yes,
+            fmt::format("Revoke token {}{}?", t.id,
+                        t.webhooks.empty() ? std::string()
+                                           : fmt::format(" (webhook{} {} will fail)",
+                                                         t.webhooks.size() == 1 ? "" : "s",
+                                                         name_list(t.webhooks))));
   Revocation r = revoke_token(s, o.id);
   if (ctx.json) return print_json(to_json(r.token));
   if (!r.changed)

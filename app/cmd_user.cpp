@@ -262,10 +262,12 @@ void run_user_set_password(Context& ctx, const UserSetPasswordOptions& o) {
   Secret pw = read_new_password(ctx, o.password_stdin, o.name);
   std::string hash = hash_password(pw.view());
   Session& s = ctx.session(OpenMode::write);
+  const bool had_password = show_account(s, o.name).has_password;
   Account a = set_account_password(s, o.name, hash);
   if (ctx.json) return print_json(to_json(a));
-  say(fmt::format("Password of {} replaced. Its status ({}) and its {} token{} are unchanged.",
-                  a.name, a.active ? "active" : "inactive", a.tokens, a.tokens == 1 ? "" : "s"));
+  say(fmt::format("Password of {} {}. Its status ({}) and its {} token{} are unchanged.", a.name,
+                  had_password ? "replaced" : "set (it had none)", a.active ? "active" : "inactive",
+                  a.tokens, a.tokens == 1 ? "" : "s"));
 }
 
 void add_user_set_password(CLI::App& user, Context& ctx) {

@@ -79,6 +79,7 @@ void describe(Fields& f, const AuditEvent& e) {
   f.text("action", e.action);
   f.text("subject", e.subject);
   f.text("details", e.details);
+  f.integer("repeated", e.repeated);
 }
 
 template <class Fields>

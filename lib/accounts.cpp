@@ -317,8 +317,9 @@ ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
   if (!has_name) bad_line(line, "\"name\" is missing");
   r.created_at = created ? *created : activity ? *activity : now;
   r.last_activity_at = activity ? *activity : r.created_at;
+  // The field named is the one given: created_at defaults to last_activity_at.
+  if (activity && *activity > now) bad_line(line, "\"last_activity_at\" lies in the future");
   if (r.created_at > now) bad_line(line, "\"created_at\" lies in the future");
-  if (r.last_activity_at > now) bad_line(line, "\"last_activity_at\" lies in the future");
   if (r.last_activity_at < r.created_at)
     bad_line(line, "\"last_activity_at\" precedes \"created_at\"");
   return r;

@@ -231,17 +231,41 @@ void record_use(Session& session, Verdict& v) {
   }
 }
 
+namespace {
+
+// What a rejection summary says about the call: the token it was about, the caller's genuine
+// token or the id a wrong secret attacked. Built without fmt: a rejection costs what an
+// acceptance costs.
+struct RejectedCallDetails {
+  char text[token_id_length + 8] = "token=";
+  std::string_view shown;
+  explicit RejectedCallDetails(const Verdict& v)
+      // "token unknown" only when the id was looked up and is not there; a call rejected before
+      // any look-up (no usable header, a malformed token, a bad checksum) identified no token.
+      : shown(v.rejection == Rejection::unknown_token ? "token unknown" : "no token identified") {
+    const std::optional<std::string>& named = v.token ? v.token : v.attacked_token;
+    if (named && named->size() == token_id_length) {
+      std::memcpy(text + 6, named->data(), token_id_length);
+      shown = std::string_view(text, 6 + token_id_length);
+    }
+  }
+  RejectedCallDetails(const RejectedCallDetails&) = delete;
+  RejectedCallDetails& operator=(const RejectedCallDetails&) = delete;
+};
+
+}  // namespace
+
 void record_rejected_call(Session& session, const Verdict& v) {
   if (v.accepted) return;
-  char details[token_id_length + 8] = "token=";
-  std::string_view shown = "token unknown";
-  // The token the call was about: the caller's genuine token, or the id a wrong secret attacked.
-  const std::optional<std::string>& named = v.token ? v.token : v.attacked_token;
-  if (named && named->size() == token_id_length) {
-    std::memcpy(details + 6, named->data(), token_id_length);
-    shown = std::string_view(details, 6 + token_id_length);
-  }
-  record_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection), shown);
+  const RejectedCallDetails details(v);
+  record_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection), details.shown);
+}
+
+std::optional<RejectionSummary> summarise_rejected_call(Session& session, const Verdict& v) {
+  if (v.accepted) return std::nullopt;
+  const RejectedCallDetails details(v);
+  return summarise_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection),
+                             details.shown);
 }
 
 Verdict verify_call(Session& session, std::string_view webhook, std::string_view authorization) {

@@ -30,6 +30,12 @@ std::string why_broken(const Webhook& w, Session& session) {
           "--expires-in DUR'",
           w.name, *w.token, *w.token);
     case TokenStatus::owner_inactive:
+      // A service account is where the token belongs already: it only needs its activity back.
+      if (w.owner_kind == AccountKind::service)
+        return fmt::format(
+            "webhook {}: token owner '{}' (a service account) is inactive; reactivate it with "
+            "'hookctl user reactivate {}'",
+            w.name, w.owner.value_or("?"), w.owner.value_or("?"));
       return fmt::format(
           "webhook {}: token owner '{}' is inactive; reactivate the owner or move "
           "the token with 'hookctl token rotate {} --owner SERVICE'",

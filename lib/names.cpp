@@ -58,7 +58,7 @@ void validate_name(std::string_view name, std::string_view what) {
   else if (!is_alnum(name[0]))
     why = "it must start with a letter or digit";
   else
-    why = "it may contain only letters, digits and . _ @ -";
+    why = "it may contain only ASCII letters (a-z, A-Z), digits and . _ @ -";
   fail(ErrorKind::usage, fmt::format("invalid {} '{}': {}", what, printable(name), why));
 }
 

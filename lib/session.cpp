@@ -28,17 +28,23 @@ void Session::know_inactivity_period(std::optional<Duration> stored) {
   period_ = stored.value_or(default_inactivity_period);
 }
 
-bool Session::rejection_logged(std::string_view action, std::string_view subject,
-                               std::string_view reason) const noexcept {
-  for (const auto& r : logged_rejections_)
-    if (r.reason == reason && r.action == action && names_equal(r.subject, subject)) return true;
-  return false;
+std::optional<RejectionSummary> Session::known_rejection_summary(std::string_view action,
+                                                                 std::string_view subject,
+                                                                 std::string_view reason) const {
+  for (const auto& k : known_summaries_)
+    if (k.reason == reason && k.action == action && names_equal(k.subject, subject)) {
+      RejectionSummary known = k.summary;
+      known.first = false;
+      return known;
+    }
+  return std::nullopt;
 }
 
-void Session::note_rejection_logged(std::string_view action, std::string_view subject,
-                                    std::string_view reason) {
-  if (rejection_logged(action, subject, reason)) return;
-  logged_rejections_.push_back({std::string(action), std::string(subject), std::string(reason)});
+void Session::note_rejection_summary(std::string_view action, std::string_view subject,
+                                     std::string_view reason, const RejectionSummary& summary) {
+  if (known_rejection_summary(action, subject, reason)) return;
+  known_summaries_.push_back(
+      {std::string(action), std::string(subject), std::string(reason), summary});
 }
 
 std::string invoking_actor() {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -416,9 +417,13 @@ void HttpServer::Impl::accept(Acceptor& acceptor) {
 
 void HttpServer::Impl::flush(std::string_view when) {
   const size_t pending = service.pending_uses();
+  const size_t rejections = service.pending_rejections();
   if (auto problem = service.flush_activity())
     log.write("error", "activity.flush-failed",
-              {{"when", when}, {"pending_uses", pending}, {"problem", *problem}});
+              {{"when", when},
+               {"pending_uses", pending},
+               {"pending_rejections", rejections},
+               {"problem", *problem}});
 }
 
 void HttpServer::Impl::schedule_flush() {
@@ -488,14 +493,21 @@ bool HttpServer::run() {
   s.ioc.run();
   if (s.workers) s.workers->join();
   const size_t pending = s.service.pending_uses();
+  const size_t rejections = s.service.pending_rejections();
   auto problem = s.service.flush_activity();
   if (problem)
     s.log.write("error", "activity.flush-failed",
-                {{"when", "shutdown"}, {"pending_uses", pending}, {"problem", *problem}});
+                {{"when", "shutdown"},
+                 {"pending_uses", pending},
+                 {"pending_rejections", rejections},
+                 {"problem", *problem}});
   std::error_code ec;
   for (const auto& p : s.socket_files) std::filesystem::remove(p, ec);
   s.socket_files.clear();
-  s.log.write("info", "stopped", {{"flushed_uses", problem ? 0 : pending}});
+  s.log.write(
+      "info", "stopped",
+      {{"flushed_uses", pending - std::min(pending, s.service.pending_uses())},
+       {"flushed_rejections", rejections - std::min(rejections, s.service.pending_rejections())}});
   return !problem;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "hookctl/audit.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/session.hpp"
@@ -204,8 +205,7 @@ size_t Service::pending_uses() const {
 
 void Service::summarise_rejection(Session& session, const Verdict& v) {
   const Time hour = std::chrono::floor<std::chrono::hours>(session.now());
-  const std::string_view code = to_string(v.rejection);
-  std::string key = fmt::format("{} {}", code, v.webhook);
+  std::string key = fmt::format("{} {}", to_string(v.rejection), v.webhook);
   for (char& c : key) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   {
     std::lock_guard lock(mutex_);
@@ -213,42 +213,73 @@ void Service::summarise_rejection(Session& session, const Verdict& v) {
       summarised_.clear();
       summarised_hour_ = hour;
     }
-    if (summarised_.count(key)) return;
+    if (auto it = summarised_.find(key); it != summarised_.end()) {
+      if (it->second.counts) ++uncounted_[it->second.event];
+      return;
+    }
   }
-  record_rejected_call(session, v);
-  if (session.rejection_logged("auth.rejected", v.webhook, code)) {
-    std::lock_guard lock(mutex_);
-    summarised_.insert(key);
-  }
+  // The first of its kind this hour on this server: the summary is found, or written (another
+  // server may have written it first; then this rejection is a later one, and counted).
+  std::optional<RejectionSummary> summary = summarise_rejected_call(session, v);
+  if (!summary) return;  // best effort: the next rejection of the kind tries again
+  std::lock_guard lock(mutex_);
+  if (!summary->first && summary->counts) ++uncounted_[summary->event];
+  if (hour == summarised_hour_) summarised_.try_emplace(key, *summary);
+}
+
+size_t Service::pending_rejections() const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& [event, later] : uncounted_) n += static_cast<size_t>(later);
+  return n;
 }
 
 std::optional<std::string> Service::flush_activity(Store& store) {
-  // The uses are taken out of the buffer while they are written, so checks on other threads go
-  // on adding to it; a failed write puts them back (a later use of the same token wins).
+  // The uses and counts are taken out of the buffers while they are written, so checks on other
+  // threads go on adding to them; a failed write puts them back (a later use of the same token
+  // wins; counts add up).
   std::unordered_map<std::string, PendingUse> taken;
+  std::unordered_map<int64_t, int64_t> counted;
   {
     std::lock_guard lock(mutex_);
     taken.swap(pending_);
+    counted.swap(uncounted_);
   }
-  if (taken.empty()) return std::nullopt;
-  std::vector<PendingUse> uses;
-  uses.reserve(taken.size());
-  for (auto& [token, use] : taken) uses.push_back(use);
-  try {
-    record_uses(store, uses);
-  } catch (const std::exception& e) {
-    {
-      std::lock_guard lock(mutex_);
-      for (auto& [token, use] : taken) {
-        auto [it, added] = pending_.try_emplace(token, use);
-        if (!added && it->second.at < use.at) it->second = use;
+  std::optional<std::string> problem;
+  if (!taken.empty()) {
+    std::vector<PendingUse> uses;
+    uses.reserve(taken.size());
+    for (auto& [token, use] : taken) uses.push_back(use);
+    try {
+      record_uses(store, uses);
+      metrics_.count_flush(true, uses.size());
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(mutex_);
+        for (auto& [token, use] : taken) {
+          auto [it, added] = pending_.try_emplace(token, use);
+          if (!added && it->second.at < use.at) it->second = use;
+        }
       }
+      metrics_.count_flush(false, 0);
+      problem = translate_exception(e).what();
     }
-    metrics_.count_flush(false, 0);
-    return std::string(translate_exception(e).what());
   }
-  metrics_.count_flush(true, uses.size());
-  return std::nullopt;
+  if (!counted.empty()) {
+    std::vector<RejectionCount> counts;
+    counts.reserve(counted.size());
+    for (auto& [event, later] : counted) counts.push_back({event, later});
+    try {
+      add_rejection_counts(store, counts);
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(mutex_);
+        for (auto& [event, later] : counted) uncounted_[event] += later;
+      }
+      if (!problem) problem = translate_exception(e).what();
+    }
+  }
+  return problem;
 }
 
 Response Service::ready(Store& store) {

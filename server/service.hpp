@@ -21,7 +21,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "hookctl/auth.hpp"
@@ -98,11 +97,15 @@ class Service {
   // Prepares another connection to the store for handle(request, store).
   static void use_store(Store& store) { store.set_busy_timeout(store_busy_timeout); }
 
-  // Writes the buffered uses in one transaction. On a store failure they stay buffered for the
-  // next attempt and the store's message is returned.
+  // Writes what the checks buffered: the accepted uses in one transaction, then the counts of
+  // later rejections in another (added to the stores' tallies, so servers sharing a store add
+  // up). What a store failure kept from being written stays buffered for the next attempt, and
+  // the store's message is returned.
   std::optional<std::string> flush_activity() { return flush_activity(store_); }
   std::optional<std::string> flush_activity(Store& store);
   size_t pending_uses() const;
+  // Later rejections counted in memory, not yet written.
+  size_t pending_rejections() const;
 
   Metrics& metrics() noexcept { return metrics_; }
 
@@ -119,13 +122,18 @@ class Service {
   std::optional<UriPattern> webhook_from_uri_;
   std::string actor_;
   Metrics metrics_;
-  // Guards pending_, summarised_ and summarised_hour_ (the check workers share them).
+  // Guards pending_, summarised_, summarised_hour_ and uncounted_ (the check workers share
+  // them).
   mutable std::mutex mutex_;
   std::unordered_map<std::string, PendingUse> pending_;  // by token id
-  // Rejection summaries known to be in the audit log this hour ("<code> <webhook>"), so a flood
-  // of rejected calls costs no audit query each. The log is append-only: a known summary stays.
-  std::unordered_set<std::string> summarised_;
+  // Rejection summaries known to be in the audit log this hour (by "<code> <webhook>"), so a
+  // flood of rejected calls costs no audit query and no write each: a later rejection is counted
+  // in uncounted_. The log is append-only: a known summary stays.
+  std::unordered_map<std::string, RejectionSummary> summarised_;
   Time summarised_hour_{};
+  // Later rejections per summary (its audit id) not yet added to the store's tally: written by
+  // flush_activity. Kept across the hour's end, as the summary is the same.
+  std::unordered_map<int64_t, int64_t> uncounted_;
 };
 
 }  // namespace hookctl::server

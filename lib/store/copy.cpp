@@ -19,7 +19,8 @@ namespace detail {
 
 const std::vector<CopiedTable>& copied_tables() {
   using enum ColumnType;
-  // In an order that satisfies the foreign keys: accounts before tokens before webhooks.
+  // In an order that satisfies the foreign keys: accounts before tokens before webhooks, audit
+  // before rejection_tally.
   static const std::vector<CopiedTable> tables{
       {"policy", "key", {{"key", text}, {"value", text}}},
       {"accounts",
@@ -63,6 +64,7 @@ const std::vector<CopiedTable>& copied_tables() {
         {"action", text},
         {"subject", text},
         {"details", text}}},
+      {"rejection_tally", "event_id", {{"event_id", integer}, {"repeated", integer}}},
   };
   return tables;
 }
@@ -73,6 +75,7 @@ void count_into(StoreCounts& counts, std::string_view table, std::int64_t rows) 
   if (table == "webhooks") counts.webhooks = rows;
   if (table == "audit") counts.audit_events = rows;
   if (table == "policy") counts.policy_settings = rows;
+  if (table == "rejection_tally") counts.rejection_tallies = rows;
 }
 
 }  // namespace detail

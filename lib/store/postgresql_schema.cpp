@@ -79,9 +79,27 @@ CREATE TRIGGER audit_is_not_truncated BEFORE TRUNCATE ON audit
   FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
 )sql";
 
+// As the SQLite engine's v2: the count of the later rejections a rejection summary stands for,
+// beside the append-only audit log, and only ever growing.
+//
 // A webhook re-bound with a grace period keeps accepting the token it was bound to before
 // until previous_token_until: callers move to the new token without a window of refusals.
-constexpr const char* v2_bind_grace = R"sql(
+constexpr const char* v2 = R"sql(
+CREATE TABLE rejection_tally (
+  event_id bigint PRIMARY KEY REFERENCES audit (id),
+  repeated bigint NOT NULL DEFAULT 0 CHECK (repeated >= 0)
+);
+CREATE FUNCTION rejection_tally_only_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'a rejection tally only grows';
+END $$;
+CREATE TRIGGER rejection_tally_only_grows BEFORE UPDATE ON rejection_tally
+  FOR EACH ROW WHEN (NEW.repeated < OLD.repeated OR NEW.event_id IS DISTINCT FROM OLD.event_id)
+  EXECUTE FUNCTION rejection_tally_only_grows();
+CREATE TRIGGER rejection_tally_is_kept BEFORE DELETE ON rejection_tally
+  FOR EACH ROW EXECUTE FUNCTION rejection_tally_only_grows();
+CREATE TRIGGER rejection_tally_is_not_truncated BEFORE TRUNCATE ON rejection_tally
+  FOR EACH STATEMENT EXECUTE FUNCTION rejection_tally_only_grows();
 ALTER TABLE webhooks ADD COLUMN previous_token_id text REFERENCES tokens (id) ON DELETE SET NULL;
 ALTER TABLE webhooks ADD COLUMN previous_token_until bigint;
 )sql";
@@ -89,7 +107,7 @@ ALTER TABLE webhooks ADD COLUMN previous_token_until bigint;
 }  // namespace
 
 const std::vector<std::string>& postgresql_migrations() {
-  static const std::vector<std::string> list{v1, v2_bind_grace};
+  static const std::vector<std::string> list{v1, v2};
   return list;
 }
 

@@ -316,11 +316,15 @@ class PostgresStore final : public Store {
   std::chrono::milliseconds lock_timeout() const noexcept { return lock_timeout_; }
 
  protected:
-  void begin_write() override {
+  void begin_write(Durability durability) override {
     if (in_transaction()) fail(ErrorKind::internal, "nested write transaction");
     reconnect_if_lost();
     first_statement([&] { exec("BEGIN"); });
-    exec(write_lock_sql);
+    // SET LOCAL ends with the transaction. Without synchronous_commit the server acknowledges
+    // the commit before its WAL reaches the disk; a server crash may lose it, never half of it.
+    exec(durability == Durability::relaxed
+             ? std::string(write_lock_sql) + "; SET LOCAL synchronous_commit = off"
+             : std::string(write_lock_sql));
   }
   void commit_write() override {
     exec("COMMIT");

@@ -67,9 +67,23 @@ CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
+// The count of the rejections that a rejection summary (an auth.rejected or auth.login-rejected
+// event, the first of its kind in its clock hour) stands for beyond itself. A side table, so the
+// audit log stays append-only: the event is never touched, and its count can only grow. A row
+// exists once a later rejection was counted.
+//
 // A webhook re-bound with a grace period keeps accepting the token it was bound to before
 // until previous_token_until: callers move to the new token without a window of refusals.
-constexpr const char* v2_bind_grace = R"sql(
+constexpr const char* v2 = R"sql(
+CREATE TABLE rejection_tally (
+  event_id INTEGER PRIMARY KEY REFERENCES audit (id),
+  repeated INTEGER NOT NULL DEFAULT 0 CHECK (repeated >= 0)
+);
+CREATE TRIGGER rejection_tally_only_grows BEFORE UPDATE ON rejection_tally
+  WHEN NEW.repeated < OLD.repeated OR NEW.event_id IS NOT OLD.event_id
+  BEGIN SELECT RAISE(ABORT, 'a rejection tally only grows'); END;
+CREATE TRIGGER rejection_tally_is_kept BEFORE DELETE ON rejection_tally
+  BEGIN SELECT RAISE(ABORT, 'a rejection tally only grows'); END;
 ALTER TABLE webhooks ADD COLUMN previous_token_id TEXT REFERENCES tokens (id) ON DELETE SET NULL;
 ALTER TABLE webhooks ADD COLUMN previous_token_until INTEGER;
 )sql";
@@ -79,7 +93,7 @@ ALTER TABLE webhooks ADD COLUMN previous_token_until INTEGER;
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list{
       [](SQLite::Database& db) { db.exec(v1); },
-      [](SQLite::Database& db) { db.exec(v2_bind_grace); },
+      [](SQLite::Database& db) { db.exec(v2); },
   };
   return list;
 }

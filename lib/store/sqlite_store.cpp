@@ -536,14 +536,33 @@ bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(db_->ge
 
 void SqliteStore::exec(const char* sql) { db_->exec(sql); }
 
-void SqliteStore::begin_write() {
+void SqliteStore::begin_write(Durability durability) {
   if (in_transaction()) fail(ErrorKind::internal, "nested write transaction");
   if (pending_ && !constructing_) creating_ = lock_for_creation();
-  exec("BEGIN IMMEDIATE");
+  // In WAL mode, synchronous = NORMAL commits without syncing the log; the next checkpoint, or
+  // the next full commit, syncs what it holds. A store being created keeps its journal as is.
+  if (durability == Durability::relaxed && !pending_) {
+    exec("PRAGMA synchronous = NORMAL");
+    relaxed_ = true;
+  }
+  try {
+    exec("BEGIN IMMEDIATE");
+  } catch (...) {
+    end_relaxed();
+    throw;
+  }
+}
+
+void SqliteStore::end_relaxed() noexcept {
+  if (!relaxed_ || !db_) return;
+  relaxed_ = false;
+  // The setting of every other write (see configure).
+  sqlite3_exec(db_->getHandle(), "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
 }
 
 void SqliteStore::commit_write() {
   exec("COMMIT");
+  end_relaxed();
   if (creating_) {
     publish_locked();
     creating_ = CreationLock();
@@ -553,6 +572,8 @@ void SqliteStore::commit_write() {
 void SqliteStore::rollback() noexcept {
   if (db_ && in_transaction())
     sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  end_relaxed();
+  creating_ = CreationLock();  // a rolled-back first write (a dry run) publishes nothing
 }
 
 int SqliteStore::os_error() const noexcept {

@@ -100,7 +100,7 @@ class SqliteStore final : public Store {
   bool in_transaction() const override;
 
  protected:
-  void begin_write() override;
+  void begin_write(Durability durability) override;
   void commit_write() override;
   [[noreturn]] void abort_write() override;
   void begin_read() override { exec("BEGIN"); }
@@ -161,6 +161,9 @@ class SqliteStore final : public Store {
   std::vector<std::filesystem::path> created_dirs_;
   bool pending_ = false;  // created under temp_path_, not yet published
   bool constructing_ = false;
+  // The transaction under way is Durability::relaxed: synchronous is NORMAL until it ends.
+  bool relaxed_ = false;
+  void end_relaxed() noexcept;
   std::filesystem::path temp_path_;
   unsigned generation_ = 0;
 };

@@ -71,6 +71,7 @@ TEST_CASE("every JSON object streams exactly as its tree dumps") {
     require_same_text(w);
 
     require_same_text(AuditEvent{at(30), "root", "user.create", "alice", text});
+    require_same_text(AuditEvent{at(31), "root", "auth.rejected", "orders", text, 199});
     require_same_text(Problem{ProblemKind::token_unused, "ab3de7fghk2m", text, std::nullopt});
     require_same_text(Problem{ProblemKind::webhook_at_risk, "orders", text, at(31)});
   }

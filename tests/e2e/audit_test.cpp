@@ -1,6 +1,8 @@
 // The audit trail end to end: every administrative change recorded with time, actor, action,
-// subject and details; the audit command's filters; rejected logins summarised and bounded; and
-// no secret ever written to the audit log or the store files.
+// subject and details; the audit command's filters; rejected logins summarised, bounded and
+// counted; a store of the previous schema upgraded with its log; and no secret ever written to
+// the audit log or the store files.
+#include <SQLiteCpp/Database.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -49,6 +51,39 @@ void must(const Result& r) {
   REQUIRE(r.code == 0);
 }
 
+// Runs SQL of the test's own on the sandbox's store, whatever its engine (several statements
+// allowed; the PostgreSQL spelling names the schema).
+void raw_sql(const Sandbox& s, const std::string& sqlite, const std::string& postgresql) {
+  if (s.on_postgresql()) {
+    pgtest::query(s.database->host(), s.database->name(), postgresql);
+    return;
+  }
+  SQLite::Database d(s.db.string(), SQLite::OPEN_READWRITE);
+  d.exec(sqlite);
+}
+
+// Takes the sandbox's store back to schema 1, the one before rejection tallies: exactly what
+// that hookctl created, as schema 2 only added the tally table and its guards.
+void downgrade_to_schema_1(const Sandbox& s) {
+  raw_sql(s,
+          "DROP TABLE rejection_tally; ALTER TABLE webhooks DROP COLUMN previous_token_until; "
+          "ALTER TABLE webhooks DROP COLUMN previous_token_id; PRAGMA user_version = 1",
+          "DROP TABLE hookctl.rejection_tally; "
+          "DROP FUNCTION hookctl.rejection_tally_only_grows(); "
+          "ALTER TABLE hookctl.webhooks DROP COLUMN previous_token_until; "
+          "ALTER TABLE hookctl.webhooks DROP COLUMN previous_token_id; "
+          "UPDATE hookctl.meta SET value = '1' WHERE key = 'schema_version'");
+}
+
+long long schema_version(const Sandbox& s) {
+  if (s.on_postgresql())
+    return std::stoll(pgtest::query(s.database->host(), s.database->name(),
+                                    "SELECT value FROM hookctl.meta WHERE key = "
+                                    "'schema_version'"));
+  SQLite::Database d(s.db.string(), SQLite::OPEN_READONLY);
+  return d.execAndGet("PRAGMA user_version").getInt();
+}
+
 }  // namespace
 
 TEST_CASE("every change appears in audit --json with time, actor, action, subject and details") {
@@ -75,7 +110,7 @@ TEST_CASE("every change appears in audit --json with time, actor, action, subjec
   must(s.run({"user", "delete", "imp", "--yes"}));
 
   json events = audit(s);
-  const std::set<std::string> fields{"at", "actor", "action", "subject", "details"};
+  const std::set<std::string> fields{"at", "actor", "action", "subject", "details", "repeated"};
   std::string previous;
   for (const auto& e : events) {
     INFO(e.dump());
@@ -90,6 +125,7 @@ TEST_CASE("every change appears in audit --json with time, actor, action, subjec
     REQUIRE(e["details"].is_string());
     CHECK_FALSE(e["details"].get<std::string>().empty());
     CHECK_FALSE(e["action"].get<std::string>().empty());
+    CHECK(e["repeated"] == 0);  // present on every event; counts only rejection summaries
   }
   CHECK(matching(events, "alice", "2026-01-01T00:00:00Z", "create") == 1);
   CHECK(matching(events, "svc", "2026-01-01T00:00:00Z", "create") == 1);
@@ -259,10 +295,14 @@ TEST_CASE("rejected logins are summarised in the audit log, bounded, and success
   }
   long long after_flood = s.count("audit");
   CHECK(after_flood > start);       // summarised ...
-  CHECK(after_flood - start <= 2);  // ... and bounded
+  CHECK(after_flood - start <= 2);  // ... and bounded ...
   json bob = audit(s, {"--subject", "bob"});
   REQUIRE(bob.size() == 2);
   CHECK(contains(bob[1]["action"], "login"));
+  CHECK(bob[1]["repeated"] == 3);  // ... and counted: four wrong passwords in the hour
+  json unknown = audit(s, {"--subject", "(unknown)"});
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0]["repeated"] == 3);  // four unknown names share one summary
   for (const auto& e : audit(s)) {
     CHECK_FALSE(contains(e["details"], "wrong guess"));
     CHECK_FALSE(contains(e["subject"], "wrong guess"));
@@ -323,4 +363,55 @@ TEST_CASE("no password or token secret appears in audit output or the store file
   }
   // Passwords are kept as Argon2id hashes.
   CHECK(contains(files, "$argon2id$"));
+}
+
+TEST_CASE("a store of the previous schema upgrades on its next use and keeps its audit log") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  const std::string app = s.webhook("orders", "svc");
+  const std::string stale = s.token("svc");
+  must(s.run({"token", "rotate", e2e::token_id(stale)}));  // its old secret: wrong-secret
+  const json log_before = audit(s);
+  const long long current = schema_version(s);
+  downgrade_to_schema_1(s);
+  REQUIRE(schema_version(s) == current - 1);
+  // What the previous hookctl wrote for a rejection: its summary, later ones not logged.
+  s.at("2026-01-02T10:30:00Z");
+  const std::string old_summary =
+      "wrong-secret: token=" + e2e::token_id(stale) +
+      " (first such rejection this hour; later ones in the hour are not logged)";
+  const std::string insert =
+      "audit (at, actor, action, subject, details) VALUES (1767349800, 'old', 'auth.rejected', "
+      "'orders', '" +
+      old_summary + "')";
+  raw_sql(s, "INSERT INTO " + insert, "INSERT INTO hookctl." + insert);
+
+  const json upgraded = audit(s);  // the first use upgrades the store, and lists everything
+  CHECK(schema_version(s) == current);
+  REQUIRE(upgraded.size() == log_before.size() + 1);
+  for (size_t i = 0; i < log_before.size(); ++i) CHECK(upgraded[i] == log_before[i]);
+  CHECK(upgraded.back()["details"] == old_summary);
+  CHECK(upgraded.back()["repeated"] == 0);
+  Result text = s.run({"audit", "--subject", "orders"});
+  REQUIRE(text.code == 0);
+  CHECK(contains(text.out, "later ones in the hour are not logged"));
+
+  // Within the old summary's hour, later rejections stay as its text says: neither a second
+  // event nor a count.
+  for (int i = 0; i < 3; ++i)
+    CHECK(s.run({"auth", "verify", "orders"}, "Bearer " + stale).code == 5);
+  json after = audit(s, {"--subject", "orders"});
+  REQUIRE(after.size() == 2);  // webhook.create, the old summary
+  CHECK(after.back()["details"] == old_summary);
+  CHECK(after.back()["repeated"] == 0);
+
+  // The next hour's are counted.
+  s.at("2026-01-02T11:00:00Z");
+  for (int i = 0; i < 3; ++i)
+    CHECK(s.run({"auth", "verify", "orders"}, "Bearer " + stale).code == 5);
+  after = audit(s, {"--subject", "orders"});
+  REQUIRE(after.size() == 3);
+  CHECK(after.back()["at"] == "2026-01-02T11:00:00Z");
+  CHECK(after.back()["repeated"] == 2);
 }

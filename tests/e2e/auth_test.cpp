@@ -1,6 +1,6 @@
 // The authentication path end to end: `auth verify` accepts exactly the bound, current token of an
 // active owner, rejects everything else with a reason code and a 401, never changes an account on
-// a rejection, and keeps the audit log bounded under a flood.
+// a rejection, and keeps the audit log bounded under a flood while counting every rejection.
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <set>
@@ -431,7 +431,22 @@ TEST_CASE("auth verify on an unknown webhook is exit 3") {
   CHECK(state(s) == before);
 }
 
-TEST_CASE("a flood of rejected calls adds at most one audit event per webhook and reason") {
+namespace {
+
+// The auth.rejected events about `webhook`, as `audit --json` shows them.
+std::vector<json> rejection_events(const Sandbox& s, const std::string& webhook) {
+  Result audit = s.run({"audit", "--subject", webhook, "--json"});
+  INFO(audit.err);
+  REQUIRE(audit.code == 0);
+  std::vector<json> out;
+  for (const auto& e : audit.json())
+    if (e["action"] == "auth.rejected") out.push_back(e);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a flood of rejected calls adds one audit event per webhook, reason and hour, counted") {
   World w;
   Sandbox& s = w.s;
   s.at("2026-01-01T10:15:00Z");
@@ -441,25 +456,42 @@ TEST_CASE("a flood of rejected calls adds at most one audit event per webhook an
     Result r = s.run({"auth", "verify", "orders"}, "Bearer " + w.stale);
     REQUIRE(r.code == 5);
   }
-  const size_t after_flood = audit_rows(s);
-  CHECK(after_flood <= audit_before + 1);
-  CHECK(after_flood >= audit_before + 1);  // rejections are summarised, not dropped
+  CHECK(audit_rows(s) == audit_before + 1);  // one summary, whatever the rate
   CHECK(state(s) == before);
+  std::vector<json> events = rejection_events(s, "orders");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["at"] == "2026-01-01T10:15:00Z");
+  CHECK(starts_with(events[0]["details"], "wrong-secret: token=" + e2e::token_id(w.stale)));
+  CHECK(events[0]["repeated"] == 199);  // the later ones are counted, not dropped
 
-  // Different junk with the same reason on the same webhook: still one summary.
+  // Different junk with the same reason on the same webhook, later in the hour: the same event.
+  s.at("2026-01-01T10:59:59Z");
   for (int i = 0; i < 50; ++i) {
     Result r = s.run({"auth", "verify", "orders"}, "Bearer junk-" + std::to_string(i));
     REQUIRE(r.code == 5);
   }
-  CHECK(audit_rows(s) <= after_flood + 1);
+  events = rejection_events(s, "orders");
+  REQUIRE(events.size() == 2);  // malformed-token is another reason: its own summary
+  CHECK(events[0]["repeated"] == 199);
+  CHECK(starts_with(events[1]["details"], "malformed-token: "));
+  CHECK(events[1]["repeated"] == 49);
 
-  // The summary names the webhook and the reason, and is visible to `audit`.
-  Result audit = s.run({"audit", "--subject", "orders", "--json"});
-  REQUIRE(audit.code == 0);
-  bool summarised = false;
-  for (const auto& e : audit.json())
-    summarised |= e["details"].get<std::string>().find("wrong-secret") != std::string::npos;
-  CHECK(summarised);
+  // The human table shows the count in the details.
+  Result text = s.run({"audit", "--subject", "orders"});
+  REQUIRE(text.code == 0);
+  CHECK(e2e::contains(text.out, "(first such rejection this hour; 199 more in the hour)"));
+  CHECK(e2e::contains(text.out, "(first such rejection this hour; 49 more in the hour)"));
+
+  // The next clock hour starts a new summary; the last hour's keeps its count.
+  s.at("2026-01-01T11:00:00Z");
+  for (int i = 0; i < 3; ++i) REQUIRE(verify(s, "orders", "Bearer " + w.stale).code == 5);
+  events = rejection_events(s, "orders");
+  REQUIRE(events.size() == 3);
+  CHECK(events[0]["repeated"] == 199);
+  CHECK(events[2]["at"] == "2026-01-01T11:00:00Z");
+  CHECK(starts_with(events[2]["details"], "wrong-secret: "));
+  CHECK(events[2]["repeated"] == 2);
+  CHECK(state(s) == before);
 }
 
 TEST_CASE("an accepted call records the use on the token and the owner") {

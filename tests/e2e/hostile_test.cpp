@@ -354,13 +354,15 @@ std::string substitute(const std::string& text, const std::string& value) {
 }
 
 // The tables a case may not change. An `auth verify` or `auth login` rejection may add an audit
-// summary row (bounded: one per webhook or user, reason and hour), so those compare the rest.
+// summary row (bounded: one per webhook or user, reason and hour) or count one in its tally, so
+// those compare the rest.
 std::string state_of(const Sandbox& s, bool with_audit) {
   std::istringstream in(s.dump());
   std::string line, out;
   bool keep = true;
   while (std::getline(in, line)) {
-    if (starts_with(line, "## ")) keep = with_audit || line != "## audit";
+    if (starts_with(line, "## "))
+      keep = with_audit || (line != "## audit" && line != "## rejection_tally");
     if (starts_with(line, "user_version=")) keep = true;
     if (keep) out += line + '\n';
   }

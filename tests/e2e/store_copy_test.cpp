@@ -66,6 +66,10 @@ Populated populate(Sandbox& s) {
   Result rotated = s.run({"token", "rotate", e2e::token_id(p.old), "--grace", "7d"});
   REQUIRE(rotated.code == 0);
   p.api = rotated.line();
+  // Rejected calls: one summary in the audit log, the two later ones in its tally.
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(s.run({"auth", "verify", "orders"}, "Bearer not-a-token-" + std::to_string(i)).code ==
+            5);
   return p;
 }
 
@@ -107,6 +111,7 @@ TEST_CASE("store copy moves every object to SQLite and back, exactly") {
   CHECK(counts["webhooks"] == 3);
   CHECK(counts["policy_settings"] == 1);
   CHECK(counts["audit_events"] == s.count("audit"));
+  CHECK(counts["rejection_tallies"] == 1);
   CHECK(counts["to"] == file);
   CHECK(e2e::mode_of(file) == 0600);
   CHECK(s.dump() == dump);  // the source is only read
@@ -232,6 +237,7 @@ TEST_CASE("store backup writes a 0600 snapshot that opens in hookctl and lists t
   INFO(again.err);
   REQUIRE(again.code == 0);
   CHECK(again.json()["accounts"] == 4);
+  CHECK(again.json()["rejection_tallies"] == 1);
   CHECK(s.run({"--db", file.string(), "user", "show", "later"}).code == 0);
 }
 

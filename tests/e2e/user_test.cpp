@@ -983,3 +983,39 @@ TEST_CASE("user delete names the webhooks it leaves without a token") {
   CHECK(j["webhooks_left_without_token"] == json::array({"billing"}));
   CHECK(j["dry_run"] == false);
 }
+
+TEST_CASE("messages name what is actually wrong") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  // import: only last_activity_at was given, and it is the field named.
+  Result future = s.run({"user", "import"},
+                        "{\"name\":\"zoe\",\"last_activity_at\":\"2027-01-01T00:00:00Z\"}\n");
+  CHECK(future.code == 2);
+  CHECK(contains(future.err, "\"last_activity_at\" lies in the future"));
+  // A non-ASCII name: the rule says ASCII.
+  Result accented = s.run({"user", "create", "r\xc3\xa9my", "--no-password"});
+  CHECK(accented.code == 2);
+  CHECK(contains(accented.err, "ASCII letters"));
+  // set-password on an account without one sets it, and says so.
+  s.user("svc", {"--service"});
+  Result set =
+      s.run({"user", "set-password", "svc", "--password-stdin"}, "correct horse battery staple\n");
+  REQUIRE(set.code == 0);
+  CHECK(contains(set.out, "Password of svc set (it had none)."));
+  Result replaced =
+      s.run({"user", "set-password", "svc", "--password-stdin"}, "another long passphrase\n");
+  CHECK(contains(replaced.out, "Password of svc replaced."));
+  // check does not tell a service account's webhook to move to a service account.
+  s.webhook("orders", "svc");
+  s.at("2026-03-15T00:00:00Z");
+  Result check = s.run({"check"});
+  CHECK(contains(check.out,
+                 "(a service account) is inactive; reactivate it with 'hookctl user "
+                 "reactivate svc'"));
+  CHECK_FALSE(contains(check.out, "--owner SERVICE"));
+  // A call rejected before any look-up identified no token: its summary does not say "unknown".
+  CHECK(s.run({"auth", "verify", "orders"}, "Token abc").code == 5);
+  json events = s.run({"audit", "--json"}).json();
+  CHECK(contains(events.back()["details"].get<std::string>(),
+                 "malformed-header: no token identified"));
+}

@@ -85,6 +85,29 @@ TEST_CASE("two servers and the CLI share one PostgreSQL store: every change is s
         std::to_string(t_now_epoch) + "|\n");
 }
 
+TEST_CASE("servers sharing a PostgreSQL store add their rejection counts to one tally",
+          "[postgresql]") {
+  Sandbox s;
+  const std::string orders = shared_store(s, {"orders"}).front();
+  const std::string wrong = "Bearer " + orders + "x";
+  // The CLI writes the hour's summary and counts one more.
+  REQUIRE(s.run({"auth", "verify", "orders"}, wrong).code == 5);
+  REQUIRE(s.run({"auth", "verify", "orders"}, wrong).code == 5);
+  ServerProcess a(s, {}, "a");
+  ServerProcess b(s, {}, "b");
+  for (int i = 0; i < 30; ++i) {
+    CHECK(check(a, "orders", orders + "x") == 401);
+    CHECK(check(b, "orders", orders + "x") == 401);
+  }
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  CHECK(a.wait() == 0);
+  CHECK(b.wait() == 0);
+  INFO(a.log() << b.log());
+  CHECK(sql(s, "SELECT count(*) FROM hookctl.audit WHERE action = 'auth.rejected'") == "1|\n");
+  CHECK(sql(s, "SELECT repeated FROM hookctl.rejection_tally") == "61|\n");  // 1 + 30 + 30
+}
+
 TEST_CASE("a server whose PostgreSQL connection is dropped reconnects, failing closed meanwhile",
           "[postgresql]") {
   Sandbox s;
@@ -136,7 +159,8 @@ TEST_CASE(
     threads.emplace_back([&, i] {
       const std::string id = e2e::token_id(secrets[static_cast<size_t>(i)]);
       for (int k = 0; k < rounds; ++k) {
-        Result rotated = s.run({"token", "rotate", id, "--grace", "1h"});
+        // Each round rotates during the previous round's grace: on purpose, so --force.
+        Result rotated = s.run({"token", "rotate", id, "--grace", "1h", "--force"});
         Result created = s.run(
             {"user", "create", "u" + std::to_string(i) + "-" + std::to_string(k), "--no-password"});
         if (rotated.code != 0 || created.code != 0) {

@@ -268,6 +268,36 @@ TEST_CASE("a bounded load over TCP loses nothing: every accepted owner's activit
   }
 }
 
+TEST_CASE("SIGTERM writes the counts of the rejections held in memory") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  const std::string secret = s.webhook("orders", "svc");
+  s.at(t_now);
+  ServerProcess serve(s);
+  constexpr int rejected = 120;
+  Connection c(serve.address());
+  for (int i = 0; i < rejected; ++i)
+    REQUIRE(c.get("/check/orders", {"Authorization: Bearer " + secret + "x"}).status == 401);
+  // The summary is written at the first rejection; the later ones wait for a flush.
+  Result before = s.run({"audit", "--subject", "orders", "--json"});
+  REQUIRE(before.code == 0);
+  CHECK(before.json().back()["action"] == "auth.rejected");
+  CHECK(before.json().back()["repeated"] == 0);
+  serve.signal(SIGTERM);
+  REQUIRE(serve.wait() == 0);
+  const std::string log = serve.log();
+  INFO(log);
+  CHECK(e2e::contains(log, "\"flushed_rejections\":" + std::to_string(rejected - 1)));
+  Result after = s.run({"audit", "--subject", "orders", "--json"});
+  REQUIRE(after.code == 0);
+  const nlohmann::json events = after.json();
+  REQUIRE(events.size() == before.json().size());  // still one summary
+  CHECK(events.back()["repeated"] == rejected - 1);
+  Result text = s.run({"audit", "--subject", "orders"});
+  CHECK(e2e::contains(text.out, "(first such rejection this hour; 119 more in the hour)"));
+}
+
 TEST_CASE("serve refuses to start on a bad store or address, with the CLI's messages") {
   Sandbox s;
   Result missing = s.run({"serve", "--listen", "127.0.0.1:0"});

@@ -156,6 +156,20 @@ Request check_request(const std::string& target, const std::optional<std::string
   return q;
 }
 
+// The tally of the summaries of `reason` rejections of `webhook`, as `audit --json` shows it
+// (-1: no summary; the sum when several hours have one).
+long long repeated(const Sandbox& s, const std::string& webhook, const std::string& reason) {
+  Result audit = s.run({"audit", "--subject", webhook, "--json"});
+  INFO(audit.err);
+  REQUIRE(audit.code == 0);
+  long long n = -1;
+  for (const auto& e : audit.json())
+    if (e["action"] == "auth.rejected" &&
+        e["details"].get<std::string>().rfind(reason + ": ", 0) == 0)
+      n = (n < 0 ? 0 : n) + e["repeated"].get<long long>();
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("serve decides every case exactly as auth verify, through the handler and over HTTP") {
@@ -327,9 +341,11 @@ TEST_CASE("accepted checks are buffered and written on shutdown, rejections summ
   }
   CHECK(last_used() != now);                      // held in memory
   CHECK(w.s.count("audit") == audit_before + 1);  // fifty rejections, one summary
+  CHECK(w.s.count("rejection_tally") == 0);       // the later 49 held in memory
   http.stop();
   CHECK(http.flushed);
   CHECK(last_used() == now);
+  CHECK(repeated(w.s, "orders", "wrong-secret") == 49);
   SQLite::Database db(w.s.db.string());
   CHECK(db.execAndGet("SELECT last_activity_at FROM accounts WHERE name = 'svc'").getInt64() ==
         now);
@@ -370,4 +386,52 @@ TEST_CASE("the opt-in access log has a line for every check, and no secret") {
   CHECK(e2e::contains(log, "\"status\":401,\"code\":\"wrong-secret\",\"webhook\":\"orders\""));
   CHECK_FALSE(e2e::contains(log, w.api));
   CHECK_FALSE(e2e::contains(log, w.stale));
+}
+
+TEST_CASE("later rejections are counted in memory and added to the tally at each flush") {
+  World w;
+  // A summary another process wrote this hour: the server's rejections are all later ones.
+  REQUIRE(w.s.run({"auth", "verify", "revoked"}, "Bearer " + w.rev).code == 5);
+  REQUIRE(repeated(w.s, "revoked", "revoked") == 0);
+  Decider d(w.s, t_check);
+  auto reject = [&d](const std::string& webhook, const std::string& secret, int n) {
+    for (int i = 0; i < n; ++i)
+      REQUIRE(d.service.handle(check_request("/check/" + webhook, "Bearer " + secret)).status ==
+              401);
+  };
+  const long long audit_before = w.s.count("audit");
+  reject("orders", w.stale, 10);
+  reject("revoked", w.rev, 5);
+  CHECK(w.s.count("audit") == audit_before + 1);  // orders' summary; revoked's was there
+  CHECK(d.service.pending_rejections() == 9 + 5);
+  CHECK(w.s.count("rejection_tally") == 0);  // no write per rejection
+  REQUIRE_FALSE(d.service.flush_activity());
+  CHECK(d.service.pending_rejections() == 0);
+  CHECK(repeated(w.s, "orders", "wrong-secret") == 9);
+  CHECK(repeated(w.s, "revoked", "revoked") == 5);
+
+  // A flush adds to what is there (the CLI's counts, another server's), never overwrites it.
+  REQUIRE(w.s.run({"auth", "verify", "orders"}, "Bearer " + w.stale).code == 5);
+  reject("orders", w.stale, 3);
+  REQUIRE_FALSE(d.service.flush_activity());
+  CHECK(repeated(w.s, "orders", "wrong-secret") == 9 + 1 + 3);
+
+  // A store that cannot take the write keeps the counts for the next flush.
+  reject("orders", w.stale, 4);
+  {
+    SQLite::Database holder(w.s.db.string(), SQLite::OPEN_READWRITE);
+    holder.exec("BEGIN IMMEDIATE");
+    CHECK(d.service.flush_activity());  // busy past the service's timeout
+    holder.exec("ROLLBACK");
+  }
+  CHECK(d.service.pending_rejections() == 4);
+  REQUIRE_FALSE(d.service.flush_activity());
+  CHECK(repeated(w.s, "orders", "wrong-secret") == 9 + 1 + 3 + 4);
+
+  // The next clock hour has its own summary.
+  d.clock.advance(hookctl::Duration{3600});
+  reject("orders", w.stale, 2);
+  REQUIRE_FALSE(d.service.flush_activity());
+  CHECK(w.s.count("audit", "action = 'auth.rejected' AND subject = 'orders'") == 2);
+  CHECK(repeated(w.s, "orders", "wrong-secret") == 9 + 1 + 3 + 4 + 1);
 }

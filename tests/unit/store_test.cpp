@@ -10,11 +10,14 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "hookctl/error.hpp"
 #include "support/fixture.hpp"
@@ -491,4 +494,94 @@ TEST_CASE("a store created meanwhile by another process is used, not replaced", 
   SqliteStore again(at_path(p), OpenMode::read);
   CHECK(again.db().execAndGet("SELECT count(*) FROM policy WHERE key IN ('t', 'm')").getInt() == 2);
   CHECK(listing(dir.path()) == std::set<std::string>{"store.db", "store.db-shm", "store.db-wal"});
+}
+
+TEST_CASE("a store of schema 1 is upgraded when opened and keeps its audit log", "[sqlite]") {
+  // Schema 1 exactly as the hookctl before rejection tallies created it: its one migration.
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  {
+    SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    detail::migrations().at(0)(db);
+    db.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db.exec("PRAGMA user_version = 1");
+    db.exec(
+        "INSERT INTO audit (at, actor, action, subject, details) VALUES "
+        "(100, 'root', 'user.create', 'alice', 'kind=person'), "
+        "(7200, 'serve', 'auth.rejected', 'orders', 'revoked: token unknown (first such "
+        "rejection this hour; later ones in the hour are not logged)')");
+  }
+  REQUIRE(sqlite_schema_version() >= 2);
+  // A read with write access upgrades it, as the next command of any kind does.
+  SqliteStore store(at_path(p), OpenMode::read);
+  CHECK(store.migrated());
+  CHECK(store.stored_schema_version() == sqlite_schema_version());
+  Session session(store, Time{Duration{7300}}, "tester");
+  std::vector<AuditEvent> events;
+  list_audit(session, {}, [&](const AuditEvent& e) { events.push_back(e); });
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].details == "kind=person");
+  CHECK(events[1].action == "auth.rejected");
+  CHECK(events[1].repeated == 0);
+  CHECK(shown_details(events[1]) == events[1].details);
+  // The old summary's hour stays uncounted, as its text says; a new hour is counted.
+  record_rejection(session, "auth.rejected", "orders", "revoked", "token unknown");
+  Session next_hour(store, Time{Duration{10800}}, "tester");
+  record_rejection(next_hour, "auth.rejected", "orders", "revoked", "token unknown");
+  record_rejection(next_hour, "auth.rejected", "orders", "revoked", "token unknown");
+  events.clear();
+  list_audit(session, {}, [&](const AuditEvent& e) { events.push_back(e); });
+  REQUIRE(events.size() == 3);
+  CHECK(events[1].repeated == 0);
+  CHECK(events[2].repeated == 1);
+  // Opened again, it is current: nothing more to migrate.
+  SqliteStore again(at_path(p), OpenMode::write);
+  CHECK_FALSE(again.migrated());
+}
+
+TEST_CASE("a relaxed write skips the disk flush for its own commit only") {
+  fixture::Fixture f;
+  // SQLite: PRAGMA synchronous (2 FULL, 1 NORMAL); PostgreSQL: synchronous_commit.
+  auto setting = [&]() -> std::string {
+    auto& q = f.store->statement(f.store->engine() == Engine::sqlite
+                                     ? "PRAGMA synchronous"
+                                     : "SELECT current_setting('synchronous_commit')");
+    REQUIRE(q.step());
+    std::string value = q.text(0);
+    q.reset();
+    return value;
+  };
+  const bool sqlite = f.store->engine() == Engine::sqlite;
+  if (!sqlite) {
+    // The test cluster runs with synchronous_commit off: the session's own setting is on.
+    auto& q = f.store->statement("SELECT set_config('synchronous_commit', 'on', false)");
+    REQUIRE(q.step());
+    q.reset();
+  }
+  const std::string full = sqlite ? "2" : "on";
+  const std::string relaxed = sqlite ? "1" : "off";
+  CHECK(setting() == full);
+  f.store->write([&] { CHECK(setting() == full); });
+  f.store->write([&] { CHECK(setting() == relaxed); }, Durability::relaxed);
+  CHECK(setting() == full);
+  f.store->write([&] { CHECK(setting() == full); });
+  CHECK_THROWS(
+      f.store->write([&] { throw std::runtime_error("rolled back"); }, Durability::relaxed));
+  CHECK(setting() == full);
+  // What a relaxed write commits is there, as any commit.
+  f.store->write([&] { f.store->statement("DELETE FROM policy").run(); }, Durability::relaxed);
+  CHECK(f.scalar("SELECT count(*) FROM policy") == 0);
+}
+
+TEST_CASE("a relaxed write that cannot begin leaves the next write fully durable", "[sqlite]") {
+  TempDir dir;
+  fs::path p = dir / "store.db";
+  SqliteStore s(at_path(p), OpenMode::create);
+  REQUIRE(s.publish());
+  SQLite::Database holder(p.string(), SQLite::OPEN_READWRITE);
+  holder.exec("BEGIN IMMEDIATE");
+  s.set_busy_timeout(std::chrono::milliseconds(50));
+  CHECK_THROWS(s.write([] {}, Durability::relaxed));  // busy past the timeout
+  holder.exec("ROLLBACK");
+  CHECK(s.db().execAndGet("PRAGMA synchronous").getInt() == 2);
 }

@@ -66,8 +66,14 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
 // v.activity_recorded / v.activity_problem; only non-store errors are thrown.
 void record_use(Session& session, Verdict& v);
 
-// Summarises a rejected call in the audit log, bounded as record_rejection describes.
+// Summarises a rejected call in the audit log, bounded as record_rejection describes: the first
+// of its webhook and reason in the hour is an auth.rejected event, a later one adds to its tally.
 void record_rejected_call(Session& session, const Verdict& v);
+
+// For a service that counts later rejections in memory: the hour's auth.rejected summary of
+// this call's webhook and reason, written when there is none, nothing counted (see
+// summarise_rejection). nullopt when the store could not be read or written.
+std::optional<RejectionSummary> summarise_rejected_call(Session& session, const Verdict& v);
 
 // decide_call, then record_use (accepted) or record_rejected_call (rejected): `auth verify`.
 Verdict verify_call(Session& session, std::string_view webhook, std::string_view authorization);

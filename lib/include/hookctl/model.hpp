@@ -72,7 +72,21 @@ struct AuditEvent {
   std::string actor;
   std::string action;
   std::string subject;
-  std::string details;
+  std::string details;  // as written with the event, never changed since
+  // A rejection summary's count of the later rejections of its kind in its clock hour (see
+  // record_rejection), which grows after the event was written; 0 for every other event.
+  int64_t repeated = 0;
+};
+
+// The audit event that summarises one kind of rejection (action, subject, reason) in one clock
+// hour: see record_rejection.
+struct RejectionSummary {
+  int64_t event = 0;   // its audit id
+  bool first = false;  // written for the rejection at hand, the first of its kind in the hour
+  // Whether later rejections are counted on it (rejection_tally). False for a summary written
+  // by a hookctl that did not count them: its details say later ones are not logged, so they
+  // stay uncounted for the rest of that hour.
+  bool counts = true;
 };
 
 // A token just issued or rotated: the object plus its secret, to be shown exactly once.

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hookctl/model.hpp"
 #include "hookctl/store.hpp"
 #include "hookctl/time.hpp"
 
@@ -35,12 +36,14 @@ class Session {
   void know_inactivity_period(std::optional<Duration> stored);
 
   // Rejection summaries (see record_rejection) this session knows to be in the audit log, so a
-  // flood of rejected calls on one session costs no audit query each. Only committed facts are
-  // noted, and the log is append-only, so a noted summary never goes stale.
-  bool rejection_logged(std::string_view action, std::string_view subject,
-                        std::string_view reason) const noexcept;
-  void note_rejection_logged(std::string_view action, std::string_view subject,
-                             std::string_view reason);
+  // flood of rejected calls on one session costs no audit query each (only the count). Only
+  // committed facts are noted, and the log is append-only, so a noted summary never goes stale.
+  // A summary recalled is never `first`.
+  std::optional<RejectionSummary> known_rejection_summary(std::string_view action,
+                                                          std::string_view subject,
+                                                          std::string_view reason) const;
+  void note_rejection_summary(std::string_view action, std::string_view subject,
+                              std::string_view reason, const RejectionSummary& summary);
 
  private:
   Store& store_;
@@ -49,10 +52,11 @@ class Session {
   std::optional<Time> real_time_;
   std::optional<Duration> period_;
   unsigned period_generation_ = 0;  // the store connection period_ was read from
-  struct LoggedRejection {
+  struct KnownSummary {
     std::string action, subject, reason;  // subject compared as names are (names_equal)
+    RejectionSummary summary;
   };
-  std::vector<LoggedRejection> logged_rejections_;
+  std::vector<KnownSummary> known_summaries_;
 };
 
 // The invoking OS user; under sudo, the user who ran sudo ("root via sudo" is not an answer an

@@ -93,6 +93,17 @@ class Query {
   virtual std::string_view bytes(int column) = 0;
 };
 
+// What a committed write survives.
+enum class Durability {
+  // A crash of the machine too: the commit waits for the disk. Every change of state.
+  full,
+  // A crash of hookctl, not of the machine: the commit does not wait for the disk, so the write
+  // holds the store's write lock for microseconds instead of a disk flush, and a power loss may
+  // take back the last such commits (never half of one, nor an earlier full one). Only for
+  // counters that an attacker's call rate drives, where that cost would fall on every writer.
+  relaxed,
+};
+
 // One statement's text per engine, for the few that differ (ordering by name, pattern matching,
 // aggregate spellings). Statements that read the same on both are given as one string.
 struct EngineSql {
@@ -144,13 +155,13 @@ class Store {
   // Runs f as one write transaction: writers take turns (SQLite's BEGIN IMMEDIATE, a
   // transaction-wide lock on PostgreSQL), so what f reads still holds when it commits. Any
   // exception rolls back and propagates, a storage failure as an Error(store) saying what
-  // happened.
+  // happened. See Durability for what a commit waits for.
   //
   // While rehearse() runs, write() runs f with all its checks and changes and then rolls back
   // instead of committing: f's result says what would happen, and nothing is kept.
   template <class F>
-  auto write(F&& f) -> decltype(f()) {
-    begin_write();
+  auto write(F&& f, Durability durability = Durability::full) -> decltype(f()) {
+    begin_write(durability);
     try {
       if constexpr (std::is_void_v<decltype(f())>) {
         f();
@@ -207,7 +218,7 @@ class Store {
 
  protected:
   Store() = default;
-  virtual void begin_write() = 0;
+  virtual void begin_write(Durability durability) = 0;
   virtual void commit_write() = 0;
   // Called in write()'s handler: rolls back and rethrows the current exception, reworded when it
   // is a storage failure.

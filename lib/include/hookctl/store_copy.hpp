@@ -20,6 +20,7 @@ struct StoreCounts {
   std::int64_t webhooks = 0;
   std::int64_t audit_events = 0;
   std::int64_t policy_settings = 0;
+  std::int64_t rejection_tallies = 0;  // rejection summaries with later rejections counted
   friend bool operator==(const StoreCounts&, const StoreCounts&) = default;
 };
 
