@@ -45,7 +45,8 @@ void register_check_command(CLI::App& app, Context& ctx) {
   auto [cmd, o] = add_command(
       app, ctx,
       {"check", "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
-       "hookctl check --window 14d --exit-code || mail -s hookctl root"},
+       "report=$(hookctl check --window 14d --exit-code) || printf '%s\\n' \"$report\" | mail -s "
+       "'hookctl check' -- root"},
       run_check);
   takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
         ValueKind::duration);

@@ -44,6 +44,21 @@ bool is_valid_name(std::string_view name) noexcept {
   return true;
 }
 
+namespace {
+
+// "U+00E9" for the UTF-8 sequence `text` starts with, or "byte 0xFF" when it is not one.
+std::string code_point_at(std::string_view text) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const size_t length = b(0) >= 0xF0 ? 4 : b(0) >= 0xE0 ? 3 : b(0) >= 0xC0 ? 2 : 0;
+  if (length == 0 || text.size() < length || !is_valid_utf8(text.substr(0, length)))
+    return fmt::format("byte 0x{:02X}", b(0));
+  uint32_t cp = b(0) & (0x7F >> length);
+  for (size_t i = 1; i < length; ++i) cp = (cp << 6) | (b(i) & 0x3F);
+  return fmt::format("U+{:04X}", cp);
+}
+
+}  // namespace
+
 void validate_name(std::string_view name, std::string_view what) {
   if (looks_like_secret(name))
     fail(ErrorKind::usage, fmt::format("invalid {}: it looks like a hookctl token secret (not "
@@ -51,12 +66,20 @@ void validate_name(std::string_view name, std::string_view what) {
                                        what));
   if (is_valid_name(name)) return;
   std::string why;
+  const auto non_ascii = std::find_if(name.begin(), name.end(),
+                                      [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
   if (name.empty())
     why = "it is empty";
   else if (name.size() > 64)
     why = "it is longer than 64 characters";
+  else if (non_ascii != name.end())
+    // Named by code point: the message stays ASCII whatever the terminal, and says what to fix.
+    why = fmt::format(
+        "it contains {}, which is not ASCII; names may contain only ASCII letters "
+        "(a-z, A-Z), digits and . _ @ -",
+        code_point_at(name.substr(static_cast<size_t>(non_ascii - name.begin()))));
   else if (!is_alnum(name[0]))
-    why = "it must start with a letter or digit";
+    why = "it must start with an ASCII letter or digit";
   else
     why = "it may contain only ASCII letters (a-z, A-Z), digits and . _ @ -";
   fail(ErrorKind::usage, fmt::format("invalid {} '{}': {}", what, printable(name), why));

@@ -144,3 +144,57 @@ TEST_CASE("the man page documents every command and exactly the options --help l
     CHECK(own_options(s, path) == section->second);
   }
 }
+
+TEST_CASE("no usage error repeats the value given to an option") {
+  Sandbox s;
+  s.user("svc", {"--service"});
+  // Not a secret by shape (those are refused before parsing), but a value a user may not want
+  // on a screen or in a log: a password typed at the wrong prompt, a pasted credential.
+  const std::string value = "Zq9-hunter2-Passphrase";
+  // Options whose values are names, labels, addresses or paths: refusing one quotes it (as
+  // printable text) so the user sees which of several was wrong.
+  const std::set<std::string> quoted{"--owner", "--user",    "--webhook",          "--token",
+                                     "--name",  "--email",   "--description",      "--transfer-to",
+                                     "--to",    "--subject", "--webhook-from-uri", "--listen"};
+  size_t tried = 0;
+  for (const auto& path : all_commands(s)) {
+    if (!subcommands(s, path).empty() || path.front() == "serve") continue;
+    for (const auto& option : own_options(s, path)) {
+      if (quoted.count(option)) continue;
+      for (const bool joined_form : {false, true}) {
+        std::vector<std::string> args = path;
+        if (joined_form) {
+          args.push_back(option + "=" + value);
+        } else {
+          args.push_back(option);
+          args.push_back(value);
+        }
+        Result r = s.run(args);
+        ++tried;
+        INFO(joined(args) << " -> " << r.code << ": " << r.err);
+        if (r.code == 2) CHECK(r.err.find(value) == std::string::npos);
+      }
+    }
+  }
+  CHECK(tried > 50);  // the walk found the options
+  // A positional with a fixed set of words: the policy key.
+  Result key = s.run({"policy", "set", value, "30d"});
+  CHECK(key.code == 2);
+  CHECK(key.err.find(value) == std::string::npos);
+  CHECK(key.err.find("inactivity-period") != std::string::npos);
+}
+
+TEST_CASE("an unknown option is named, with the option it most likely meant") {
+  Sandbox s;
+  Result v = s.run({"-V"});
+  CHECK(v.code == 2);
+  CHECK(v.err.find("unknown option -V") != std::string::npos);
+  CHECK(v.err.find("needs a command") == std::string::npos);
+  Result typo = s.run({"token", "list", "--expiring", "3d"});
+  CHECK(typo.code == 2);
+  CHECK(typo.err.find("unknown option --expiring") != std::string::npos);
+  CHECK(typo.err.find("did you mean --expiring-within?") != std::string::npos);
+  CHECK(typo.err.find("3d") == std::string::npos);
+  Result near = s.run({"user", "list", "--inactiv"});
+  CHECK(near.err.find("did you mean --inactive") != std::string::npos);
+}

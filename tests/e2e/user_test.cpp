@@ -995,7 +995,7 @@ TEST_CASE("messages name what is actually wrong") {
   // A non-ASCII name: the rule says ASCII.
   Result accented = s.run({"user", "create", "r\xc3\xa9my", "--no-password"});
   CHECK(accented.code == 2);
-  CHECK(contains(accented.err, "ASCII letters"));
+  CHECK(contains(accented.err, "it contains U+00E9, which is not ASCII"));
   // set-password on an account without one sets it, and says so.
   s.user("svc", {"--service"});
   Result set =
