@@ -15,6 +15,7 @@ namespace hookctl::cli {
 
 struct AuthVerifyOptions {
   std::string webhook;
+  bool no_record = false;
 };
 
 void run_auth_verify(Context& ctx, const AuthVerifyOptions& o) {
@@ -25,17 +26,22 @@ void run_auth_verify(Context& ctx, const AuthVerifyOptions& o) {
                                  : read_up_to(STDIN_FILENO, authorization_max_bytes + 1,
                                               "the Authorization value");
   Session& s = ctx.session(OpenMode::read);
-  Verdict v = verify_call(s, o.webhook, value.view());
+  // --no-record decides exactly as a call would, and writes nothing: no activity, no summary.
+  Verdict v = o.no_record ? decide_call(s, o.webhook, value.view())
+                          : verify_call(s, o.webhook, value.view());
   ctx.exit_code = v.accepted ? 0 : static_cast<int>(ErrorKind::unauthorized);
   if (!v.activity_recorded)
     say_stderr("hookctl: warning: this use was not recorded as activity: " + v.activity_problem);
   if (ctx.json) {
     auto opt = [](const std::optional<std::string>& x) { return x ? Json(*x) : Json(); };
-    return print_json(Json{{"status", v.accepted ? 200 : 401},
-                           {"webhook", v.webhook},
-                           {"user", opt(v.user)},
-                           {"token", opt(v.token)},
-                           {"reason", v.accepted ? Json() : Json(v.reason)}});
+    return print_json(
+        Json{{"status", v.accepted ? 200 : 401},
+             {"webhook", v.webhook},
+             {"user", opt(v.user)},
+             {"token", opt(v.token)},
+             {"code", v.accepted ? Json() : Json(std::string(to_string(v.rejection)))},
+             {"reason", v.accepted ? Json() : Json(v.reason)},
+             {"recorded", v.accepted && !o.no_record && v.activity_recorded}});
   }
   say(v.accepted ? std::string("200") : "401 " + v.reason);
 }
@@ -48,6 +54,9 @@ void add_auth_verify(CLI::App& auth, Context& ctx) {
                                "printf 'Bearer %s' \"$TOKEN\" | hookctl auth verify orders"},
                               run_auth_verify);
   takes(cmd.add_option("webhook", o.webhook, "Webhook name"), ValueKind::webhook)->required();
+  cmd.add_flag("--no-record", o.no_record,
+               "Decide only: the call is not counted as activity and a rejection is not logged "
+               "(to prove a new secret without keeping an account alive)");
 }
 
 // --- auth login --------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // hookctl check
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "cli.hpp"
 #include "hookctl/check.hpp"
 #include "output.hpp"
@@ -9,17 +11,24 @@ namespace hookctl::cli {
 
 struct CheckOptions {
   std::optional<std::string> window;
+  std::vector<std::string> kinds;  // empty: every kind
   bool exit_code = false;
 };
 
 void run_check(Context& ctx, const CheckOptions& o) {
   Duration window = duration_option(o.window, "--window").value_or(default_check_window);
   Session& s = ctx.session(OpenMode::read);
+  // --kind (repeatable) keeps the report, and --exit-code, to the kinds a job cares about.
+  auto wanted = [&](const Problem& p) {
+    return o.kinds.empty() ||
+           std::find(o.kinds.begin(), o.kinds.end(), to_string(p.kind)) != o.kinds.end();
+  };
   if (ctx.json) {  // streamed: a report over a million accounts is never held in memory
     size_t count = 0;
     {
       JsonArray out;
       check(s, window, [&](const Problem& p) {
+        if (!wanted(p)) return;
         out.add(p);
         ++count;
       });
@@ -27,7 +36,10 @@ void run_check(Context& ctx, const CheckOptions& o) {
     if (o.exit_code && count > 0) ctx.exit_code = 1;
     return;
   }
-  std::vector<Problem> problems = check(s, window);
+  std::vector<Problem> problems;
+  check(s, window, [&](const Problem& p) {
+    if (wanted(p)) problems.push_back(p);
+  });
   if (problems.empty()) {
     say("No problems found.");
   } else {
@@ -50,7 +62,10 @@ void register_check_command(CLI::App& app, Context& ctx) {
       run_check);
   takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
         ValueKind::duration);
-  cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when there is any problem");
+  one_of<ProblemKind>(cmd.add_option("--kind", o.kinds,
+                                     "Only problems of this kind (repeatable): webhook-broken, "
+                                     "webhook-at-risk, personal-owner, token-unused"));
+  cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when there is any problem (of those kinds)");
   add_at_option(cmd, ctx);
 }
 

@@ -1,7 +1,9 @@
 // hookctl token create|list|show|rotate|revoke
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "cli.hpp"
+#include "hookctl/authorization.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/tokens.hpp"
 #include "output.hpp"
@@ -230,6 +232,51 @@ void add_token_edit(CLI::App& token, Context& ctx) {
   cmd.add_option("--name", o.name, "The new label")->required();
 }
 
+// --- token test --------------------------------------------------------------------------------
+
+struct TokenTestOptions {
+  std::string id;
+};
+
+void run_token_test(Context& ctx, const TokenTestOptions& o) {
+  Secret secret = ctx.stdin_tty()
+                      ? read_hidden_line("Secret of token " + o.id + " (not echoed): ")
+                      : read_up_to(STDIN_FILENO, authorization_max_bytes + 1, "the token");
+  std::string_view text = secret.view();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  Session& s = ctx.session(OpenMode::read);
+  SecretTest t = test_token_secret(s, o.id, text);
+  ctx.exit_code = t.match == SecretMatch::none ? static_cast<int>(ErrorKind::unauthorized) : 0;
+  const char* match = t.match == SecretMatch::current    ? "current"
+                      : t.match == SecretMatch::previous ? "previous"
+                                                         : nullptr;
+  if (ctx.json)
+    return print_json(
+        Json{{"token", t.token.id},
+             {"matches", match ? Json(match) : Json()},
+             {"valid_until", t.valid_until ? Json(format_rfc3339(*t.valid_until)) : Json()},
+             {"status", std::string(to_string(t.token.status))}});
+  if (t.match == SecretMatch::current)
+    say(fmt::format("This is the current secret of token {} (status {}).", t.token.id,
+                    to_string(t.token.status)));
+  else if (t.match == SecretMatch::previous)
+    say(fmt::format("This is the previous secret of token {}, accepted until {} (status {}).",
+                    t.token.id, format_rfc3339(*t.valid_until), to_string(t.token.status)));
+  else
+    say(fmt::format("This is not a working secret of token {}.", t.token.id));
+}
+
+void add_token_test(CLI::App& token, Context& ctx) {
+  auto [cmd, o] =
+      add_command(token, ctx,
+                  {"test",
+                   "Say whether the secret on stdin is a token's current (or in-grace previous) "
+                   "secret; records nothing",
+                   "printf '%s' \"$NEW\" | hookctl token test ab3de7fghk2m"},
+                  run_token_test);
+  takes(cmd.add_option("id", o.id, "Token id"), ValueKind::token)->required();
+}
+
 // --- token revoke ------------------------------------------------------------------------------
 
 struct TokenRevokeOptions {
@@ -279,6 +326,7 @@ void register_token_commands(CLI::App& app, Context& ctx) {
   add_token_show(*token, ctx);
   add_token_rotate(*token, ctx);
   add_token_edit(*token, ctx);
+  add_token_test(*token, ctx);
   add_token_revoke(*token, ctx);
 }
 

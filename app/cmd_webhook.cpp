@@ -161,12 +161,12 @@ void add_webhook_bind(CLI::App& webhook, Context& ctx) {
 
 struct WebhookListOptions {
   bool broken = false;
-  std::optional<std::string> at_risk;
+  std::optional<std::string> at_risk, owner, token;
   bool exit_code = false;
 };
 
 void run_webhook_list(Context& ctx, const WebhookListOptions& o) {
-  WebhookFilter f{o.broken, duration_option(o.at_risk, "--at-risk")};
+  WebhookFilter f{o.broken, duration_option(o.at_risk, "--at-risk"), o.owner, o.token};
   Session& s = ctx.session(OpenMode::read);
   size_t count = 0;
   if (ctx.json) {
@@ -202,6 +202,10 @@ void add_webhook_list(CLI::App& webhook, Context& ctx) {
       cmd.add_option("--at-risk", o.at_risk, "Broken webhooks and those that break within DUR"),
       ValueKind::duration);
   broken->excludes(risk);
+  takes(cmd.add_option("--owner", o.owner, "Only webhooks whose token this account owns"),
+        ValueKind::user);
+  takes(cmd.add_option("--token", o.token, "Only webhooks bound to this token id"),
+        ValueKind::token);
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
   add_at_option(cmd, ctx);
 }

@@ -226,4 +226,33 @@ Revocation revoke_token(Session& session, std::string_view id) {
   });
 }
 
+SecretTest test_token_secret(Session& session, std::string_view id, std::string_view secret) {
+  return session.store().read([&] {
+    SecretTest t;
+    t.token = require_token(session, id);
+    const ParsedToken parsed = parse_token(secret);
+    auto& q = session.store().statement(
+        "SELECT secret_hash, previous_hash, previous_valid_until FROM tokens WHERE id = ?1");
+    q.bind(1, t.token.id);
+    if (!q.step()) fail(ErrorKind::not_found, "the token disappeared");
+    const std::string current(q.bytes(0));
+    const std::string previous = q.is_null(1) ? std::string() : std::string(q.bytes(1));
+    const std::optional<Time> until = optional_time(q, 2);
+    q.reset();
+    // Both comparisons always run, as in a call, whatever the presented text.
+    const TokenHash presented = hash_token(secret);
+    const bool is_current = hashes_equal(presented, current.data(), current.size());
+    const bool is_previous =
+        !previous.empty() && hashes_equal(presented, previous.data(), previous.size());
+    if (parsed.problem != TokenProblem::none || parsed.id != t.token.id) return t;
+    if (is_current) {
+      t.match = SecretMatch::current;
+    } else if (is_previous && rules::in_grace(until, session.now())) {
+      t.match = SecretMatch::previous;
+      t.valid_until = until;
+    }
+    return t;
+  });
+}
+
 }  // namespace hookctl

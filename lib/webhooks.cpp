@@ -190,10 +190,15 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
 void list_webhooks(Session& session, const WebhookFilter& filter,
                    const std::function<void(const Webhook&)>& emit) {
   session.store().read([&] {
+    // An unknown account or token is not_found, as for token list --user.
+    if (filter.owner) (void)account_id(session, *filter.owner);
+    if (filter.token) (void)require_token(session, *filter.token);
     auto& q = session.store().statement(webhook_select + " ORDER BY " +
                                         name_order(session.store().engine(), "w.name"));
     while (q.step()) {
       Webhook w = webhook_from(q, session);
+      if (filter.owner && !(w.owner && names_equal(*w.owner, *filter.owner))) continue;
+      if (filter.token && w.token != *filter.token) continue;
       if (filter.broken && !w.broken) continue;
       if (filter.at_risk &&
           !rules::webhook_at_risk(w.broken, w.breaks_at, session.now(), *filter.at_risk))

@@ -118,12 +118,15 @@ void expect_rejected(const Sandbox& s, const Rejected& c) {
   Result r = verify(s, c.webhook, c.header);
   CHECK(r.code == 5);
   json j = r.json();
-  CHECK(keys_of(j) == std::set<std::string>{"status", "webhook", "user", "token", "reason"});
+  CHECK(keys_of(j) ==
+        std::set<std::string>{"status", "webhook", "user", "token", "code", "reason", "recorded"});
   CHECK(j["status"] == 401);
   CHECK(j["webhook"] == c.webhook);
+  CHECK(j["recorded"] == false);
   std::string why = reason(r);
   bool json_code = false;
-  for (const auto& code : c.codes) json_code |= starts_with(why, code + ": ");
+  for (const auto& code : c.codes)
+    json_code |= starts_with(why, code + ": ") && j["code"] == code;  // the code, alone too
   CHECK(json_code);
   CHECK(why.size() > why.find(": ") + 2);  // an explanation follows the code
   if (c.user) CHECK(j["user"] == (c.user->empty() ? json() : json(*c.user)));
@@ -509,7 +512,9 @@ TEST_CASE("an accepted call records the use on the token and the owner") {
                          {"webhook", "orders"},
                          {"user", "svc"},
                          {"token", api_id},
-                         {"reason", nullptr}});
+                         {"code", nullptr},
+                         {"reason", nullptr},
+                         {"recorded", true}});
   json t = s.run({"token", "show", api_id, "--json"}).json();
   CHECK(t["last_used_at"] == "2026-01-02T03:04:05Z");
   json u = s.run({"user", "show", "svc", "--json"}).json();
@@ -553,4 +558,26 @@ TEST_CASE("an accepted call records the use on the token and the owner") {
   s.at("2026-03-06T00:00:00Z");
   CHECK(verify(s, "orders", "Bearer " + w.api).code == 0);
   CHECK(s.run({"user", "show", "svc", "--json"}).json()["inactive_at"] == "2026-05-05T00:00:00Z");
+}
+
+TEST_CASE("auth verify --no-record decides as a call would and writes nothing") {
+  World w;
+  Sandbox& s = w.s;
+  s.at("2026-02-15T00:00:00Z");
+  const std::string before = s.dump();
+  Result ok = s.run({"auth", "verify", "orders", "--no-record", "--json"}, "Bearer " + w.api);
+  REQUIRE(ok.code == 0);
+  CHECK(ok.json()["status"] == 200);
+  CHECK(ok.json()["code"].is_null());
+  CHECK(ok.json()["recorded"] == false);
+  Result bad = s.run({"auth", "verify", "orders", "--no-record"}, "Bearer " + w.stale);
+  CHECK(bad.code == 5);
+  CHECK(starts_with(bad.out, "401 wrong-secret: "));
+  CHECK(s.dump() == before);  // no activity, no last use, no audit summary
+
+  // Without it, the same acceptance is recorded.
+  Result counted = s.run({"auth", "verify", "orders", "--json"}, "Bearer " + w.api);
+  REQUIRE(counted.code == 0);
+  CHECK(counted.json()["recorded"] == true);
+  CHECK(s.dump() != before);
 }

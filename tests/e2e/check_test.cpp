@@ -232,3 +232,22 @@ TEST_CASE("check reports stored e-mail addresses a mail command would misread", 
   CHECK(found == 1);
   CHECK(s.run({"check", "--exit-code"}).code == 1);
 }
+
+TEST_CASE("check --kind keeps the report and --exit-code to the kinds asked for") {
+  Sandbox s;
+  s.at(t0);
+  s.user("alice");
+  s.webhook("orders", "alice");  // a personal owner, not broken
+  CHECK(problems(check(s)) == std::set<std::string>{"personal-owner orders"});
+  // The cron question "is anything broken or breaking soon?" is no longer answered 1 for it.
+  CHECK(s.run({"check", "--kind", "webhook-broken", "--kind", "webhook-at-risk", "--exit-code"})
+            .code == 0);
+  CHECK(check(s, {"--kind", "webhook-broken", "--kind", "webhook-at-risk"}).empty());
+  CHECK(s.run({"check", "--kind", "personal-owner", "--exit-code"}).code == 1);
+  s.at("2026-03-15T00:00:00Z");  // alice inactive: orders is broken
+  CHECK(problems(check(s, {"--kind", "webhook-broken"})) ==
+        std::set<std::string>{"webhook-broken orders"});
+  Result bad = s.run({"check", "--kind", "everything"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "webhook-broken"));
+}

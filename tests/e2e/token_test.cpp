@@ -741,3 +741,34 @@ TEST_CASE("token edit relabels a token, keeps its secret working, and audits it"
   CHECK(s.run({"token", "edit", id}).code == 2);
   CHECK(s.dump() == before);
 }
+
+TEST_CASE("token test says whether a secret is a token's current or in-grace previous one") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  std::string first = s.token("svc");
+  std::string id = e2e::token_id(first);
+  std::string other = s.token("svc");
+  const std::string before = s.dump();
+  Result current = s.run({"token", "test", id, "--json"}, first);
+  REQUIRE(current.code == 0);
+  CHECK(current.json()["matches"] == "current");
+  CHECK(current.json()["status"] == "active");
+  CHECK(s.dump() == before);  // nothing recorded
+  Result wrong = s.run({"token", "test", id}, other + "\n");
+  CHECK(wrong.code == 5);
+  CHECK(contains(wrong.out, "not a working secret"));
+  CHECK_FALSE(contains(wrong.out + wrong.err, other.substr(17)));
+  CHECK(s.run({"token", "test", id}, "garbage").code == 5);
+  CHECK(s.run({"token", "test", "nosuchtoken1"}, first).code == 3);
+
+  Result r = s.run({"token", "rotate", id, "--grace", "1h"});
+  REQUIRE(r.code == 0);
+  Result previous = s.run({"token", "test", id, "--json"}, first);
+  REQUIRE(previous.code == 0);
+  CHECK(previous.json()["matches"] == "previous");
+  CHECK(previous.json()["valid_until"] == "2026-01-01T01:00:00Z");
+  CHECK(s.run({"token", "test", id}, r.line()).code == 0);
+  s.at("2026-01-01T01:00:00Z");
+  CHECK(s.run({"token", "test", id}, first).code == 5);
+}

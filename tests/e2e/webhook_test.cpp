@@ -592,3 +592,21 @@ TEST_CASE("webhook delete revokes its App token and leaves an integration token 
   CHECK(verify(s, "orders", "Bearer " + again).code == 0);
   CHECK(verify(s, "orders", "Bearer " + app).code == 5);
 }
+
+TEST_CASE("webhook list --owner and --token keep the webhooks of one account or one token") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  s.user("alice");
+  std::string api = s.token("svc");
+  s.webhook("orders", "svc");
+  s.webhook("billing", "alice");
+  s.webhook("refunds", "svc");
+  bind_token(s, "refunds", api);
+  CHECK(names_of(list(s, {"--owner", "SVC"})) == std::set<std::string>{"orders", "refunds"});
+  CHECK(names_of(list(s, {"--owner", "alice"})) == std::set<std::string>{"billing"});
+  CHECK(names_of(list(s, {"--token", e2e::token_id(api)})) == std::set<std::string>{"refunds"});
+  CHECK(list(s, {"--owner", "alice", "--token", e2e::token_id(api)}).empty());
+  CHECK(s.run({"webhook", "list", "--owner", "nobody"}).code == 3);
+  CHECK(s.run({"webhook", "list", "--token", "nosuchtoken1"}).code == 3);
+}

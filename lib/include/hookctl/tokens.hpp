@@ -75,6 +75,20 @@ struct TokenEdit {
 // label changes. Unknown id: Error(not_found); a bad label: Error(usage).
 TokenEdit rename_token(Session& session, std::string_view id, const std::string& name);
 
+// What a presented secret is to a token (token test).
+enum class SecretMatch { none, current, previous };
+struct SecretTest {
+  Token token;
+  SecretMatch match = SecretMatch::none;
+  std::optional<Time> valid_until;  // previous: the end of its grace period
+};
+
+// Says whether `secret` is token `id`'s current secret, or its previous one still within the
+// grace period, as a call would see it but without a webhook: nothing is written, no activity
+// counted. Compared in constant time. A secret of another token, a mistyped or malformed one, or
+// a previous secret past its grace: SecretMatch::none. Unknown id: Error(not_found).
+SecretTest test_token_secret(Session& session, std::string_view id, std::string_view secret);
+
 namespace detail {
 // Inserts a token row for account `account_id`, returning the credential; used by webhooks too.
 IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_id,

@@ -59,7 +59,9 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
 
 struct WebhookFilter {
   bool broken = false;
-  std::optional<Duration> at_risk;  // broken, or breaking within d (breaks_at <= now + d)
+  std::optional<Duration> at_risk;   // broken, or breaking within d (breaks_at <= now + d)
+  std::optional<std::string> owner;  // only webhooks whose bound token this account owns
+  std::optional<std::string> token;  // only webhooks bound to this token id
 };
 
 void list_webhooks(Session& session, const WebhookFilter& filter,
