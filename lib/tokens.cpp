@@ -27,6 +27,14 @@ std::optional<Time> expiry(Session& session, const std::optional<Duration>& expi
 
 namespace detail {
 
+std::optional<Time> grace_end(Session& session, const std::optional<Duration>& grace) {
+  if (!grace || grace->count() == 0) return std::nullopt;
+  if (grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
+  if (session.now() + *grace > latest_time)
+    fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
+  return session.now() + *grace;
+}
+
 IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_id,
                               const std::optional<std::string>& label,
                               const std::optional<Time>& expires_at) {
@@ -123,9 +131,7 @@ Token show_token(Session& session, std::string_view id) {
 
 Rotation rotate_token(Session& session, std::string_view id, const RotateOptions& options,
                       const Deliver<Rotation>& deliver) {
-  if (options.grace && options.grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
-  if (options.grace && session.now() + *options.grace > latest_time)
-    fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
+  const std::optional<Time> grace_until = grace_end(session, options.grace);
   auto new_expiry = expiry(session, options.expires_in);
   return session.store().write([&] {
     Token before = require_token(session, id);
@@ -153,7 +159,7 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
       owner_name = target.name;
     }
     IssuedToken issued = issue_token(before.kind, before.id);
-    bool grace = options.grace && options.grace->count() > 0;
+    const bool grace = grace_until.has_value();
     auto& q = session.store().statement(
         "UPDATE tokens SET account_id = ?2, "
         "previous_hash = CASE WHEN ?3 <> 0 THEN secret_hash END, previous_valid_until = ?4, "
@@ -161,7 +167,7 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
     q.bind(1, before.id);
     q.bind(2, owner_id);
     q.bind(3, grace ? 1 : 0);
-    bind_optional(q, 4, grace ? std::optional<Time>(session.now() + *options.grace) : std::nullopt);
+    bind_optional(q, 4, grace_until);
     q.bind_blob(5, issued.hash);
     bind_optional(q, 6, new_expiry);
     q.run();

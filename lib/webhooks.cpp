@@ -27,14 +27,6 @@ void point_webhook_at(Session& session, std::string_view webhook, const std::str
   q.run();
 }
 
-std::optional<Time> grace_end(Session& session, const std::optional<Duration>& grace) {
-  if (!grace || grace->count() == 0) return std::nullopt;
-  if (grace->count() < 0) fail(ErrorKind::usage, "--grace is negative");
-  if (session.now() + *grace > latest_time)
-    fail(ErrorKind::usage, "--grace ends after 9999-12-31T23:59:59Z; choose a shorter one");
-  return session.now() + *grace;
-}
-
 // Detaches the webhook's current token, then points the webhook at `token_id`. Without a grace
 // period an App token served only this webhook and is revoked; an integration token stays valid
 // for its other webhooks. With one, a working previous token stays accepted by this webhook until

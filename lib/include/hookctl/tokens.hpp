@@ -90,6 +90,9 @@ struct SecretTest {
 SecretTest test_token_secret(Session& session, std::string_view id, std::string_view secret);
 
 namespace detail {
+// The end of a --grace period from now; nullopt for none or 0s. Negative, or ending after 9999:
+// Error(usage).
+std::optional<Time> grace_end(Session& session, const std::optional<Duration>& grace);
 // Inserts a token row for account `account_id`, returning the credential; used by webhooks too.
 IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_id,
                               const std::optional<std::string>& label,
