@@ -41,8 +41,9 @@ std::vector<std::string> accounts_crossing(Session& session, Duration active_und
 
 std::vector<std::string> broken_webhooks(Session& session) {
   std::vector<std::string> names;
-  list_webhooks(session, WebhookFilter{true, std::nullopt},
-                [&](const Webhook& w) { names.push_back(w.name); });
+  WebhookFilter broken;
+  broken.broken = true;
+  list_webhooks(session, broken, [&](const Webhook& w) { names.push_back(w.name); });
   return names;
 }
 
