@@ -115,7 +115,18 @@ Registered<Options> add_command(CLI::App& parent, Context& ctx, const CommandHel
 
 // What an option's value is. It names the value in --help (NAME, ID, DUR, FILE, KEY) and tells
 // the completer where candidates come from; set where the option is declared.
-enum class ValueKind { user, webhook, token, integration_token, file, duration, policy_key };
+// What an option's value names, for completion: active_user offers only accounts active now and
+// not already named on the command line (an heir, a new owner).
+enum class ValueKind {
+  user,
+  active_user,
+  webhook,
+  token,
+  integration_token,
+  file,
+  duration,
+  policy_key
+};
 CLI::Option* takes(CLI::Option* option, ValueKind kind);
 std::optional<ValueKind> value_kind_of(const CLI::Option& option);
 

@@ -58,7 +58,7 @@ void add_token_create(CLI::App& token, Context& ctx) {
        "TOKEN=$(hookctl token create --user svc-orders --name orders-sync)"},
       run_token_create);
   takes(cmd.add_option("--user", o.user, "Owner account (a service account is recommended)"),
-        ValueKind::user)
+        ValueKind::active_user)
       ->required();
   cmd.add_option("--name", o.name, "A label for the token");
   takes(cmd.add_option("--expires-in", o.expires_in, "Expire after DUR (e.g. 90d)"),
@@ -194,7 +194,7 @@ void add_token_rotate(CLI::App& token, Context& ctx) {
                   run_token_rotate);
   takes(cmd.add_option("id", o.id, "Token id"), ValueKind::token)->required();
   takes(cmd.add_option("--owner", o.owner, "Move the token to this active account"),
-        ValueKind::user);
+        ValueKind::active_user);
   takes(cmd.add_option("--grace", o.grace, "Keep the previous secret valid for DUR (default: no)"),
         ValueKind::duration);
   takes(

@@ -1,4 +1,4 @@
-// hookctl user create|list|show|import|reactivate|set-password|delete
+// hookctl user create|list|show|edit|import|reactivate|set-password|delete
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,6 +87,7 @@ void add_user_create(CLI::App& user, Context& ctx) {
 struct UserListOptions {
   bool inactive = false;
   std::optional<std::string> within;
+  bool include_inactive = false;
   std::optional<std::string> kind;
   bool exit_code = false;
 };
@@ -95,6 +96,7 @@ void run_user_list(Context& ctx, const UserListOptions& o) {
   AccountFilter f;
   f.inactive = o.inactive;
   f.inactive_within = duration_option(o.within, "--inactive-within");
+  f.include_inactive = o.include_inactive;
   if (o.kind) f.kind = from_string<AccountKind>(*o.kind);
   Session& s = ctx.session(OpenMode::read);
   size_t count = 0;
@@ -131,7 +133,10 @@ void add_user_list(CLI::App& user, Context& ctx) {
                                       "Only active accounts that become inactive within DUR, "
                                       "soonest first"),
                        ValueKind::duration);
+  auto* include = cmd.add_flag("--include-inactive", o.include_inactive,
+                               "With --inactive-within: accounts inactive now as well");
   inactive->excludes(within);
+  include->needs(within);
   one_of<AccountKind>(cmd.add_option("--kind", o.kind, "person or service"));
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when the list is not empty");
   add_at_option(cmd, ctx);
@@ -173,11 +178,64 @@ void add_user_show(CLI::App& user, Context& ctx) {
   takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
 }
 
+// --- user edit ---------------------------------------------------------------------------------
+
+struct UserEditOptions {
+  std::string name;
+  std::optional<std::string> email;
+  bool no_email = false;
+  std::optional<std::string> kind;
+};
+
+void run_user_edit(Context& ctx, const UserEditOptions& o) {
+  AccountChanges changes;
+  if (o.email) changes.email = *o.email;
+  if (o.no_email) changes.email = std::optional<std::string>();
+  if (o.kind) changes.kind = from_string<AccountKind>(*o.kind);
+  if (!changes.email && !changes.kind)
+    fail(ErrorKind::usage, "nothing to change: give --email ADDR, --no-email or --kind KIND");
+  Session& s = ctx.session(OpenMode::write);
+  AccountEdit e = edit_account(s, o.name, changes);
+  if (ctx.json) {
+    Json doc = to_json(e.account);
+    doc["changed"] = !e.changes.empty();
+    return print_json(doc);
+  }
+  if (e.changes.empty())
+    return say(fmt::format("{} already has those values; nothing changed.", e.account.name));
+  for (const auto& c : e.changes) say(fmt::format("Changed {} of {}.", c, e.account.name));
+}
+
+void add_user_edit(CLI::App& user, Context& ctx) {
+  auto [cmd, o] = add_command(
+      user, ctx,
+      {"edit", "Change an account's e-mail address or kind (never its name or activity)",
+       "hookctl user edit alice --email alice@example.org"},
+      run_user_edit);
+  takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
+  auto* email = cmd.add_option("--email", o.email, "New contact address");
+  auto* no_email = cmd.add_flag("--no-email", o.no_email, "Remove the contact address");
+  one_of<AccountKind>(cmd.add_option("--kind", o.kind, "person or service"));
+  email->excludes(no_email);
+}
+
 // --- user import -------------------------------------------------------------------------------
 
 struct UserImportOptions {
   std::optional<std::string> file;
+  bool skip_existing = false;
+  bool dry_run = false;
 };
+
+void print_import(Context& ctx, const ImportSummary& r, bool dry_run) {
+  if (ctx.json)
+    return print_json(Json{{"added", r.added}, {"skipped", r.skipped}, {"dry_run", dry_run}});
+  std::string text = fmt::format("{} {} account{}", dry_run ? "Would import" : "Imported", r.added,
+                                 r.added == 1 ? "" : "s");
+  if (r.skipped > 0)
+    text += fmt::format("; skipped {} that already exist{}", r.skipped, r.skipped == 1 ? "s" : "");
+  say(text + (dry_run ? " (dry run: nothing was changed)." : "."));
+}
 
 void run_user_import(Context& ctx, const UserImportOptions& o) {
   std::ifstream in_file;
@@ -208,11 +266,13 @@ void run_user_import(Context& ctx, const UserImportOptions& o) {
     else
       std::cerr << fmt::format("\rreading: {} lines", lines) << std::flush;
   };
-  Session& s = ctx.session(OpenMode::create);
-  ImportSummary r = import_accounts(s, *in, progress);
+  Session& s = ctx.session(o.dry_run ? OpenMode::write : OpenMode::create);
+  ImportOptions options;
+  options.skip_existing = o.skip_existing;
+  auto run = [&] { return import_accounts(s, *in, progress, options); };
+  ImportSummary r = o.dry_run ? s.store().rehearse(run) : run();
   if (drew) std::cerr << '\n';
-  if (ctx.json) return print_json(Json{{"added", r.added}});
-  say(fmt::format("Imported {} account{}.", r.added, r.added == 1 ? "" : "s"));
+  print_import(ctx, r, o.dry_run);
 }
 
 void add_user_import(CLI::App& user, Context& ctx) {
@@ -223,6 +283,9 @@ void add_user_import(CLI::App& user, Context& ctx) {
                   run_user_import);
   takes(cmd.add_option("file", o.file, "JSON Lines file; '-' or nothing reads stdin"),
         ValueKind::file);
+  cmd.add_flag("--skip-existing", o.skip_existing,
+               "Leave accounts that exist already as they are (re-runnable import)");
+  cmd.add_flag("--dry-run", o.dry_run, "Run every check and say what would change; change nothing");
 }
 
 // --- user reactivate ---------------------------------------------------------------------------
@@ -256,28 +319,44 @@ void add_user_reactivate(CLI::App& user, Context& ctx) {
 struct UserSetPasswordOptions {
   std::string name;
   bool password_stdin = false;
+  bool no_password = false;
 };
 
 void run_user_set_password(Context& ctx, const UserSetPasswordOptions& o) {
-  Secret pw = read_new_password(ctx, o.password_stdin, o.name);
-  std::string hash = hash_password(pw.view());
-  Session& s = ctx.session(OpenMode::write);
-  const bool had_password = show_account(s, o.name).has_password;
-  Account a = set_account_password(s, o.name, hash);
+  std::optional<std::string> hash;
+  if (!o.no_password) {
+    // An unknown account is refused before anyone types a password.
+    show_account(ctx.session(OpenMode::write), o.name);
+    Secret pw = read_new_password(ctx, o.password_stdin, o.name);
+    hash = hash_password(pw.view());
+  }
+  PasswordChange c = set_account_password(ctx.session(OpenMode::write), o.name, hash);
+  const Account& a = c.account;
   if (ctx.json) return print_json(to_json(a));
-  say(fmt::format("Password of {} {}. Its status ({}) and its {} token{} are unchanged.", a.name,
-                  had_password ? "replaced" : "set (it had none)", a.active ? "active" : "inactive",
-                  a.tokens, a.tokens == 1 ? "" : "s"));
+  const std::string unchanged =
+      fmt::format("Its status ({}) and its {} token{} are unchanged.",
+                  a.active ? "active" : "inactive", a.tokens, a.tokens == 1 ? "" : "s");
+  if (!c.changed) return say(fmt::format("{} has no password; nothing changed.", a.name));
+  if (!hash)
+    return say(
+        fmt::format("Password of {} removed: 'auth login' refuses it until a new one is "
+                    "set. {}",
+                    a.name, unchanged));
+  say(fmt::format("Password of {} {}. {}", a.name,
+                  c.had_password ? "replaced" : "set (it had none)", unchanged));
 }
 
 void add_user_set_password(CLI::App& user, Context& ctx) {
-  auto [cmd, o] =
-      add_command(user, ctx,
-                  {"set-password", "Replace an account's password; status and tokens are untouched",
-                   "pwgen -s 32 1 | hookctl user set-password alice --password-stdin"},
-                  run_user_set_password);
+  auto [cmd, o] = add_command(
+      user, ctx,
+      {"set-password", "Replace or remove an account's password; status and tokens are untouched",
+       "pwgen -s 32 1 | hookctl user set-password alice --password-stdin"},
+      run_user_set_password);
   takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
-  cmd.add_flag("--password-stdin", o.password_stdin, "Read the password from stdin");
+  auto* ps = cmd.add_flag("--password-stdin", o.password_stdin, "Read the password from stdin");
+  auto* np = cmd.add_flag("--no-password", o.no_password,
+                          "Remove password access (as passwd -l); tokens keep working");
+  ps->excludes(np);
 }
 
 // --- user delete -------------------------------------------------------------------------------
@@ -342,7 +421,7 @@ void add_user_delete(CLI::App& user, Context& ctx) {
   takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
   takes(cmd.add_option("--transfer-to", o.transfer_to,
                        "Move every token (same secrets and webhooks) to this active account first"),
-        ValueKind::user);
+        ValueKind::active_user);
   cmd.add_flag("--yes,-y", o.yes, "Do not ask for confirmation");
   cmd.add_flag("--dry-run", o.dry_run,
                "Run every check and say what would change; change nothing (needs no --yes)");
@@ -357,6 +436,7 @@ void register_user_commands(CLI::App& app, Context& ctx) {
   add_user_create(*user, ctx);
   add_user_list(*user, ctx);
   add_user_show(*user, ctx);
+  add_user_edit(*user, ctx);
   add_user_import(*user, ctx);
   add_user_reactivate(*user, ctx);
   add_user_set_password(*user, ctx);

@@ -1,8 +1,9 @@
-// hookctl webhook create|bind|list|show|delete
+// hookctl webhook create|bind|edit|list|show|delete
 #include <fmt/format.h>
 
 #include "cli.hpp"
 #include "hookctl/error.hpp"
+#include "hookctl/text.hpp"
 #include "hookctl/webhooks.hpp"
 #include "output.hpp"
 
@@ -18,39 +19,57 @@ Json with_app_token(const Webhook& w, const IssuedCredential& c) {
 
 std::string status_of(const Webhook& w) { return w.broken ? "broken" : "ok"; }
 
-std::string binding_message(const Binding& b) {
+// What a bind did, or with `dry_run` what it would do (no new App token exists then).
+std::string binding_message(const Binding& b, bool dry_run = false) {
+  auto said = [dry_run](std::string_view done, std::string_view would) {
+    return std::string(dry_run ? would : done);
+  };
   if (!b.changed)
-    return fmt::format("Webhook {} already accepts token {}; nothing changed.", b.webhook.name,
-                       *b.webhook.token);
-  std::string message = fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
-                                    *b.webhook.token, *b.webhook.owner);
+    return fmt::format("Webhook {} already accepts token {}; nothing {}.", b.webhook.name,
+                       *b.webhook.token, said("changed", "would change"));
+  std::string message =
+      dry_run ? fmt::format("Dry run: nothing was changed. Webhook {} would accept {} (owner {}).",
+                            b.webhook.name,
+                            b.credential ? std::string("a new App token")
+                                         : fmt::format("token {}", *b.webhook.token),
+                            *b.webhook.owner)
+              : fmt::format("Webhook {} now accepts token {} (owner {}).", b.webhook.name,
+                            *b.webhook.token, *b.webhook.owner);
   if (b.replaced_token && b.webhook.previous_token)
     message +=
-        fmt::format(" It also accepts the token it replaces, {} ({}), until {}.", *b.replaced_token,
+        fmt::format(" It {} the token it replaces, {} ({}), until {}.",
+                    said("also accepts", "would also accept"), *b.replaced_token,
                     to_string(*b.replaced_kind), format_rfc3339(*b.webhook.previous_token_until));
   else if (b.replaced_token)
-    message += fmt::format(" Callers still sending token {} ({}) are refused from now on.",
-                           *b.replaced_token, to_string(*b.replaced_kind));
+    message += fmt::format(" Callers still sending token {} ({}) {} refused from {} on.",
+                           *b.replaced_token, to_string(*b.replaced_kind), said("are", "would be"),
+                           said("now", "then"));
   if (b.revoked_app_token)
-    message += fmt::format(" Its previous App token {} is revoked.", *b.revoked_app_token);
+    message += fmt::format(" Its previous App token {} {} revoked.", *b.revoked_app_token,
+                           said("is", "would be"));
   else if (b.replaced_kind == TokenKind::app)
     message += fmt::format(" Its previous App token {} expires then.", *b.replaced_token);
   if (b.unbound_token)
-    message += fmt::format(" Token {} stays valid for its other webhooks.", *b.unbound_token);
+    message += fmt::format(" Token {} {} valid for its other webhooks.", *b.unbound_token,
+                           said("stays", "would stay"));
   if (b.grace_ended_token)
-    message += fmt::format(" Token {}, still accepted from an earlier bind, no longer is.",
-                           *b.grace_ended_token);
+    message += fmt::format(" Token {}, still accepted from an earlier bind, {}.",
+                           *b.grace_ended_token, said("no longer is", "would no longer be"));
   if (b.basic_username_was)
-    message += fmt::format(
-        "\nnote: webhook {} uses Basic auth; its callers must now send username {} (not {}).",
-        b.webhook.name, *b.webhook.owner, *b.basic_username_was);
-  return message + "\nUpdate the callers with the new token.";
+    message +=
+        fmt::format("\nnote: webhook {} uses Basic auth; its callers {} send username {} (not {}).",
+                    b.webhook.name, said("must now", "would then have to"), *b.webhook.owner,
+                    *b.basic_username_was);
+  return dry_run ? message : message + "\nUpdate the callers with the new token.";
 }
 
-// The webhook object plus what the bind changed for callers.
-Json binding_json(const Binding& b) {
+// The webhook object plus what the bind changed (or would change) for callers. A dry run issues
+// no App token, so its webhook object names none.
+Json binding_json(const Binding& b, bool dry_run = false) {
   Json doc = to_json(b.webhook);
+  if (dry_run && b.credential) doc["token"] = Json();
   doc["changed"] = b.changed;
+  doc["dry_run"] = dry_run;
   doc["replaced"] = b.replaced_token ? Json{{"token", *b.replaced_token},
                                             {"kind", std::string(to_string(*b.replaced_kind))},
                                             {"accepted_until", format_rfc3339(*b.replaced_until)},
@@ -96,7 +115,7 @@ void add_webhook_create(CLI::App& webhook, Context& ctx) {
                               run_webhook_create);
   takes(cmd.add_option("name", o.name, "Webhook name"), ValueKind::webhook)->required();
   takes(cmd.add_option("--owner", o.owner, "Active account that owns the App token"),
-        ValueKind::user)
+        ValueKind::active_user)
       ->required();
   one_of<AuthScheme>(cmd.add_option("--auth", o.auth, "bearer (default) or basic"));
   cmd.add_option("--description", o.description, "What the webhook is for");
@@ -110,6 +129,7 @@ struct WebhookBindOptions {
   bool app_token = false;
   std::optional<std::string> owner;
   std::optional<std::string> grace;
+  bool dry_run = false;
 };
 
 void run_webhook_bind(Context& ctx, const WebhookBindOptions& o) {
@@ -117,6 +137,15 @@ void run_webhook_bind(Context& ctx, const WebhookBindOptions& o) {
     fail(ErrorKind::usage, "give --token ID or --app-token --owner NAME");
   const auto grace = duration_option(o.grace, "--grace");
   Session& s = ctx.session(OpenMode::write);
+  if (o.dry_run) {
+    // Every check runs; the rehearsal keeps nothing and delivers no secret.
+    Binding b = s.store().rehearse([&] {
+      return o.app_token ? bind_webhook_app_token(s, o.name, *o.owner, {}, grace)
+                         : bind_webhook(s, o.name, *o.token, grace);
+    });
+    if (ctx.json) return print_json(binding_json(b, true));
+    return say(binding_message(b, true));
+  }
   if (o.app_token) {
     // The secret is printed inside the transaction: a failed write binds nothing.
     bind_webhook_app_token(
@@ -145,16 +174,75 @@ void add_webhook_bind(CLI::App& webhook, Context& ctx) {
   auto* token = takes(cmd.add_option("--token", o.token, "Integration token id to accept"),
                       ValueKind::integration_token);
   auto* app = cmd.add_flag("--app-token", o.app_token, "Issue a new App token (needs --owner)");
-  auto* owner =
-      takes(cmd.add_option("--owner", o.owner, "Owner of the new App token"), ValueKind::user);
+  auto* owner = takes(cmd.add_option("--owner", o.owner, "Owner of the new App token"),
+                      ValueKind::active_user);
   takes(cmd.add_option("--grace", o.grace,
                        "Keep accepting the token bound now for DUR besides the new one (default: "
                        "refuse it at once)"),
         ValueKind::duration);
+  cmd.add_flag("--dry-run", o.dry_run,
+               "Run every check and say what would change; change nothing, issue no secret");
   token->excludes(app);
   token->excludes(owner);
   app->needs(owner);
   owner->needs(app);
+}
+
+// --- webhook edit ------------------------------------------------------------------------------
+
+struct WebhookEditOptions {
+  std::string name;
+  std::optional<std::string> description;
+  bool no_description = false;
+  std::optional<std::string> auth;
+};
+
+// What callers must change after an auth change, in the words of their Authorization header.
+std::string callers_after_auth_change(const Webhook& w) {
+  if (w.auth == AuthScheme::basic)
+    return fmt::format(
+        "Callers must now send Basic auth with username {} and the token as password; 'Bearer' "
+        "is refused from now on.",
+        w.owner ? *w.owner : std::string("<the bound token's owner>"));
+  return "Callers must now send 'Authorization: Bearer <token>'; Basic auth is refused from now "
+         "on.";
+}
+
+void run_webhook_edit(Context& ctx, const WebhookEditOptions& o) {
+  WebhookChanges changes;
+  if (o.description) changes.description = *o.description;
+  if (o.no_description) changes.description = std::optional<std::string>();
+  if (o.auth) changes.auth = from_string<AuthScheme>(*o.auth);
+  if (!changes.description && !changes.auth)
+    fail(ErrorKind::usage,
+         "nothing to change: give --description TEXT, --no-description or --auth SCHEME");
+  Session& s = ctx.session(OpenMode::write);
+  WebhookEdit e = edit_webhook(s, o.name, changes);
+  if (ctx.json) {
+    Json doc = to_json(e.webhook);
+    doc["changed"] = !e.changes.empty();
+    doc["auth_changed"] = e.auth_changed;
+    return print_json(doc);
+  }
+  if (e.changes.empty())
+    return say(
+        fmt::format("Webhook {} already has those values; nothing changed.", e.webhook.name));
+  for (const auto& c : e.changes)
+    say(fmt::format("Changed {} of webhook {}.", terminal_safe(c), e.webhook.name));
+  if (e.auth_changed) say(callers_after_auth_change(e.webhook));
+}
+
+void add_webhook_edit(CLI::App& webhook, Context& ctx) {
+  auto [cmd, o] =
+      add_command(webhook, ctx,
+                  {"edit", "Change a webhook's description or auth scheme (never its token)",
+                   "hookctl webhook edit orders --auth basic"},
+                  run_webhook_edit);
+  takes(cmd.add_option("name", o.name, "Webhook name"), ValueKind::webhook)->required();
+  auto* description = cmd.add_option("--description", o.description, "What the webhook is for");
+  auto* none = cmd.add_flag("--no-description", o.no_description, "Remove the description");
+  one_of<AuthScheme>(cmd.add_option("--auth", o.auth, "bearer or basic (callers must follow)"));
+  description->excludes(none);
 }
 
 // --- webhook list ------------------------------------------------------------------------------
@@ -283,6 +371,7 @@ void register_webhook_commands(CLI::App& app, Context& ctx) {
   webhook->require_subcommand(1);
   add_webhook_create(*webhook, ctx);
   add_webhook_bind(*webhook, ctx);
+  add_webhook_edit(*webhook, ctx);
   add_webhook_list(*webhook, ctx);
   add_webhook_show(*webhook, ctx);
   add_webhook_delete(*webhook, ctx);

@@ -1,5 +1,7 @@
 #include "complete.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <set>
@@ -9,6 +11,7 @@
 #include "hookctl/completion.hpp"
 #include "hookctl/policy.hpp"
 #include "hookctl/store.hpp"
+#include "hookctl/time.hpp"
 
 namespace hookctl::cli {
 
@@ -24,6 +27,7 @@ std::unordered_map<const CLI::Option*, ValueKind>& value_kinds() {
 const char* value_name(ValueKind kind) {
   switch (kind) {
     case ValueKind::user:
+    case ValueKind::active_user:
     case ValueKind::webhook:
       return "NAME";
     case ValueKind::token:
@@ -74,14 +78,27 @@ bool takes_value(const CLI::Option& opt) { return opt.get_items_expected_max() >
 std::vector<Candidate> store_names(CandidateKind kind, const std::optional<std::string>& db,
                                    const std::string& prefix) {
   try {
-    return store_candidates(locate_store(db), kind, prefix);
+    Time now = system_now();
+    try {
+      now = command_now(std::getenv("HOOKCTL_NOW"));
+    } catch (...) {
+      // A malformed HOOKCTL_NOW is reported by the command itself; candidates use the clock.
+    }
+    return store_candidates(locate_store(db), kind, prefix, now);
   } catch (...) {
     return {};  // no usable store location: no candidates
   }
 }
 
-std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur,
-                                  const std::optional<std::string>& db, bool& files) {
+// The command line as far as completion needs it: the store named, the positionals given.
+struct Line {
+  std::optional<std::string> db;
+  std::vector<std::string> positionals;
+};
+
+std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur, const Line& line,
+                                  bool& files) {
+  const std::optional<std::string>& db = line.db;
   std::vector<Candidate> out;
   for (auto& c : choices_of(opt)) out.push_back({c, ""});
   if (!out.empty()) return out;
@@ -90,6 +107,13 @@ std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur,
   switch (*kind) {
     case ValueKind::user:
       return store_names(CandidateKind::user, db, cur);
+    case ValueKind::active_user:
+      out = store_names(CandidateKind::active_user, db, cur);
+      std::erase_if(out, [&](const Candidate& c) {
+        return std::find(line.positionals.begin(), line.positionals.end(), c.word) !=
+               line.positionals.end();
+      });
+      return out;
     case ValueKind::webhook:
       return store_names(CandidateKind::webhook, db, cur);
     case ValueKind::token:
@@ -111,15 +135,14 @@ std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur,
 
 void complete(CLI::App& root, std::vector<std::string> words) {
   if (words.empty()) words.push_back("");
-  const std::string cur = words.back();
+  std::string cur = words.back();
   words.pop_back();
   CLI::App* cmd = &root;
-  std::optional<std::string> db;
-  size_t positionals = 0;
+  Line line;
   CLI::Option* pending = nullptr;  // an option whose value comes next
   for (const std::string& w : words) {
     if (pending) {
-      if (pending->check_name("--db")) db = w;
+      if (pending->check_name("--db")) line.db = w;
       pending = nullptr;
       continue;
     }
@@ -128,7 +151,7 @@ void complete(CLI::App& root, std::vector<std::string> words) {
       CLI::Option* opt = find_option(*cmd, name);
       if (opt && takes_value(*opt) && w.find('=') == std::string::npos) pending = opt;
       if (opt && opt->check_name("--db") && w.find('=') != std::string::npos)
-        db = w.substr(w.find('=') + 1);
+        line.db = w.substr(w.find('=') + 1);
       continue;
     }
     CLI::App* sub = nullptr;
@@ -136,16 +159,28 @@ void complete(CLI::App& root, std::vector<std::string> words) {
       if (!s->get_group().empty() && s->check_name(w)) sub = s;
     if (sub) {
       cmd = sub;
-      positionals = 0;
+      line.positionals.clear();
     } else {
-      ++positionals;
+      line.positionals.push_back(w);
+    }
+  }
+  const size_t positionals = line.positionals.size();
+
+  // "--opt=VALUE": complete the value, and answer with whole words ("--opt=candidate").
+  std::string attached;
+  if (!pending && cur.size() > 2 && cur.rfind("--", 0) == 0 && cur.find('=') != std::string::npos) {
+    CLI::Option* opt = find_option(*cmd, cur.substr(0, cur.find('=')));
+    if (opt && takes_value(*opt)) {
+      pending = opt;
+      attached = cur.substr(0, cur.find('=') + 1);
+      cur.erase(0, attached.size());
     }
   }
 
   std::vector<Candidate> out;
   bool files = false;
   if (pending) {
-    out = values_for(*pending, cur, db, files);
+    out = values_for(*pending, cur, line, files);
   } else if (!cur.empty() && cur[0] == '-') {
     for (CLI::App* a = cmd; a != nullptr; a = a->get_parent())
       for (const CLI::Option* opt : a->get_options())
@@ -162,7 +197,7 @@ void complete(CLI::App& root, std::vector<std::string> words) {
       for (CLI::Option* opt : cmd->get_options())
         if (opt->get_positional()) {
           if (index++ == positionals) {
-            out = values_for(*opt, cur, db, files);
+            out = values_for(*opt, cur, line, files);
             break;
           }
         }
@@ -175,7 +210,7 @@ void complete(CLI::App& root, std::vector<std::string> words) {
   std::set<std::string> seen;
   for (const auto& c : out) {
     if (c.word.compare(0, cur.size(), cur) != 0 || !seen.insert(c.word).second) continue;
-    std::cout << c.word;
+    std::cout << attached << c.word;
     if (!c.description.empty()) std::cout << '\t' << c.description;
     std::cout << '\n';
   }

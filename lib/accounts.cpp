@@ -137,13 +137,16 @@ void list_accounts(Session& session, const AccountFilter& filter,
   const Engine engine = session.store().engine();
   std::string sql = account_select + " WHERE TRUE";
   if (filter.inactive) sql += " AND a.last_activity_at <= ?1";
-  if (filter.inactive_within) sql += " AND a.last_activity_at > ?1 AND a.last_activity_at <= ?2";
+  if (filter.inactive_within)
+    sql += filter.include_inactive ? " AND a.last_activity_at <= ?2"
+                                   : " AND a.last_activity_at > ?1 AND a.last_activity_at <= ?2";
   if (filter.kind) sql += " AND a.kind = ?3";
   sql += filter.inactive_within ? " ORDER BY a.last_activity_at, " : " ORDER BY ";
   sql += name_order(engine, "a.name");
   session.store().read([&] {
     auto& q = session.store().statement(sql);
-    if (filter.inactive || filter.inactive_within) q.bind(1, cutoff_now);
+    if (filter.inactive || (filter.inactive_within && !filter.include_inactive))
+      q.bind(1, cutoff_now);
     if (filter.inactive_within)
       q.bind(2, secs(rules::inactivity_cutoff(session.now() + *filter.inactive_within, period)));
     if (filter.kind) q.bind(3, std::string(to_string(*filter.kind)));
@@ -167,16 +170,57 @@ Reactivation reactivate_account(Session& session, std::string_view name) {
   });
 }
 
-Account set_account_password(Session& session, std::string_view name, const std::string& hash) {
+PasswordChange set_account_password(Session& session, std::string_view name,
+                                    const std::optional<std::string>& hash) {
   return session.store().write([&] {
-    Account a = require_account(session, name);
+    PasswordChange c;
+    c.account = require_account(session, name);
+    c.had_password = c.account.has_password;
+    if (!hash && !c.had_password) {
+      c.changed = false;
+      return c;
+    }
     auto& q = session.store().statement("UPDATE accounts SET password_hash = ?2 WHERE id = ?1");
-    q.bind(1, a.id);
-    q.bind(2, hash);
+    q.bind(1, c.account.id);
+    bind_optional(q, 2, hash);
     q.run();
-    record_event(session, "user.set-password", a.name,
-                 a.has_password ? "password replaced" : "password set");
-    return require_account(session, name);
+    record_event(session, "user.set-password", c.account.name,
+                 !hash            ? "password removed"
+                 : c.had_password ? "password replaced"
+                                  : "password set");
+    c.account = require_account(session, name);
+    return c;
+  });
+}
+
+AccountEdit edit_account(Session& session, std::string_view name, const AccountChanges& changes) {
+  if (changes.email && *changes.email) validate_email(**changes.email);
+  return session.store().write([&] {
+    AccountEdit e;
+    e.account = require_account(session, name);
+    const Account& before = e.account;
+    if (changes.email && *changes.email != before.email) {
+      auto& q = session.store().statement("UPDATE accounts SET email = ?2 WHERE id = ?1");
+      q.bind(1, before.id);
+      bind_optional(q, 2, *changes.email);
+      q.run();
+      e.changes.push_back(fmt::format("email {} -> {}", before.email.value_or("(none)"),
+                                      changes.email->value_or("(none)")));
+    }
+    if (changes.kind && *changes.kind != before.kind) {
+      auto& q = session.store().statement("UPDATE accounts SET kind = ?2 WHERE id = ?1");
+      q.bind(1, before.id);
+      q.bind(2, std::string(to_string(*changes.kind)));
+      q.run();
+      e.changes.push_back(
+          fmt::format("kind {} -> {}", to_string(before.kind), to_string(*changes.kind)));
+    }
+    if (e.changes.empty()) return e;
+    std::string details;
+    for (const auto& c : e.changes) details += (details.empty() ? "" : "; ") + c;
+    record_event(session, "user.edit", before.name, details);
+    e.account = require_account(session, name);
+    return e;
   });
 }
 
@@ -285,7 +329,7 @@ ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
         try {
           validate_user_name(r.name);
         } catch (const Error& e) {
-          bad_line(line, e.what());
+          bad_line(line, fmt::format("\"name\": {}", e.what()));
         }
       }
       has_name = true;
@@ -301,7 +345,7 @@ ImportRecord parse_import_record(std::string_view text, size_t line, Time now) {
       try {
         validate_email(value.get_ref<const std::string&>());
       } catch (const Error& e) {
-        bad_line(line, e.what());
+        bad_line(line, fmt::format("\"email\": {}", e.what()));
       }
       r.email = value.get<std::string>();
     } else if (key == "created_at") {
@@ -337,7 +381,8 @@ std::string fold(std::string_view name) {
 }  // namespace
 
 ImportSummary import_accounts(Session& session, std::istream& in,
-                              const std::function<void(size_t, size_t)>& progress) {
+                              const std::function<void(size_t, size_t)>& progress,
+                              const ImportOptions& options) {
   // First pass: parse and validate every line, so a bad line costs no write at all.
   std::vector<ImportRecord> records;
   std::unordered_map<std::string, size_t> first_line;  // folded name -> line
@@ -360,21 +405,30 @@ ImportSummary import_accounts(Session& session, std::istream& in,
   if (in.bad()) fail(ErrorKind::usage, "cannot read the import input");
   if (progress) progress(line, bytes);
 
+  ImportSummary summary;
+  summary.lines = line;
   session.store().write([&] {
     for (const auto& r : records) {
-      ensure_not_a_token_id(session, r.name, fmt::format("line {}: ", r.line));
-      if (auto existing = existing_name(session, r.name))
+      if (auto existing = existing_name(session, r.name)) {
+        if (options.skip_existing) {
+          ++summary.skipped;
+          continue;
+        }
         fail(ErrorKind::conflict,
-             fmt::format("line {}: user '{}' already exists as '{}'; nothing was imported", r.line,
-                         r.name, *existing));
+             fmt::format("line {}: user '{}' already exists as '{}'; nothing was imported (pass "
+                         "--skip-existing to leave existing accounts as they are)",
+                         r.line, r.name, *existing));
+      }
+      ensure_not_a_token_id(session, r.name, fmt::format("line {}: ", r.line));
       insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
                      r.last_activity_at, "imported");
       record_event(session, "user.import", r.name,
                    fmt::format("kind={} last_activity_at={}", to_string(r.kind),
                                format_rfc3339(r.last_activity_at)));
+      ++summary.added;
     }
   });
-  return ImportSummary{records.size(), line};
+  return summary;
 }
 
 LoginOutcome login(Session& session, std::string_view name, std::string_view password,

@@ -111,6 +111,40 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
   });
 }
 
+WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookChanges& changes) {
+  if (changes.description && *changes.description)
+    validate_text(**changes.description, "description", 200);
+  return session.store().write([&] {
+    WebhookEdit e;
+    e.webhook = require_webhook(session, name);
+    const Webhook& before = e.webhook;
+    if (changes.description && *changes.description != before.description) {
+      auto& q = session.store().statement("UPDATE webhooks SET description = ?2 WHERE name = ?1");
+      q.bind(1, before.name);
+      bind_optional(q, 2, *changes.description);
+      q.run();
+      e.changes.push_back(fmt::format(
+          "description {} -> {}", before.description ? "'" + *before.description + "'" : "(none)",
+          *changes.description ? "'" + **changes.description + "'" : "(none)"));
+    }
+    if (changes.auth && *changes.auth != before.auth) {
+      auto& q = session.store().statement("UPDATE webhooks SET auth = ?2 WHERE name = ?1");
+      q.bind(1, before.name);
+      q.bind(2, std::string(to_string(*changes.auth)));
+      q.run();
+      e.changes.push_back(
+          fmt::format("auth {} -> {}", to_string(before.auth), to_string(*changes.auth)));
+      e.auth_changed = true;
+    }
+    if (e.changes.empty()) return e;
+    std::string details;
+    for (const auto& c : e.changes) details += (details.empty() ? "" : "; ") + c;
+    record_event(session, "webhook.edit", before.name, details);
+    e.webhook = require_webhook(session, before.name);
+    return e;
+  });
+}
+
 Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id,
                      const std::optional<Duration>& grace) {
   const auto until = grace_end(session, grace);

@@ -32,8 +32,11 @@ check "no store: no output" "" "$out"
 hookctl user create alice --no-password >/dev/null
 hookctl user create svc-orders --service --no-password >/dev/null
 secret=$(hookctl token create --user svc-orders 2>/dev/null)
-hookctl webhook create orders --owner alice >/dev/null 2>&1
+app_secret=$(hookctl webhook create orders --owner alice 2>/dev/null)
 id=${secret:4:12}
+app_id=${app_secret:4:12}
+labelled=$(hookctl token create --user svc-orders --name deploy-bot 2>/dev/null)
+printf '{"name":"olduser","last_activity_at":"2020-01-01T00:00:00Z"}\n' | hookctl user import >/dev/null
 
 bash_complete() {  # words... ; the last word is the one being completed
   bash -c 'source /usr/share/bash-completion/bash_completion; source "$0"; COMP_WORDS=(hookctl "$@"); COMP_CWORD=$#; _hookctl; printf "%s\n" "${COMPREPLY[@]}"' "$src/hookctl" "$@"
@@ -55,6 +58,27 @@ check "bash: policy keys" "inactivity-period" "$(bash_complete policy set "")"
 check "bash: global option after subcommand" "--json" "$(bash_complete user list --j)"
 refute "bash: never a secret" "$secret" "$(bash_complete token show "" ; bash_complete webhook bind orders --token "")"
 check "bash: --db completes files" "store.db" "$(cd "$work" && bash_complete --db st)"
+
+# Only what would work: the account being deleted is not its own heir, nor is an inactive one;
+# App tokens and unusable tokens cannot be bound.
+out=$(bash_complete user delete alice --transfer-to "")
+check "bash: --transfer-to offers active accounts" "svc-orders" "$out"
+refute "bash: --transfer-to omits the account being deleted" "alice" "$out"
+refute "bash: --transfer-to omits inactive accounts" "olduser" "$out"
+check "bash: user show still offers inactive accounts" "olduser" "$(bash_complete user show "")"
+out=$(bash_complete webhook bind orders --token "")
+check "bash: bind --token offers integration tokens" "$id" "$out"
+refute "bash: bind --token omits App tokens" "$app_id" "$out"
+check "bash: token show offers App tokens" "$app_id" "$(bash_complete token show "")"
+# --opt=VALUE, which bash splits at '='.
+check "bash: --opt=<TAB>" "svc-orders" "$(bash_complete user delete alice --transfer-to = "")"
+out=$(bash_complete user delete alice --transfer-to = sv)
+check "bash: --opt=prefix<TAB>" "svc-orders" "$out"
+refute "bash: --opt=prefix<TAB> gives the value only" "--transfer-to" "$out"
+check "bash: --kind=<TAB>" "service" "$(bash_complete user list --kind = "")"
+check "bash: --db=<TAB> completes files" "store.db" "$(cd "$work" && bash_complete --db = st)"
+check "candidates: --opt=VALUE answers whole words" "--kind=service" "$(hookctl __complete user list --kind=s)"
+check "candidates: tokens carry their label" "${labelled:4:12}"$'\t'"deploy-bot: api token of svc-orders" "$(hookctl __complete token show "")"
 
 fish_out=$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl token '")
 check "fish: token subcommands" "rotate" "$fish_out"

@@ -33,7 +33,7 @@ STUB
   export HOOKCTL_NOW=2026-01-01T00:00:00Z
 }
 verify() { printf 'Bearer %s' "$2" | hookctl auth verify "$1"; }
-for r in cron systemd rotate repair offboard service-account; do
+for r in cron systemd rotate repair offboard service-account import lock; do
   [ -n "$(recipe "$r")" ] || bad "recipe $r not found in README"
 done
 
@@ -178,6 +178,42 @@ expect "service account: shop-refunds accepts it" "200" "$(verify shop-refunds "
 expect "service account: other owners' webhooks untouched" "401 not-bound" "$(verify bobs-hook "$token")"
 owners=$(hookctl webhook list --json | jq -r '.[] | "\(.name)=\(.owner)"' | tr '\n' ' ')
 expect "service account: owners after the move" "shop-orders=svc-integrations shop-refunds=svc-integrations" "$owners"
+rm -rf "$work"
+
+# --- service account: a bind that would be refused stops the recipe before any webhook moves
+new_sandbox
+hookctl user create alice --no-password >/dev/null
+hookctl webhook create shop-orders --owner alice >/dev/null 2>&1
+hookctl webhook create shop-refunds --owner alice >/dev/null 2>&1
+# svc-integrations exists already: the recipe fails at its first step and moves nothing.
+hookctl user create svc-integrations --service --no-password >/dev/null
+before=$(hookctl webhook list --json | jq -c '[.[] | .token]')
+if out=$(bash -e <(recipe service-account) 2>&1); then bad "service account: a failing step must fail the recipe"; else ok "service account: a failing step fails the recipe"; fi
+expect "service account: nothing moved after a failure" "$before" "$(hookctl webhook list --json | jq -c '[.[] | .token]')"
+rm -rf "$work"
+
+# --- import: re-runnable; a bad line fails the run and adds nothing
+new_sandbox
+recipe import > "$work/import-accounts" && chmod +x "$work/import-accounts"
+printf '%s\n' '{"name":"ann"}' '{"name":"svc-legacy","kind":"service"}' > "$work/export.jsonl"
+out=$("$work/import-accounts" "$work/export.jsonl" 2>&1) || bad "import recipe failed: $out"
+expect "import: adds the accounts" "Imported 2 accounts" "$out"
+printf '%s\n' '{"name":"bea"}' >> "$work/export.jsonl"
+out=$("$work/import-accounts" "$work/export.jsonl" 2>&1) || bad "import recipe failed the second time: $out"
+expect "import: a re-run adds only the new account" "Imported 1 account; skipped 2 that already exist." "$out"
+printf '%s\n' '{"name":"cid","email":"not-an-address"}' '{"name":"dan"}' >> "$work/export.jsonl"
+if out=$("$work/import-accounts" "$work/export.jsonl" 2>&1); then bad "import: a bad line must fail the run"; else ok "import: a bad line fails the run"; fi
+expect "import: the message names the line and field" 'line 4: "email"' "$out"
+expect "import: nothing added by a failed run" "3" "$(hookctl user list --json | jq length)"
+rm -rf "$work"
+
+# --- lock: password access goes, the tokens keep working
+new_sandbox
+printf 'correct horse battery\n' | hookctl user create alice --password-stdin >/dev/null
+hook=$(hookctl webhook create orders --owner alice 2>/dev/null)
+out=$(bash -e <(recipe lock) 2>&1) || bad "lock recipe failed: $out"
+if printf 'correct horse battery\n' | hookctl auth login alice >/dev/null 2>&1; then bad "lock: login must be refused"; else ok "lock: login refused"; fi
+expect "lock: the webhook still accepts its token" "200" "$(verify orders "$hook")"
 rm -rf "$work"
 
 exit $fail

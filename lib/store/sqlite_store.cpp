@@ -144,11 +144,16 @@ SqliteStore::SqliteStore(const StoreLocation& where, OpenMode mode)
     store_fail(fmt::format("cannot open the store {}: {}", terminal_safe(path_.string()),
                            std::strerror(errno)));
   struct stat link_st;
-  if (!exists && ::lstat(path_.c_str(), &link_st) == 0)
-    store_fail(
-        fmt::format("{} is a symbolic link to a missing file; remove it, or point it at "
-                    "a hookctl store",
-                    terminal_safe(path_.string())));
+  if (!exists && ::lstat(path_.c_str(), &link_st) == 0) {
+    // Something appeared at the path after stat() missed it: another command may just have
+    // published the store it created. Only a link whose target is still missing is refused.
+    exists = ::stat(path_.c_str(), &st) == 0;
+    if (!exists && S_ISLNK(link_st.st_mode))
+      store_fail(
+          fmt::format("{} is a symbolic link to a missing file; remove it, or point it at "
+                      "a hookctl store",
+                      terminal_safe(path_.string())));
+  }
   if (!exists && mode != OpenMode::create)
     store_fail(fmt::format("no store at {} (from {}); create one with 'hookctl init'",
                            terminal_safe(path_.string()), where.source));

@@ -265,7 +265,7 @@ TEST_CASE("set-password leaves status, activity and tokens untouched") {
   Token token_before = f.token_row(token.token.id, later);
 
   auto s = f.at(later);
-  Account after = set_account_password(s, "alice", hash_password("new password 123"));
+  Account after = set_account_password(s, "alice", hash_password("new password 123")).account;
   CHECK(after.has_password);
   CHECK(after.active == before.active);
   CHECK(after.last_activity_at == before.last_activity_at);
@@ -287,7 +287,7 @@ TEST_CASE("set-password on an inactive account does not reactivate it") {
   f.user("alice");
   const Time later = f.start + days(61);
   auto s = f.at(later);
-  Account after = set_account_password(s, "alice", hash_password("new password 123"));
+  Account after = set_account_password(s, "alice", hash_password("new password 123")).account;
   CHECK_FALSE(after.active);
   CHECK(after.last_activity_at == f.start);
   CHECK(after.last_activity_source == "created");
@@ -301,6 +301,105 @@ TEST_CASE("set-password on an unknown account is not_found") {
   Fixture f;
   auto s = f.now();
   CHECK(error_kind([&] { set_account_password(s, "ghost", "x"); }) == ErrorKind::not_found);
+  CHECK(error_kind([&] { set_account_password(s, "ghost", std::nullopt); }) ==
+        ErrorKind::not_found);
+}
+
+TEST_CASE("removing a password refuses login and leaves status, activity and tokens alone") {
+  Fixture f;
+  {
+    auto s = f.now();
+    NewAccount spec;
+    spec.name = "alice";
+    spec.password_hash = hash_password("correct horse battery");
+    create_account(s, spec);
+  }
+  auto token = f.token("alice");
+  const Time later = f.start + days(3);
+  Account before = f.account("alice", later);
+  auto s = f.at(later);
+  PasswordChange c = set_account_password(s, "alice", std::nullopt);
+  CHECK(c.changed);
+  CHECK(c.had_password);
+  CHECK_FALSE(c.account.has_password);
+  CHECK(c.account.last_activity_at == before.last_activity_at);
+  CHECK(c.account.tokens == 1);
+  CHECK(f.token_row(token.token.id, later).status == TokenStatus::active);
+  CHECK(login(s, "alice", "correct horse battery") == LoginOutcome::rejected);
+  CHECK(count_actions(f, "user.set-password") == 1);
+
+  // Removing it again is no change and records nothing.
+  const size_t events = f.audit().size();
+  PasswordChange again = set_account_password(s, "alice", std::nullopt);
+  CHECK_FALSE(again.changed);
+  CHECK(f.audit().size() == events);
+}
+
+// --- editing ----------------------------------------------------------------------------------
+
+TEST_CASE("edit_account changes e-mail and kind in one audited change") {
+  Fixture f;
+  f.user("alice");
+  auto s = f.at(f.start + days(1));
+  AccountChanges changes;
+  changes.email = std::optional<std::string>("alice@example.org");
+  changes.kind = AccountKind::service;
+  AccountEdit e = edit_account(s, "ALICE", changes);
+  CHECK(e.changes ==
+        std::vector<std::string>{"email (none) -> alice@example.org", "kind person -> service"});
+  CHECK(e.account.email == std::optional<std::string>("alice@example.org"));
+  CHECK(e.account.kind == AccountKind::service);
+  CHECK(e.account.last_activity_at == f.start);  // not activity
+  CHECK(count_actions(f, "user.edit") == 1);
+  CHECK(f.audit().back().details == "email (none) -> alice@example.org; kind person -> service");
+
+  SECTION("the same values are no change and write nothing") {
+    const size_t events = f.audit().size();
+    CHECK(edit_account(s, "alice", changes).changes.empty());
+    CHECK(f.audit().size() == events);
+  }
+  SECTION("an empty inner value removes the address") {
+    AccountChanges none;
+    none.email = std::optional<std::string>();
+    CHECK_FALSE(edit_account(s, "alice", none).account.email.has_value());
+  }
+  SECTION("a bad address is a usage error and changes nothing") {
+    AccountChanges bad;
+    bad.email = std::optional<std::string>("no-at-sign");
+    CHECK(error_kind([&] { edit_account(s, "alice", bad); }) == ErrorKind::usage);
+    CHECK(f.account("alice").email == std::optional<std::string>("alice@example.org"));
+  }
+  SECTION("an unknown account is not_found") {
+    CHECK(error_kind([&] { edit_account(s, "ghost", changes); }) == ErrorKind::not_found);
+  }
+}
+
+TEST_CASE("list_accounts with include_inactive lists inactive now, then soonest inactive") {
+  Fixture f;
+  import_text(f, f.start,
+              "{\"name\":\"gone\",\"last_activity_at\":\"2025-10-01T00:00:00Z\"}\n"
+              "{\"name\":\"soon\",\"last_activity_at\":\"2025-11-05T00:00:00Z\"}\n"
+              "{\"name\":\"fresh\"}\n"
+              "{\"name\":\"older\",\"last_activity_at\":\"2025-09-01T00:00:00Z\"}\n");
+  AccountFilter filter;
+  filter.inactive_within = days(14);
+  CHECK(names(f, f.start, filter) == std::vector<std::string>{"soon"});
+  filter.include_inactive = true;
+  CHECK(names(f, f.start, filter) == std::vector<std::string>{"older", "gone", "soon"});
+}
+
+TEST_CASE("import with skip_existing leaves existing accounts alone and counts them") {
+  Fixture f;
+  f.user("Alice");
+  auto s = f.now();
+  std::istringstream in("{\"name\":\"alice\",\"kind\":\"service\"}\n{\"name\":\"bob\"}\n");
+  ImportOptions options;
+  options.skip_existing = true;
+  ImportSummary r = import_accounts(s, in, {}, options);
+  CHECK(r.added == 1);
+  CHECK(r.skipped == 1);
+  CHECK(f.account("alice").kind == AccountKind::person);
+  CHECK(count_actions(f, "user.import") == 1);
 }
 
 // --- deletion ---------------------------------------------------------------------------------

@@ -55,6 +55,48 @@ TEST_CASE("create_webhook installs the webhook with an App token bound to it") {
   CHECK(show_webhook(s, "orders").name == "Orders");
 }
 
+TEST_CASE("edit_webhook changes auth and description, never the token") {
+  Fixture f;
+  f.service("svc");
+  auto hook = f.webhook("orders", "svc");
+  auto s = f.now();
+  WebhookChanges changes;
+  changes.auth = AuthScheme::basic;
+  changes.description = std::optional<std::string>("shop orders");
+  WebhookEdit e = edit_webhook(s, "ORDERS", changes);
+  CHECK(e.auth_changed);
+  CHECK(e.changes ==
+        std::vector<std::string>{"description (none) -> 'shop orders'", "auth bearer -> basic"});
+  CHECK(e.webhook.auth == AuthScheme::basic);
+  CHECK(e.webhook.token == hook.webhook.token);
+  // The next call must use the new scheme.
+  Verdict v = verify_call(s, "orders", bearer(hook.credential));
+  CHECK_FALSE(v.accepted);
+  CHECK(v.rejection == Rejection::wrong_scheme);
+  size_t edits = 0;
+  for (const auto& event : f.audit())
+    if (event.action == "webhook.edit") {
+      ++edits;
+      CHECK(event.details == "description (none) -> 'shop orders'; auth bearer -> basic");
+    }
+  CHECK(edits == 1);
+
+  SECTION("the same values are no change and write nothing") {
+    const size_t n = f.audit().size();
+    WebhookEdit same = edit_webhook(s, "orders", changes);
+    CHECK(same.changes.empty());
+    CHECK_FALSE(same.auth_changed);
+    CHECK(f.audit().size() == n);
+  }
+  SECTION("a bad description is a usage error, an unknown webhook not_found") {
+    WebhookChanges bad;
+    bad.description = std::optional<std::string>("line\nbreak");
+    CHECK(error_kind([&] { edit_webhook(s, "orders", bad); }) == ErrorKind::usage);
+    CHECK(error_kind([&] { edit_webhook(s, "nope", changes); }) == ErrorKind::not_found);
+    CHECK(show_webhook(s, "orders").description == std::optional<std::string>("shop orders"));
+  }
+}
+
 TEST_CASE("create_webhook refuses duplicates, bad values and inactive or unknown owners") {
   Fixture f;
   f.user("alice");

@@ -42,10 +42,12 @@ AccountDetails show_account_details(Session& session, std::string_view name);
 struct AccountFilter {
   bool inactive = false;                    // inactive now
   std::optional<Duration> inactive_within;  // active now, inactive_at <= now + d; soonest first
+  bool include_inactive = false;            // with inactive_within: inactive now as well
   std::optional<AccountKind> kind;
 };
 
-// Streams the matching accounts (by name, or soonest-inactive first with inactive_within).
+// Streams the matching accounts (by name, or soonest-inactive first with inactive_within: those
+// inactive longest first, then those becoming inactive soonest).
 void list_accounts(Session& session, const AccountFilter& filter,
                    const std::function<void(const Account&)>& emit);
 
@@ -55,8 +57,34 @@ struct Reactivation {
 };
 Reactivation reactivate_account(Session& session, std::string_view name);
 
-// Replaces the password hash; status, activity and tokens are untouched.
-Account set_account_password(Session& session, std::string_view name, const std::string& hash);
+struct PasswordChange {
+  Account account;            // as it is now
+  bool had_password = false;  // before the change
+  bool changed = true;        // false: removing a password the account did not have
+};
+
+// Replaces the password hash, or with nullopt removes password access (as `passwd -l`: `auth
+// login` is refused; the account, its status, activity and tokens are untouched). Audited as
+// user.set-password; removing a password that is not there writes nothing.
+PasswordChange set_account_password(Session& session, std::string_view name,
+                                    const std::optional<std::string>& hash);
+
+// What `user edit` changes; an unset field stays as it is. email: nullopt inside = remove it.
+struct AccountChanges {
+  std::optional<std::optional<std::string>> email;
+  std::optional<AccountKind> kind;
+};
+
+struct AccountEdit {
+  Account account;                   // as it is now
+  std::vector<std::string> changes;  // "email a -> b", "kind person -> service"; empty: unchanged
+};
+
+// Changes an account's contact address or kind, one user.edit audit event naming each change.
+// The name, activity, password and tokens are untouched. A field set to its current value is no
+// change; with no change nothing is written. Error(usage) for a bad address, Error(not_found) for
+// an unknown account.
+AccountEdit edit_account(Session& session, std::string_view name, const AccountChanges& changes);
 
 struct Deletion {
   Account account;
@@ -77,7 +105,14 @@ Deletion delete_account(Session& session, std::string_view name,
 
 struct ImportSummary {
   size_t added = 0;
+  size_t skipped = 0;  // with skip_existing: accounts already in the store, left as they are
   size_t lines = 0;
+};
+
+struct ImportOptions {
+  // An account whose name exists already (case-insensitively) is skipped rather than refused,
+  // so an import can be re-run. A name twice in the input is refused all the same.
+  bool skip_existing = false;
 };
 
 // One line of an import, parsed and checked on its own (not yet against the store): a JSON object
@@ -95,10 +130,11 @@ struct ImportRecord {
 ImportRecord parse_import_record(std::string_view line, size_t line_no, Time now);
 
 // Imports JSON Lines accounts ({"name","kind","email","created_at","last_activity_at"}), all or
-// nothing: a bad line is Error(usage), a duplicate Error(conflict), each naming the line.
-// `progress(lines_read, bytes_read)` is called now and then while reading.
+// nothing: a bad line is Error(usage) naming the line and the field, a duplicate Error(conflict)
+// naming the line. `progress(lines_read, bytes_read)` is called now and then while reading.
 ImportSummary import_accounts(Session& session, std::istream& in,
-                              const std::function<void(size_t, size_t)>& progress);
+                              const std::function<void(size_t, size_t)>& progress,
+                              const ImportOptions& options = {});
 
 enum class LoginOutcome { accepted, rejected, inactive };
 

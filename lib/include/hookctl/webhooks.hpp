@@ -57,6 +57,24 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
                                const Deliver<Binding>& deliver = {},
                                const std::optional<Duration>& grace = std::nullopt);
 
+// What `webhook edit` changes; an unset field stays as it is. description: nullopt inside = none.
+struct WebhookChanges {
+  std::optional<std::optional<std::string>> description;
+  std::optional<AuthScheme> auth;
+};
+
+struct WebhookEdit {
+  Webhook webhook;                   // as it is now
+  std::vector<std::string> changes;  // "auth bearer -> basic", "description ..."; empty: unchanged
+  bool auth_changed = false;         // callers must now send the other Authorization scheme
+};
+
+// Changes a webhook's description or auth scheme, one webhook.edit audit event naming each
+// change. The bound token, its secret and any grace period are untouched; a new scheme applies to
+// the next call. A field set to its current value is no change; with no change nothing is
+// written. Error(usage) for a bad description, Error(not_found) for an unknown webhook.
+WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookChanges& changes);
+
 struct WebhookFilter {
   bool broken = false;
   std::optional<Duration> at_risk;   // broken, or breaking within d (breaks_at <= now + d)
