@@ -44,6 +44,8 @@ struct UserCreateOptions {
   std::optional<std::string> email;
   bool password_stdin = false;
   bool no_password = false;
+  bool with_token = false;
+  std::optional<std::string> token_name;
 };
 
 void run_user_create(Context& ctx, const UserCreateOptions& o) {
@@ -61,6 +63,19 @@ void run_user_create(Context& ctx, const UserCreateOptions& o) {
     Secret pw = read_new_password(ctx, o.password_stdin, o.name);
     spec.password_hash = hash_password(pw.view());
   }
+  if (o.with_token) {
+    // The secret is printed inside the transaction: a failed write creates neither.
+    create_account_with_token(s, spec, o.token_name, [&](const AccountWithToken& m) {
+      Json doc = to_json(m.account);
+      doc["token"] = to_json(m.credential.token);
+      print_issued(ctx, m.credential, std::move(doc),
+                   fmt::format("Created {} account {} (active until {} without activity) with "
+                               "integration token {}. The secret above is shown only this once.",
+                               to_string(m.account.kind), m.account.name,
+                               format_rfc3339(m.account.inactive_at), m.credential.token.id));
+    });
+    return;
+  }
   Account a = create_account(s, spec);
   if (ctx.json) return print_json(to_json(a));
   say(fmt::format("Created {} account {} (active until {} without activity).", to_string(a.kind),
@@ -68,10 +83,11 @@ void run_user_create(Context& ctx, const UserCreateOptions& o) {
 }
 
 void add_user_create(CLI::App& user, Context& ctx) {
-  auto [cmd, o] = add_command(user, ctx,
-                              {"create", "Create a user account (active from now)",
-                               "hookctl user create svc-orders --service --no-password"},
-                              run_user_create);
+  auto [cmd, o] =
+      add_command(user, ctx,
+                  {"create", "Create a user account (active from now)",
+                   "TOKEN=$(hookctl user create svc-orders --service --no-password --with-token)"},
+                  run_user_create);
   takes(cmd.add_option("name", o.name, "Account name: 1-64 of A-Z a-z 0-9 . _ @ -"),
         ValueKind::user)
       ->required();
@@ -80,6 +96,9 @@ void add_user_create(CLI::App& user, Context& ctx) {
   auto* ps = cmd.add_flag("--password-stdin", o.password_stdin, "Read the password from stdin");
   auto* np = cmd.add_flag("--no-password", o.no_password, "No password (token-only account)");
   ps->excludes(np);
+  auto* with = cmd.add_flag("--with-token", o.with_token,
+                            "Also create an integration token on it; prints the secret once");
+  cmd.add_option("--token-name", o.token_name, "A label for that token")->needs(with);
 }
 
 // --- user list ---------------------------------------------------------------------------------

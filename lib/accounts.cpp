@@ -91,19 +91,42 @@ void ensure_account_name_free(Session& session, const std::string& name) {
   if (auto existing = existing_name(session, name)) already_exists(name, *existing);
 }
 
+namespace {
+
+// create_account's work, inside the caller's write transaction.
+Account insert_new_account(Session& session, const NewAccount& spec) {
+  if (auto existing = existing_name(session, spec.name)) already_exists(spec.name, *existing);
+  ensure_not_a_token_id(session, spec.name, "");
+  insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
+                 session.now(), "created");
+  record_event(
+      session, "user.create", spec.name,
+      fmt::format("kind={}{}{}", to_string(spec.kind), spec.email ? " email=" + *spec.email : "",
+                  spec.password_hash ? " password=set" : " password=none"));
+  return require_account(session, spec.name);
+}
+
+}  // namespace
+
 Account create_account(Session& session, const NewAccount& spec) {
   validate_user_name(spec.name);
   if (spec.email) validate_email(*spec.email);
+  return session.store().write([&] { return insert_new_account(session, spec); });
+}
+
+AccountWithToken create_account_with_token(Session& session, const NewAccount& spec,
+                                           const std::optional<std::string>& token_label,
+                                           const Deliver<AccountWithToken>& deliver) {
+  validate_user_name(spec.name);
+  if (spec.email) validate_email(*spec.email);
+  if (token_label) validate_text(*token_label, "token name", 100);
   return session.store().write([&] {
-    if (auto existing = existing_name(session, spec.name)) already_exists(spec.name, *existing);
-    ensure_not_a_token_id(session, spec.name, "");
-    insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
-                   session.now(), "created");
-    record_event(
-        session, "user.create", spec.name,
-        fmt::format("kind={}{}{}", to_string(spec.kind), spec.email ? " email=" + *spec.email : "",
-                    spec.password_hash ? " password=set" : " password=none"));
-    return require_account(session, spec.name);
+    Account account = insert_new_account(session, spec);
+    IssuedCredential credential =
+        insert_token(session, TokenKind::api, account.id, token_label, std::nullopt);
+    AccountWithToken made{require_account(session, spec.name), std::move(credential)};
+    if (deliver) deliver(made);
+    return made;
   });
 }
 

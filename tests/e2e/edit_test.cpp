@@ -311,3 +311,44 @@ TEST_CASE("webhook bind --dry-run runs every check and changes nothing") {
   CHECK(s.run({"webhook", "bind", "orders", "--token", id, "--dry-run"}).code == 4);
   CHECK(s.dump() == revoked);
 }
+
+TEST_CASE("user create --with-token makes the account and its token together, secret once") {
+  Sandbox s;
+  s.at(e2e::t0);
+  Result r = s.run({"user", "create", "svc-orders", "--service", "--no-password", "--with-token",
+                    "--token-name", "orders-sync"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const std::string secret = r.line();
+  REQUIRE(e2e::starts_with(secret, "hki_"));
+  CHECK(contains(r.err, "with integration token " + secret.substr(4, 12)));
+  CHECK(contains(r.err, "shown only this once"));
+  json u = show(s, {"user", "show", "svc-orders"});
+  CHECK(u["tokens"] == 1);
+  REQUIRE(u["token_list"].size() == 1);
+  CHECK(u["token_list"][0]["name"] == "orders-sync");
+  CHECK(u["token_list"][0]["kind"] == "api");
+  CHECK(s.run({"token", "test", secret.substr(4, 12)}, secret + "\n").code == 0);
+  CHECK(s.count("audit", "action IN ('user.create', 'token.create')") == 2);
+
+  SECTION("--json carries the user, the token and the secret") {
+    Result j = s.run({"user", "create", "svc-b", "--no-password", "--with-token", "--json"});
+    INFO(j.err);
+    REQUIRE(j.code == 0);
+    json doc = j.json();
+    CHECK(doc["name"] == "svc-b");
+    CHECK(doc["tokens"] == 1);
+    CHECK(doc["token"]["owner"] == "svc-b");
+    CHECK(e2e::starts_with(doc["secret"].get<std::string>(), "hki_"));
+  }
+  SECTION("a refused create makes no token either") {
+    const std::string before = s.dump();
+    Result dup = s.run({"user", "create", "SVC-orders", "--no-password", "--with-token"});
+    CHECK(dup.code == 4);
+    CHECK(dup.out.empty());
+    CHECK(s.dump() == before);
+  }
+  SECTION("--token-name needs --with-token") {
+    CHECK(s.run({"user", "create", "x", "--no-password", "--token-name", "l"}).code == 2);
+  }
+}

@@ -24,6 +24,20 @@ struct NewAccount {
 // the name exists (case-insensitively).
 Account create_account(Session& session, const NewAccount& spec);
 
+// The account and an integration token on it, made in one transaction ("a user with access to
+// user management can create a new user with a token").
+struct AccountWithToken {
+  Account account;
+  IssuedCredential credential;  // shown once
+};
+
+// As create_account, plus an integration token labelled `token_label` on the new account (as
+// create_token makes it), in the same transaction: both or neither. `deliver` runs inside the
+// transaction, so a failure to hand the secret over creates nothing.
+AccountWithToken create_account_with_token(Session& session, const NewAccount& spec,
+                                           const std::optional<std::string>& token_label,
+                                           const Deliver<AccountWithToken>& deliver = {});
+
 // Error(conflict) when an account of that name exists (case-insensitively); lets the CLI refuse a
 // duplicate before it asks for a password.
 void ensure_account_name_free(Session& session, const std::string& name);
