@@ -16,7 +16,8 @@ Json counts_json(const StoreCounts& c) {
               {"webhooks", c.webhooks},
               {"audit_events", c.audit_events},
               {"policy_settings", c.policy_settings},
-              {"rejection_tallies", c.rejection_tallies}};
+              {"rejection_tallies", c.rejection_tallies},
+              {"rights", c.rights}};
 }
 
 }  // namespace

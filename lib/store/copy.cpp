@@ -19,8 +19,8 @@ namespace detail {
 
 const std::vector<CopiedTable>& copied_tables() {
   using enum ColumnType;
-  // In an order that satisfies the foreign keys: accounts before tokens before webhooks, audit
-  // before rejection_tally.
+  // In an order that satisfies the foreign keys: accounts before their rights and tokens, tokens
+  // before webhooks, audit before rejection_tally.
   static const std::vector<CopiedTable> tables{
       {"policy", "key", {{"key", text}, {"value", text}}},
       {"accounts",
@@ -32,7 +32,12 @@ const std::vector<CopiedTable>& copied_tables() {
         {"password_hash", text},
         {"created_at", integer},
         {"last_activity_at", integer},
-        {"last_activity_source", text}}},
+        {"last_activity_source", text},
+        {"failed_logins", integer},
+        {"locked_until", integer}}},
+      {"account_rights",
+       "account_id, name",
+       {{"account_id", integer}, {"name", text}, {"granted_at", integer}}},
       {"tokens",
        "id",
        {{"id", text},
@@ -63,7 +68,10 @@ const std::vector<CopiedTable>& copied_tables() {
         {"actor", text},
         {"action", text},
         {"subject", text},
-        {"details", text}}},
+        {"details", text},
+        {"actor_account", text},
+        {"authenticated_by", text},
+        {"result", text}}},
       {"rejection_tally", "event_id", {{"event_id", integer}, {"repeated", integer}}},
   };
   return tables;
@@ -76,6 +84,7 @@ void count_into(StoreCounts& counts, std::string_view table, std::int64_t rows) 
   if (table == "audit") counts.audit_events = rows;
   if (table == "policy") counts.policy_settings = rows;
   if (table == "rejection_tally") counts.rejection_tallies = rows;
+  if (table == "account_rights") counts.rights = rows;
 }
 
 }  // namespace detail

@@ -104,10 +104,33 @@ ALTER TABLE webhooks ADD COLUMN previous_token_id text REFERENCES tokens (id) ON
 ALTER TABLE webhooks ADD COLUMN previous_token_until bigint;
 )sql";
 
+// As the SQLite engine's v3: rights held by accounts, admin tokens (a third kind), password
+// lockout, and who acted, how authenticated, with what result, on every audit event.
+constexpr const char* v3 = R"sql(
+ALTER TABLE tokens DROP CONSTRAINT tokens_kind_check;
+ALTER TABLE tokens ADD CONSTRAINT tokens_kind_check CHECK (kind IN ('app', 'api', 'admin'));
+
+CREATE TABLE account_rights (
+  account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  name       text NOT NULL CHECK (name IN ('user-management', 'token-management',
+                                           'webhook-management', 'audit', 'administration')),
+  granted_at bigint NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+CREATE INDEX account_rights_by_name ON account_rights (name);
+
+ALTER TABLE accounts ADD COLUMN failed_logins bigint NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN locked_until bigint;
+
+ALTER TABLE audit ADD COLUMN actor_account text;
+ALTER TABLE audit ADD COLUMN authenticated_by text NOT NULL DEFAULT 'owner';
+ALTER TABLE audit ADD COLUMN result text NOT NULL DEFAULT 'ok' CHECK (result IN ('ok', 'denied'));
+)sql";
+
 }  // namespace
 
 const std::vector<std::string>& postgresql_migrations() {
-  static const std::vector<std::string> list{v1, v2};
+  static const std::vector<std::string> list{v1, v2, v3};
   return list;
 }
 

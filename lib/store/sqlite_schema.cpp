@@ -88,12 +88,60 @@ ALTER TABLE webhooks ADD COLUMN previous_token_id TEXT REFERENCES tokens (id) ON
 ALTER TABLE webhooks ADD COLUMN previous_token_until INTEGER;
 )sql";
 
+// Delegated administration. Rights are held by accounts (account_rights: one row per right held;
+// a store where no account holds 'administration' is in owner mode). Admin tokens are a third kind
+// of token ('admin'): the tokens table is rebuilt for its CHECK, which SQLite cannot alter in
+// place (the runner turns foreign keys off around this migration, as SQLite's documented
+// procedure for changing a table's definition requires, and checks them before committing).
+// Password lockout: consecutive failed password checks and the end of a lockout. Every audit
+// event says who acted as which account, how that actor was authenticated and whether the attempt
+// was carried out or denied.
+constexpr const char* v3 = R"sql(
+CREATE TABLE tokens_v3 (
+  id                   TEXT PRIMARY KEY,
+  kind                 TEXT NOT NULL CHECK (kind IN ('app', 'api', 'admin')),
+  account_id           INTEGER NOT NULL REFERENCES accounts (id),
+  name                 TEXT,
+  secret_hash          BLOB NOT NULL,
+  previous_hash        BLOB,
+  previous_valid_until INTEGER,
+  created_at           INTEGER NOT NULL,
+  last_used_at         INTEGER,
+  expires_at           INTEGER,
+  revoked_at           INTEGER
+);
+INSERT INTO tokens_v3 (id, kind, account_id, name, secret_hash, previous_hash,
+                       previous_valid_until, created_at, last_used_at, expires_at, revoked_at)
+  SELECT id, kind, account_id, name, secret_hash, previous_hash, previous_valid_until, created_at,
+         last_used_at, expires_at, revoked_at FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v3 RENAME TO tokens;
+CREATE INDEX tokens_by_account ON tokens (account_id);
+
+CREATE TABLE account_rights (
+  account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL CHECK (name IN ('user-management', 'token-management',
+                                           'webhook-management', 'audit', 'administration')),
+  granted_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, name)
+) WITHOUT ROWID;
+CREATE INDEX account_rights_by_name ON account_rights (name);
+
+ALTER TABLE accounts ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN locked_until INTEGER;
+
+ALTER TABLE audit ADD COLUMN actor_account TEXT;
+ALTER TABLE audit ADD COLUMN authenticated_by TEXT NOT NULL DEFAULT 'owner';
+ALTER TABLE audit ADD COLUMN result TEXT NOT NULL DEFAULT 'ok' CHECK (result IN ('ok', 'denied'));
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list{
-      [](SQLite::Database& db) { db.exec(v1); },
-      [](SQLite::Database& db) { db.exec(v2); },
+      {[](SQLite::Database& db) { db.exec(v1); }, false},
+      {[](SQLite::Database& db) { db.exec(v2); }, false},
+      {[](SQLite::Database& db) { db.exec(v3); }, true},
   };
   return list;
 }

@@ -8,7 +8,12 @@
 
 namespace hookctl::detail {
 
-using Migration = std::function<void(SQLite::Database&)>;
+struct Migration {
+  std::function<void(SQLite::Database&)> apply;
+  // Rebuilds a table that others reference: runs with foreign key enforcement off (it cannot be
+  // switched inside a transaction), and the runner checks every foreign key before committing.
+  bool rebuilds_tables = false;
+};
 const std::vector<Migration>& migrations();
 
 }  // namespace hookctl::detail

@@ -477,16 +477,37 @@ void SqliteStore::configure(bool writable, OpenMode mode) {
 void SqliteStore::migrate() {
   const auto& list = detail::migrations();
   for (;;) {
-    bool done = write([&] {
-      // Re-read inside the transaction: another process may have migrated meanwhile.
-      int version = db_->execAndGet("PRAGMA user_version").getInt();
-      if (version >= static_cast<int>(list.size())) return true;
-      list[static_cast<size_t>(version)](*db_);
-      db_->exec(fmt::format("PRAGMA application_id = {}", application_id));
-      db_->exec(fmt::format("PRAGMA user_version = {}", version + 1));
-      migrated_ = true;
-      return false;
-    });
+    // Foreign keys are off only for a migration that rebuilds tables, and back on before anything
+    // else runs; the version is read again inside the transaction, so a migration another process
+    // ran meanwhile is not run twice.
+    int seen = db_->execAndGet("PRAGMA user_version").getInt();
+    const bool rebuild = seen < static_cast<int>(list.size()) &&
+                         list[static_cast<size_t>(seen)].rebuilds_tables;
+    if (rebuild) db_->exec("PRAGMA foreign_keys = OFF");
+    bool done;
+    try {
+      done = write([&] {
+        int version = db_->execAndGet("PRAGMA user_version").getInt();
+        if (version >= static_cast<int>(list.size())) return true;
+        if (list[static_cast<size_t>(version)].rebuilds_tables != rebuild) return false;  // again
+        list[static_cast<size_t>(version)].apply(*db_);
+        if (rebuild) {
+          SQLite::Statement check(*db_, "PRAGMA foreign_key_check");
+          if (check.executeStep())
+            store_fail(fmt::format("upgrading the store {} would break a reference in table {}; "
+                                   "nothing was changed",
+                                   terminal_safe(path_.string()), check.getColumn(0).getString()));
+        }
+        db_->exec(fmt::format("PRAGMA application_id = {}", application_id));
+        db_->exec(fmt::format("PRAGMA user_version = {}", version + 1));
+        migrated_ = true;
+        return false;
+      });
+    } catch (...) {
+      if (rebuild) db_->exec("PRAGMA foreign_keys = ON");
+      throw;
+    }
+    if (rebuild) db_->exec("PRAGMA foreign_keys = ON");
     if (done) break;
   }
 }

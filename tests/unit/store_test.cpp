@@ -245,7 +245,7 @@ TEST_CASE("a store at schema 1 is migrated on open and keeps its rows", "[sqlite
   {
     // What the first release wrote: migration 1 only, with a webhook and its token.
     SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    detail::migrations().front()(db);
+    detail::migrations().front().apply(db);
     db.exec("PRAGMA application_id = " + std::to_string(application_id));
     db.exec("PRAGMA user_version = 1");
     db.exec(
@@ -265,6 +265,64 @@ TEST_CASE("a store at schema 1 is migrated on open and keeps its rows", "[sqlite
         "abcdefghijkm");
   CHECK(db.execAndGet("SELECT previous_token_id IS NULL FROM webhooks").getInt() == 1);
   CHECK(db.execAndGet("SELECT count(*) FROM audit").getInt() == 1);
+}
+
+TEST_CASE("a store at schema 2 is migrated to rights and admin tokens keeping every reference",
+          "[sqlite]") {
+  TempDir dir;
+  fs::path p = dir / "v2.db";
+  {
+    // What schema 2 wrote: a webhook bound to one token with another in grace, an audit event.
+    SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    detail::migrations().at(0).apply(db);
+    detail::migrations().at(1).apply(db);
+    db.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db.exec("PRAGMA user_version = 2");
+    db.exec(
+        "INSERT INTO accounts VALUES (1, 'svc', 'service', NULL, NULL, 0, 0, 'created');"
+        "INSERT INTO tokens (id, kind, account_id, name, secret_hash, created_at) VALUES "
+        "('abcdefghijkm', 'app', 1, 'old', x'01', 0), ('nopqrstuvwxy', 'api', 1, 'new', x'02', 5);"
+        "INSERT INTO webhooks VALUES (1, 'orders', 'basic', 'd', 'nopqrstuvwxy', 0, "
+        "'abcdefghijkm', 99);"
+        "INSERT INTO audit (at, actor, action, subject) VALUES (0, 'root', 'store.init', '');");
+  }
+  {
+    SqliteStore s(at_path(p), OpenMode::write);
+    CHECK(s.migrated());
+    CHECK(s.stored_schema_version() == sqlite_schema_version());
+  }
+  SQLite::Database db(p.string(), SQLite::OPEN_READWRITE);
+  CHECK(db.execAndGet("SELECT token_id || ' ' || previous_token_id || ' ' || previous_token_until "
+                      "FROM webhooks")
+            .getString() == "nopqrstuvwxy abcdefghijkm 99");
+  CHECK(db.execAndGet("SELECT group_concat(id || ':' || kind || ':' || name || ':' || "
+                      "hex(secret_hash), ' ') FROM (SELECT * FROM tokens ORDER BY id)")
+            .getString() == "abcdefghijkm:app:old:01 nopqrstuvwxy:api:new:02");
+  CHECK(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt() == 0);
+  CHECK(db.execAndGet("SELECT count(*) FROM sqlite_schema WHERE name = 'tokens_by_account'")
+            .getInt() == 1);
+  // The new columns start as "nothing": no rights, no failed logins, owner-mode audit events.
+  CHECK(db.execAndGet("SELECT failed_logins || ' ' || (locked_until IS NULL) FROM accounts")
+            .getString() == "0 1");
+  CHECK(db.execAndGet("SELECT authenticated_by || ' ' || result || ' ' || (actor_account IS NULL) "
+                      "FROM audit")
+            .getString() == "owner ok 1");
+  CHECK(db.execAndGet("SELECT count(*) FROM account_rights").getInt() == 0);
+  // Admin tokens are a kind now; anything else still is not.
+  db.exec(
+      "INSERT INTO tokens (id, kind, account_id, secret_hash, created_at) "
+      "VALUES ('zzzzzzzzzzzz', 'admin', 1, x'03', 0)");
+  CHECK_THROWS(db.exec("INSERT INTO tokens (id, kind, account_id, secret_hash, created_at) "
+                       "VALUES ('yyyyyyyyyyyy', 'root', 1, x'04', 0)"));
+  // Foreign keys are enforced again for the connection that migrated, and the references hold.
+  {
+    SqliteStore s(at_path(p), OpenMode::write);
+    CHECK_THROWS(s.write([&] { s.statement("DELETE FROM accounts WHERE id = 1").run(); }));
+    CHECK_THROWS(
+        s.write([&] { s.statement("INSERT INTO account_rights VALUES (42, 'audit', 0)").run(); }));
+  }
+  CHECK(db.execAndGet("SELECT count(*) FROM tokens").getInt() == 3);
 }
 
 TEST_CASE("an existing empty file is not a store for read or write", "[sqlite]") {
@@ -502,7 +560,7 @@ TEST_CASE("a store of schema 1 is upgraded when opened and keeps its audit log",
   fs::path p = dir / "store.db";
   {
     SQLite::Database db(p.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    detail::migrations().at(0)(db);
+    detail::migrations().at(0).apply(db);
     db.exec("PRAGMA application_id = " + std::to_string(application_id));
     db.exec("PRAGMA user_version = 1");
     db.exec(

@@ -21,6 +21,7 @@ struct StoreCounts {
   std::int64_t audit_events = 0;
   std::int64_t policy_settings = 0;
   std::int64_t rejection_tallies = 0;  // rejection summaries with later rejections counted
+  std::int64_t rights = 0;             // rights held by accounts
   friend bool operator==(const StoreCounts&, const StoreCounts&) = default;
 };
 
