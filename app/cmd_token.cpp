@@ -90,7 +90,8 @@ void run_token_list(Context& ctx, const TokenListOptions& o) {
       ++count;
     });
   } else {
-    Table table({"ID", "KIND", "OWNER", "NAME", "STATUS", "LAST USED", "EXPIRES", "WEBHOOKS"});
+    Table table({"ID", "KIND", shrinking("OWNER"), shrinking("NAME"), "STATUS", "LAST USED",
+                 "EXPIRES", shrinking("WEBHOOKS")});
     list_tokens(s, f, [&](const Token& t) {
       std::string st(to_string(t.status));
       table.add({t.id, std::string(to_string(t.kind)), t.owner, or_dash(t.name),
@@ -101,7 +102,7 @@ void run_token_list(Context& ctx, const TokenListOptions& o) {
     if (count > 0)
       table.print(ctx);
     else
-      say_stderr("No matching tokens.");
+      say_none_found(ctx, "No matching tokens.");
   }
   if (o.exit_code && count > 0) ctx.exit_code = 1;
 }

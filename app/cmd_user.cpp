@@ -105,7 +105,7 @@ void run_user_list(Context& ctx, const UserListOptions& o) {
       ++count;
     });
   } else {
-    Table t({"NAME", "KIND", "STATUS", "LAST ACTIVITY", "INACTIVE AT", "TOKENS"});
+    Table t({shrinking("NAME"), "KIND", "STATUS", "LAST ACTIVITY", "INACTIVE AT", "TOKENS"});
     list_accounts(s, f, [&](const Account& a) {
       std::string status = a.active ? "active" : "inactive";
       t.add({a.name, std::string(to_string(a.kind)), paint(ctx, status, tone_of_status(status)),
@@ -116,7 +116,7 @@ void run_user_list(Context& ctx, const UserListOptions& o) {
     if (count > 0)
       t.print(ctx);
     else
-      say_stderr("No matching accounts.");
+      say_none_found(ctx, "No matching accounts.");
   }
   if (o.exit_code && count > 0) ctx.exit_code = 1;
 }
@@ -156,7 +156,7 @@ void run_user_show(Context& ctx, const UserShowOptions& o) {
   print_fields(account_fields(ctx, d.account, s.now()));
   if (d.tokens.empty()) return;
   say("");
-  Table t({"TOKEN", "KIND", "STATUS", "LAST USED", "WEBHOOKS"});
+  Table t({"TOKEN", "KIND", "STATUS", "LAST USED", shrinking("WEBHOOKS")});
   for (const auto& tok : d.tokens) {
     std::string st(to_string(tok.status));
     t.add({tok.id, std::string(to_string(tok.kind)), paint(ctx, st, tone_of_status(st)),

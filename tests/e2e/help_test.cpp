@@ -38,6 +38,10 @@ std::vector<std::vector<std::string>> all_commands(const Sandbox& s) {
   return commands;
 }
 
+// The global options, documented under GLOBAL OPTIONS rather than in each command's section.
+const std::set<std::string> global_options{"--help", "--db",         "--json", "--version",
+                                           "--wide", "--no-headers", "--quiet"};
+
 // The long options a command declares itself, from the completer (which also lists the options
 // of the command's parents: the global ones are set aside).
 std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> path) {
@@ -48,8 +52,7 @@ std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> pat
   std::set<std::string> out;
   for (std::string line; std::getline(lines, line);) {
     std::string word = line.substr(0, line.find('\t'));
-    if (word != "--help" && word != "--db" && word != "--json" && word != "--version")
-      out.insert(word);
+    if (global_options.count(word) == 0) out.insert(word);
   }
   return out;
 }
