@@ -47,7 +47,7 @@ void run_check(Context& ctx, const CheckOptions& o) {
     for (const auto& p : problems)
       t.add({paint(ctx, to_string(p.kind),
                    p.kind == ProblemKind::webhook_broken ? Tone::bad : Tone::warn),
-             p.subject, show_time(ctx, p.at, s.now(), false), p.message});
+             p.subject, table_time(p.at, s.now()), p.message});
     t.print(ctx);
   }
   if (o.exit_code && !problems.empty()) ctx.exit_code = 1;

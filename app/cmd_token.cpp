@@ -95,8 +95,8 @@ void run_token_list(Context& ctx, const TokenListOptions& o) {
     list_tokens(s, f, [&](const Token& t) {
       std::string st(to_string(t.status));
       table.add({t.id, std::string(to_string(t.kind)), t.owner, or_dash(t.name),
-                 paint(ctx, st, tone_of_status(st)), show_time(ctx, t.last_used_at, s.now(), false),
-                 show_time(ctx, t.expires_at, s.now(), false), name_list(t.webhooks)});
+                 paint(ctx, st, tone_of_status(st)), table_time(t.last_used_at, s.now()),
+                 table_time(t.expires_at, s.now()), name_list(t.webhooks)});
       ++count;
     });
     if (count > 0)

@@ -109,8 +109,8 @@ void run_user_list(Context& ctx, const UserListOptions& o) {
     list_accounts(s, f, [&](const Account& a) {
       std::string status = a.active ? "active" : "inactive";
       t.add({a.name, std::string(to_string(a.kind)), paint(ctx, status, tone_of_status(status)),
-             show_time(ctx, a.last_activity_at, s.now(), false),
-             show_time(ctx, a.inactive_at, s.now()), std::to_string(a.tokens)});
+             table_time(a.last_activity_at, s.now()), table_time(a.inactive_at, s.now()),
+             std::to_string(a.tokens)});
       ++count;
     });
     if (count > 0)
@@ -160,7 +160,7 @@ void run_user_show(Context& ctx, const UserShowOptions& o) {
   for (const auto& tok : d.tokens) {
     std::string st(to_string(tok.status));
     t.add({tok.id, std::string(to_string(tok.kind)), paint(ctx, st, tone_of_status(st)),
-           show_time(ctx, tok.last_used_at, s.now()), name_list(tok.webhooks)});
+           table_time(tok.last_used_at, s.now()), name_list(tok.webhooks)});
   }
   t.print(ctx);
 }

@@ -182,7 +182,7 @@ void run_webhook_list(Context& ctx, const WebhookListOptions& o) {
       std::string st = status_of(w);
       t.add({w.name, std::string(to_string(w.auth)), or_dash(w.token),
              w.token_kind ? std::string(to_string(*w.token_kind)) : "-", or_dash(w.owner),
-             paint(ctx, st, tone_of_status(st)), show_time(ctx, w.breaks_at, s.now())});
+             paint(ctx, st, tone_of_status(st)), table_time(w.breaks_at, s.now())});
       ++count;
     });
     if (count > 0)

@@ -395,6 +395,10 @@ std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now
   return s;
 }
 
+std::string table_time(const std::optional<Time>& t, Time now) {
+  return t ? format_relative(*t, now) : std::string("-");
+}
+
 void say_none_found(const Context& ctx, std::string_view note) {
   if (!ctx.quiet) say_stderr(note);
 }

@@ -123,6 +123,11 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// A moment in a table cell, the same in every table that shows one: relative to now ("in 3d
+// 4h", "2h ago", "now"; see format_relative), or "-" for none. The show commands and JSON give
+// the exact time.
+std::string table_time(const std::optional<Time>& t, Time now);
+
 // The note of a listing that found nothing ("No matching tokens."): on stderr, so stdout stays
 // empty; nothing with -q/--quiet.
 void say_none_found(const Context& ctx, std::string_view note);
