@@ -90,7 +90,7 @@ void run_token_list(Context& ctx, const TokenListOptions& o) {
       ++count;
     });
   } else {
-    Table table({"ID", "KIND", shrinking("OWNER"), shrinking("NAME"), "STATUS", "LAST USED",
+    Table table({"ID", "KIND", shrinking("OWNER"), shrinking("LABEL"), "STATUS", "LAST USED",
                  "EXPIRES", shrinking("WEBHOOKS")});
     list_tokens(s, f, [&](const Token& t) {
       std::string st(to_string(t.status));

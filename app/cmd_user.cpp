@@ -156,11 +156,12 @@ void run_user_show(Context& ctx, const UserShowOptions& o) {
   print_fields(account_fields(ctx, d.account, s.now()));
   if (d.tokens.empty()) return;
   say("");
-  Table t({"TOKEN", "KIND", "STATUS", "LAST USED", shrinking("WEBHOOKS")});
+  Table t({"TOKEN", "KIND", shrinking("LABEL"), "STATUS", "LAST USED", shrinking("WEBHOOKS")});
   for (const auto& tok : d.tokens) {
     std::string st(to_string(tok.status));
-    t.add({tok.id, std::string(to_string(tok.kind)), paint(ctx, st, tone_of_status(st)),
-           table_time(tok.last_used_at, s.now()), name_list(tok.webhooks)});
+    t.add({tok.id, std::string(to_string(tok.kind)), or_dash(tok.name),
+           paint(ctx, st, tone_of_status(st)), table_time(tok.last_used_at, s.now()),
+           name_list(tok.webhooks)});
   }
   t.print(ctx);
 }
