@@ -26,6 +26,9 @@ class Context {
   // Global options, valid before or after the subcommand.
   std::optional<std::string> db;
   bool json = false;
+  bool wide = false;          // --wide: tables show every cell whole, however wide
+  bool no_headers = false;    // --no-headers: tables without their heading line
+  bool quiet = false;         // -q/--quiet: no "No matching ..." note for an empty listing
   bool stdin_closed = false;  // the caller closed descriptor 0 (reading it fails)
 
   // The command chosen by the parse; run after parsing succeeded.
@@ -36,6 +39,9 @@ class Context {
   bool stdout_tty() const;
   bool stderr_tty() const;
   bool color() const;  // stdout is a terminal, NO_COLOR unset, TERM not dumb
+  // The width of the terminal stdout is, in columns; nullopt when stdout is no terminal or its
+  // size is unknown (0).
+  std::optional<size_t> terminal_columns() const;
 
   // A report's --at TIME: the instant it reports at, overriding HOOKCTL_NOW.
   std::optional<std::string> at;

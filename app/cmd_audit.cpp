@@ -22,13 +22,14 @@ void run_audit(Context& ctx, const AuditOptions& o) {
     list_audit(s, f, [&](const AuditEvent& e) { out.add(e); });
     return;
   }
-  Table t({"AT", "ACTOR", "ACTION", "SUBJECT", "DETAILS"});
+  // The log keeps each event's exact time: a record, read for when things happened.
+  Table t({"AT", shrinking("ACTOR"), "ACTION", shrinking("SUBJECT"), shrinking("DETAILS")});
   list_audit(s, f, [&](const AuditEvent& e) {
     t.add({format_rfc3339(e.at), terminal_safe(e.actor), e.action, terminal_safe(e.subject),
            terminal_safe(shown_details(e))});
   });
   if (t.empty())
-    say_stderr("No matching audit events.");
+    say_none_found(ctx, "No matching audit events.");
   else
     t.print(ctx);
 }

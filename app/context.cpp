@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -29,6 +30,13 @@ bool Context::color() const {
     return stdout_tty();
   }();
   return enabled;
+}
+
+std::optional<size_t> Context::terminal_columns() const {
+  winsize size{};
+  if (!stdout_tty() || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+    return std::nullopt;
+  return size.ws_col;
 }
 
 Time Context::now() {

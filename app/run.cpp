@@ -211,8 +211,8 @@ int report(const Context& ctx, ErrorKind kind, const std::string& message) {
 }
 
 // The first word of the command line that is not a global option (--db VALUE, --db=VALUE,
-// --json): the command group, or --version, when it can be told without parsing. Empty for any
-// other option (--help, ...) or for none.
+// --json and the other flags): the command group, or --version, when it can be told without
+// parsing. Empty for any other option (--help, ...) or for none.
 std::string_view first_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];
@@ -220,7 +220,9 @@ std::string_view first_word(int argc, char** argv) {
       ++i;
       continue;
     }
-    if (word == "--json" || word.substr(0, 5) == "--db=") continue;
+    if (word == "--json" || word == "--wide" || word == "--no-headers" || word == "-q" ||
+        word == "--quiet" || word.substr(0, 5) == "--db=")
+      continue;
     if (word == "--version") return word;  // CLI11 prints the version where it meets the flag
     if (!word.empty() && word[0] == '-') return {};
     return word;
@@ -270,6 +272,11 @@ int run_cli(int argc, char** argv) {
                        "~/.local/share/hookctl/store.db)"),
         ValueKind::file);
   app.add_flag("--json", ctx.json, "Print one JSON document on stdout; errors as JSON on stderr");
+  app.add_flag("--wide", ctx.wide,
+               "Show every table cell whole (tables otherwise fit the terminal, else $COLUMNS, "
+               "else 80 columns)");
+  app.add_flag("--no-headers", ctx.no_headers, "Print tables without their heading line");
+  app.add_flag("-q,--quiet", ctx.quiet, "Do not say \"No matching ...\" when a list is empty");
   app.footer(
       "Exit codes: 0 ok, 1 found (--exit-code), 2 usage, 3 not found, 4 conflict,\n"
       "5 unauthorized, 6 store, 70 internal. See 'man hookctl'.");

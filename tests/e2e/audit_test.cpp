@@ -393,7 +393,7 @@ TEST_CASE("a store of the previous schema upgrades on its next use and keeps its
   for (size_t i = 0; i < log_before.size(); ++i) CHECK(upgraded[i] == log_before[i]);
   CHECK(upgraded.back()["details"] == old_summary);
   CHECK(upgraded.back()["repeated"] == 0);
-  Result text = s.run({"audit", "--subject", "orders"});
+  Result text = s.run({"audit", "--subject", "orders", "--wide"});
   REQUIRE(text.code == 0);
   CHECK(contains(text.out, "later ones in the hour are not logged"));
 

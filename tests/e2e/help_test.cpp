@@ -38,6 +38,10 @@ std::vector<std::vector<std::string>> all_commands(const Sandbox& s) {
   return commands;
 }
 
+// The global options, documented under GLOBAL OPTIONS rather than in each command's section.
+const std::set<std::string> global_options{"--help", "--db",         "--json", "--version",
+                                           "--wide", "--no-headers", "--quiet"};
+
 // The long options a command declares itself, from the completer (which also lists the options
 // of the command's parents: the global ones are set aside).
 std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> path) {
@@ -48,8 +52,7 @@ std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> pat
   std::set<std::string> out;
   for (std::string line; std::getline(lines, line);) {
     std::string word = line.substr(0, line.find('\t'));
-    if (word != "--help" && word != "--db" && word != "--json" && word != "--version")
-      out.insert(word);
+    if (global_options.count(word) == 0) out.insert(word);
   }
   return out;
 }
@@ -197,4 +200,51 @@ TEST_CASE("an unknown option is named, with the option it most likely meant") {
   CHECK(typo.err.find("3d") == std::string::npos);
   Result near = s.run({"user", "list", "--inactiv"});
   CHECK(near.err.find("did you mean --inactive") != std::string::npos);
+}
+
+TEST_CASE("the man page documents every global option in the synopsis and under GLOBAL OPTIONS") {
+  Sandbox s;
+  std::set<std::string> offered;  // the options of the command line itself, from the completer
+  {
+    std::istringstream lines(s.run({"__complete", "-"}).out);
+    for (std::string line; std::getline(lines, line);)
+      offered.insert(line.substr(0, line.find('\t')));
+  }
+  CHECK(offered == global_options);
+  // The man page's words that are options ("\-\-wide" -> "--wide"), in the synopsis before the
+  // list of commands, and on the tag lines of GLOBAL OPTIONS.
+  std::ifstream in(HOOKCTL_MAN_PAGE);
+  REQUIRE(in);
+  std::set<std::string> synopsis, documented;
+  std::string section, line;
+  bool after_tp = false, commands_listed = false;
+  auto options_in = [](const std::string& text, std::set<std::string>& into) {
+    std::string plain;
+    for (size_t i = 0; i < text.size(); ++i)
+      if (!(text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '-')) plain += text[i];
+    std::istringstream words(plain);
+    for (std::string word; words >> word;) {
+      word.erase(std::remove_if(word.begin(), word.end(),
+                                [](char c) { return c == '"' || c == ',' || c == '|'; }),
+                 word.end());
+      if (word.size() > 1 && word[0] == '-') into.insert(word);
+    }
+  };
+  while (std::getline(in, line)) {
+    if (line.rfind(".SH ", 0) == 0) section = line.substr(4);
+    if (section == "SYNOPSIS" && line == "Commands:") commands_listed = true;
+    if (section == "SYNOPSIS" && !commands_listed) options_in(line, synopsis);
+    if (section == "GLOBAL OPTIONS" && after_tp) options_in(line, documented);
+    after_tp = line == ".TP";
+  }
+  for (const auto& option : global_options) {
+    INFO(option);
+    CHECK(documented.count(option) == 1);
+    // The synopsis shows a usage line's options, and -q for --quiet.
+    if (option != "--help" && option != "--version" && option != "--quiet")
+      CHECK(synopsis.count(option) == 1);
+  }
+  CHECK(documented.count("-q") == 1);
+  CHECK(synopsis.count("-q") == 1);
+  CHECK(documented.count("-h") == 1);
 }

@@ -1008,7 +1008,7 @@ TEST_CASE("messages name what is actually wrong") {
   // check does not tell a service account's webhook to move to a service account.
   s.webhook("orders", "svc");
   s.at("2026-03-15T00:00:00Z");
-  Result check = s.run({"check"});
+  Result check = s.run({"check", "--wide"});
   CHECK(contains(check.out,
                  "(a service account) is inactive; reactivate it with 'hookctl user "
                  "reactivate svc'"));
