@@ -100,7 +100,7 @@ Account create_account(Session& session, const NewAccount& spec) {
     insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
                    session.now(), "created");
     record_event(
-        session, "user.create", spec.name,
+        session, AuditAction::user_create, spec.name,
         fmt::format("kind={}{}{}", to_string(spec.kind), spec.email ? " email=" + *spec.email : "",
                     spec.password_hash ? " password=set" : " password=none"));
     return require_account(session, spec.name);
@@ -161,7 +161,7 @@ Reactivation reactivate_account(Session& session, std::string_view name) {
     q.bind(1, before.id);
     q.bind(2, secs(session.now()));
     q.run();
-    record_event(session, "user.reactivate", before.name,
+    record_event(session, AuditAction::user_reactivate, before.name,
                  fmt::format("was inactive since {}", format_rfc3339(before.inactive_at)));
     return Reactivation{require_account(session, name), true};
   });
@@ -174,7 +174,7 @@ Account set_account_password(Session& session, std::string_view name, const std:
     q.bind(1, a.id);
     q.bind(2, hash);
     q.run();
-    record_event(session, "user.set-password", a.name,
+    record_event(session, AuditAction::user_set_password, a.name,
                  a.has_password ? "password replaced" : "password set");
     return require_account(session, name);
   });
@@ -218,7 +218,7 @@ Deletion delete_account(Session& session, std::string_view name,
       move.run();
       for (auto& t : tokens) {
         t.owner = heir.name;
-        record_event(session, "token.transfer", t.id,
+        record_event(session, AuditAction::token_transfer, t.id,
                      fmt::format("owner {} -> {} (user deleted)", leaver.name, heir.name));
         for (const auto& w : t.webhooks)
           if (require_webhook(session, w).auth == AuthScheme::basic)
@@ -243,7 +243,7 @@ Deletion delete_account(Session& session, std::string_view name,
     del.bind(1, leaver.id);
     del.run();
     record_event(
-        session, "user.delete", leaver.name,
+        session, AuditAction::user_delete, leaver.name,
         fmt::format("{} token(s) transferred{}; {} revoked token(s) removed",
                     result.transferred.size(), result.heir ? " to " + *result.heir : std::string(),
                     result.revoked_tokens_removed));
@@ -369,7 +369,7 @@ ImportSummary import_accounts(Session& session, std::istream& in,
                          r.name, *existing));
       insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
                      r.last_activity_at, "imported");
-      record_event(session, "user.import", r.name,
+      record_event(session, AuditAction::user_import, r.name,
                    fmt::format("kind={} last_activity_at={}", to_string(r.kind),
                                format_rfc3339(r.last_activity_at)));
     }
@@ -397,7 +397,7 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   else
     verify_password_decoy(password);
   if (!ok) {
-    record_rejection(session, "auth.login-rejected",
+    record_rejection(session, AuditAction::auth_login_rejected,
                      account ? std::string_view(account->name) : std::string_view("(unknown)"),
                      "bad-credentials", "wrong password, no password, or unknown user");
     return LoginOutcome::rejected;
@@ -405,7 +405,7 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   if (account_out) *account_out = *account;
   if (!account->active) {
     record_rejection(
-        session, "auth.login-rejected", account->name, "inactive",
+        session, AuditAction::auth_login_rejected, account->name, "inactive",
         fmt::format("account inactive since {}", format_rfc3339(account->inactive_at)));
     return LoginOutcome::inactive;
   }

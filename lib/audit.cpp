@@ -5,6 +5,8 @@
 #include <chrono>
 #include <vector>
 
+#include "hookctl/vocabulary.hpp"
+
 namespace hookctl {
 
 namespace {
@@ -20,7 +22,7 @@ constexpr std::string_view uncounted_suffix =
 // The hour's summary of (action, subject, reason) in the log, if there is one. Writers check
 // for it inside their write transaction, so there is one at most; were there two, every caller
 // would still pick the same (the earliest).
-std::optional<RejectionSummary> find_summary(Session& session, std::string_view action,
+std::optional<RejectionSummary> find_summary(Session& session, AuditAction action,
                                              std::string_view subject, std::string_view reason) {
   const int64_t hour_start =
       std::chrono::floor<std::chrono::hours>(session.now()).time_since_epoch().count() * 3600;
@@ -33,7 +35,7 @@ std::optional<RejectionSummary> find_summary(Session& session, std::string_view 
   q.bind(1, std::string(subject));
   q.bind(2, hour_start);
   q.bind(3, hour_start + 3600);
-  q.bind(4, std::string(action));
+  q.bind(4, to_string(action));
   q.bind(5, std::string(reason) + ":%");
   std::optional<RejectionSummary> found;
   if (q.step())
@@ -43,14 +45,14 @@ std::optional<RejectionSummary> find_summary(Session& session, std::string_view 
 }
 
 // Appends one row to the audit log and returns its id.
-int64_t insert_event(Session& session, std::string_view action, std::string_view subject,
+int64_t insert_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details) {
   auto& q = session.store().statement(
       "INSERT INTO audit (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5) "
       "RETURNING id");
   q.bind(1, static_cast<int64_t>(session.now().time_since_epoch().count()));
   q.bind(2, session.actor());
-  q.bind(3, std::string(action));
+  q.bind(3, to_string(action));
   q.bind(4, std::string(subject));
   q.bind(5, std::string(details));
   q.step();
@@ -60,7 +62,7 @@ int64_t insert_event(Session& session, std::string_view action, std::string_view
 }
 
 // The hour's summary, written now when there is none. Inside a write transaction.
-RejectionSummary find_or_write_summary(Session& session, std::string_view action,
+RejectionSummary find_or_write_summary(Session& session, AuditAction action,
                                        std::string_view subject, std::string_view reason,
                                        std::string_view details) {
   if (auto found = find_summary(session, action, subject, reason)) return *found;
@@ -89,7 +91,7 @@ void add_to_tally(Store& store, int64_t event, int64_t later) {
 
 }  // namespace
 
-int64_t record_event(Session& session, std::string_view action, std::string_view subject,
+int64_t record_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details) {
   // An event recorded under an overridden clock (a rehearsal, a test) says so: its `at` is not
   // when it happened.
@@ -101,7 +103,7 @@ int64_t record_event(Session& session, std::string_view action, std::string_view
   return insert_event(session, action, subject, details);
 }
 
-void record_rejection(Session& session, std::string_view action, std::string_view subject,
+void record_rejection(Session& session, AuditAction action, std::string_view subject,
                       std::string_view reason, std::string_view details) {
   Store& store = session.store();
   // Best effort: a read-only or busy store must not turn a rejection into a store error.
@@ -117,7 +119,8 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     // take the write lock, and then only counts: a relaxed write, which holds the lock for
     // microseconds instead of a disk flush, so a flood does not queue the other writers behind
     // it. The summary itself is an audit event, written with full durability.
-    std::optional<RejectionSummary> s = session.known_rejection_summary(action, subject, reason);
+    std::optional<RejectionSummary> s =
+        session.known_rejection_summary(to_string(action), subject, reason);
     if (!s) s = find_summary(session, action, subject, reason);
     if (s && s->counts)
       store.write([&] { add_to_tally(store, s->event, 1); }, Durability::relaxed);
@@ -127,18 +130,19 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
         if (!w.first && w.counts) add_to_tally(store, w.event, 1);
         return w;
       });
-    session.note_rejection_summary(action, subject, reason, *s);
+    session.note_rejection_summary(to_string(action), subject, reason, *s);
   } catch (const std::exception&) {
   }
 }
 
-std::optional<RejectionSummary> summarise_rejection(Session& session, std::string_view action,
+std::optional<RejectionSummary> summarise_rejection(Session& session, AuditAction action,
                                                     std::string_view subject,
                                                     std::string_view reason,
                                                     std::string_view details) {
   Store& store = session.store();
   if (!store.writable()) return std::nullopt;
-  if (auto known = session.known_rejection_summary(action, subject, reason)) return known;
+  if (auto known = session.known_rejection_summary(to_string(action), subject, reason))
+    return known;
   try {
     if (store.in_transaction())  // nothing is noted: the caller may still roll back
       return find_or_write_summary(session, action, subject, reason, details);
@@ -149,7 +153,7 @@ std::optional<RejectionSummary> summarise_rejection(Session& session, std::strin
     if (!s)
       s = store.write(
           [&] { return find_or_write_summary(session, action, subject, reason, details); });
-    session.note_rejection_summary(action, subject, reason, *s);
+    session.note_rejection_summary(to_string(action), subject, reason, *s);
     return s;
   } catch (const std::exception&) {
     return std::nullopt;

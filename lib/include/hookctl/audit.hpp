@@ -17,7 +17,7 @@ namespace hookctl {
 
 // Appends an event at session.now() by session.actor() and returns its id. Must run inside a
 // write transaction. Never pass a secret in details.
-int64_t record_event(Session& session, std::string_view action, std::string_view subject,
+int64_t record_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details);
 
 // Records a rejected authentication, summarised so a flood cannot grow the log without bound:
@@ -30,7 +30,7 @@ int64_t record_event(Session& session, std::string_view action, std::string_view
 // the machine may lose its last counts. A session remembers the summaries it found or wrote, so
 // repeated rejections on it cost no audit query. Best effort: on a read-only or busy store
 // nothing is recorded and nothing is thrown.
-void record_rejection(Session& session, std::string_view action, std::string_view subject,
+void record_rejection(Session& session, AuditAction action, std::string_view subject,
                       std::string_view reason, std::string_view details);
 
 // For callers that count later rejections themselves rather than write once per rejection (a
@@ -39,7 +39,7 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
 // nothing counted. The rejection at hand is a later one unless the result is `first`.
 // nullopt when nothing could be read or written (read-only or busy store); never throws a store
 // error.
-std::optional<RejectionSummary> summarise_rejection(Session& session, std::string_view action,
+std::optional<RejectionSummary> summarise_rejection(Session& session, AuditAction action,
                                                     std::string_view subject,
                                                     std::string_view reason,
                                                     std::string_view details);

@@ -80,6 +80,31 @@ struct Words<ProblemKind> {
       std::pair{ProblemKind::invalid_email, std::string_view("invalid-email")}};
 };
 
+// The actions of the audit log, grouped by the kind of their subject: the store's path, an
+// account name, a token id, a webhook name, a policy key; then rejections (a webhook name, an
+// account name).
+template <>
+struct Words<AuditAction> {
+  static constexpr std::array table{
+      std::pair{AuditAction::store_init, std::string_view("store.init")},
+      std::pair{AuditAction::user_create, std::string_view("user.create")},
+      std::pair{AuditAction::user_import, std::string_view("user.import")},
+      std::pair{AuditAction::user_reactivate, std::string_view("user.reactivate")},
+      std::pair{AuditAction::user_set_password, std::string_view("user.set-password")},
+      std::pair{AuditAction::user_delete, std::string_view("user.delete")},
+      std::pair{AuditAction::token_create, std::string_view("token.create")},
+      std::pair{AuditAction::token_rotate, std::string_view("token.rotate")},
+      std::pair{AuditAction::token_edit, std::string_view("token.edit")},
+      std::pair{AuditAction::token_revoke, std::string_view("token.revoke")},
+      std::pair{AuditAction::token_transfer, std::string_view("token.transfer")},
+      std::pair{AuditAction::webhook_create, std::string_view("webhook.create")},
+      std::pair{AuditAction::webhook_bind, std::string_view("webhook.bind")},
+      std::pair{AuditAction::webhook_delete, std::string_view("webhook.delete")},
+      std::pair{AuditAction::policy_set, std::string_view("policy.set")},
+      std::pair{AuditAction::auth_rejected, std::string_view("auth.rejected")},
+      std::pair{AuditAction::auth_login_rejected, std::string_view("auth.login-rejected")}};
+};
+
 template <class E>
 concept HasWords = requires {
   Words<E>::table;
