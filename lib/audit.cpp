@@ -180,6 +180,11 @@ std::string shown_details(const AuditEvent& e) {
 
 void list_audit(Session& session, const AuditFilter& filter,
                 const std::function<void(const AuditEvent&)>& emit) {
+  // The actions are parameters ?10, ?11, ... in the order given.
+  std::string actions;
+  for (size_t i = 0; i < filter.actions.size(); ++i)
+    actions += fmt::format("{}?{}", i == 0 ? " AND action IN (" : ", ", 10 + i);
+  if (!actions.empty()) actions += ")";
   // The inner query picks the newest N; the outer one prints them oldest first, each with its
   // tally (most events have none).
   const std::string sql =
@@ -187,8 +192,8 @@ void list_audit(Session& session, const AuditFilter& filter,
       "coalesce(tally.repeated, 0) FROM (SELECT id, at, actor, action, subject, details FROM "
       "audit WHERE TRUE" +
       std::string(filter.since ? " AND at >= ?1" : "") +
-      std::string(filter.subject ? " AND subject = ?2 COLLATE NOCASE" : "") + " ORDER BY id DESC" +
-      std::string(filter.limit ? " LIMIT ?3" : "") +
+      std::string(filter.subject ? " AND subject = ?2 COLLATE NOCASE" : "") + actions +
+      " ORDER BY id DESC" + std::string(filter.limit ? " LIMIT ?3" : "") +
       ") AS latest LEFT JOIN rejection_tally AS tally ON tally.event_id = latest.id "
       "ORDER BY latest.id";
   session.store().read([&] {
@@ -197,6 +202,8 @@ void list_audit(Session& session, const AuditFilter& filter,
       q.bind(1, static_cast<int64_t>((session.now() - *filter.since).time_since_epoch().count()));
     if (filter.subject) q.bind(2, *filter.subject);
     if (filter.limit) q.bind(3, *filter.limit);
+    for (size_t i = 0; i < filter.actions.size(); ++i)
+      q.bind(static_cast<int>(10 + i), to_string(filter.actions[i]));
     while (q.step()) {
       AuditEvent e;
       e.at = Time{Duration{q.integer(0)}};

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "harness.hpp"
 
@@ -254,6 +256,87 @@ TEST_CASE("audit --since keeps the last DUR and --limit the newest N, oldest fir
     CHECK(r.out.empty());
   }
   CHECK(s.dump() == before);
+}
+
+TEST_CASE("audit --action keeps the events of the actions named and refuses any other") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("alice");
+  s.user("svc", {"--service"});
+  const std::string id = e2e::token_id(s.token("svc"));
+  s.webhook("orders", "svc");
+  s.at("2026-01-02T00:00:00Z");
+  must(s.run({"token", "rotate", id}));
+  s.at("2026-01-03T00:00:00Z");
+  must(s.run({"token", "revoke", id, "--yes"}));
+
+  json rotations = audit(s, {"--action", "token.rotate"});
+  REQUIRE(rotations.size() == 1);
+  CHECK(rotations[0]["subject"] == id);
+  CHECK(rotations[0]["at"] == "2026-01-02T00:00:00Z");
+  json users = audit(s, {"--action", "user.create"});
+  CHECK(subjects(users) == std::vector<std::string>{"alice", "svc"});
+  // Repeated: any of them, oldest first.
+  json either = audit(s, {"--action", "token.revoke", "--action", "token.rotate"});
+  REQUIRE(either.size() == 2);
+  CHECK(either[0]["action"] == "token.rotate");
+  CHECK(either[1]["action"] == "token.revoke");
+  // With the other filters: every one must match.
+  CHECK(audit(s, {"--action", "token.create", "--subject", id}).size() == 1);
+  CHECK(audit(s, {"--action", "user.create", "--subject", id}).empty());
+  CHECK(audit(s, {"--action", "token.rotate", "--since", "12h"}).empty());
+  CHECK(subjects(audit(s, {"--action", "user.create", "--limit", "1"})) ==
+        std::vector<std::string>{"svc"});
+  CHECK(audit(s, {"--action", "policy.set"}).empty());
+
+  // An action not in the list is a usage error that teaches the list and never echoes the
+  // value (it may be anything pasted in the wrong place).
+  const std::string before = s.dump();
+  for (const char* wrong : {"token-rotate", "TOKEN.ROTATE", "rotation", "Zq9-hunter2-Passphrase"}) {
+    Result r = s.run({"audit", "--action", wrong});
+    INFO(wrong << "\n" << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "--action"));
+    CHECK(contains(r.err, "token.rotate"));
+    CHECK(contains(r.err, "auth.login-rejected"));
+    CHECK_FALSE(contains(r.err, wrong));
+    Result j = s.run({"audit", "--json", "--action", wrong});
+    CHECK(j.code == 2);
+    CHECK(j.error_json()["error"]["code"] == "usage");
+  }
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("the manual lists exactly the actions audit --action accepts") {
+  Sandbox s;
+  // The accepted words, as the completer offers them (from the option's own list).
+  std::set<std::string> accepted;
+  {
+    std::istringstream lines(s.run({"__complete", "audit", "--action", ""}).out);
+    for (std::string line; std::getline(lines, line);)
+      accepted.insert(line.substr(0, line.find('\t')));
+  }
+  CHECK(accepted.count("token.rotate") == 1);
+  CHECK(accepted.count("auth.login-rejected") == 1);
+  // The man page's list under "The actions, with their subjects:" in the audit section.
+  std::ifstream in(HOOKCTL_MAN_PAGE);
+  REQUIRE(in);
+  std::set<std::string> listed;
+  bool in_list = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "The actions, with their subjects:") {
+      in_list = true;
+      continue;
+    }
+    if (!in_list) continue;
+    if (line.rfind(".BR ", 0) != 0) break;
+    std::string word;
+    for (size_t i = 4; i < line.size() && line[i] != ' '; ++i)
+      if (line[i] != '\\') word += line[i];
+    listed.insert(word);
+  }
+  CHECK(listed == accepted);
 }
 
 TEST_CASE("a usage error from audit --limit has a readable message") {

@@ -64,6 +64,7 @@ std::string shown_details(const AuditEvent& event);
 struct AuditFilter {
   std::optional<Duration> since;       // events at or after now - since
   std::optional<std::string> subject;  // case-insensitive exact match
+  std::vector<AuditAction> actions;    // events of any of these actions; empty: of every action
   std::optional<int64_t> limit;        // the newest N (still printed oldest first)
 };
 
