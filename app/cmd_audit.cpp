@@ -17,7 +17,7 @@ struct AuditOptions {
 
 void run_audit(Context& ctx, const AuditOptions& o) {
   AuditFilter f;
-  f.since = duration_option(o.since, "--since");
+  f.since = since_option(ctx, o.since, "--since");
   f.subject = o.subject;
   for (const auto& word : o.actions) f.actions.push_back(*from_string<AuditAction>(word));
   f.limit = o.limit;
@@ -43,7 +43,10 @@ void register_audit_command(CLI::App& app, Context& ctx) {
                               {"audit", "Show the audit log of changes, oldest first",
                                "hookctl audit --since 7d --subject alice"},
                               run_audit);
-  takes(cmd.add_option("--since", o.since, "Only events of the last DUR"), ValueKind::duration);
+  takes(cmd.add_option("--since", o.since,
+                       "Only events of the last DUR, or at or after TIME (2026-11-01 or "
+                       "2026-11-01T09:00:00Z)"),
+        ValueKind::duration_or_time);
   takes(cmd.add_option("--subject", o.subject, "Only events about this user, webhook or token id"),
         ValueKind::user);
   one_of<AuditAction>(

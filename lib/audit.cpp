@@ -198,8 +198,7 @@ void list_audit(Session& session, const AuditFilter& filter,
       "ORDER BY latest.id";
   session.store().read([&] {
     auto& q = session.store().statement(sql);
-    if (filter.since)
-      q.bind(1, static_cast<int64_t>((session.now() - *filter.since).time_since_epoch().count()));
+    if (filter.since) q.bind(1, static_cast<int64_t>(filter.since->time_since_epoch().count()));
     if (filter.subject) q.bind(2, *filter.subject);
     if (filter.limit) q.bind(3, *filter.limit);
     for (size_t i = 0; i < filter.actions.size(); ++i)

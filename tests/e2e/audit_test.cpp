@@ -258,6 +258,51 @@ TEST_CASE("audit --since keeps the last DUR and --limit the newest N, oldest fir
   CHECK(s.dump() == before);
 }
 
+TEST_CASE("audit --since also takes a time or a date, which means its midnight UTC") {
+  Sandbox s;
+  s.at("2026-10-31T23:59:59Z");
+  s.user("a");
+  s.at("2026-11-01T00:00:00Z");
+  s.user("b");
+  s.at("2026-11-01T09:00:00Z");
+  s.user("c");
+  s.at("2026-11-02T08:00:00Z");
+  s.user("d");
+
+  s.at("2026-11-03T00:00:00Z");
+  using V = std::vector<std::string>;
+  CHECK(subjects(audit(s, {"--since", "2026-11-01"})) == V{"b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-10-31"})) == V{"a", "b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T09:00:00Z"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T09:00:01Z"})) == V{"d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T10:00:00+01:00"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T00:00:00.5Z"})) == V{"b", "c", "d"});
+  CHECK(audit(s, {"--since", "2026-11-04"}).empty());
+  // A duration still counts back from now (HOOKCTL_NOW here).
+  CHECK(subjects(audit(s, {"--since", "1d"})) == V{"d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01", "--limit", "1"})) == V{"d"});
+  // The same in the table.
+  Result text = s.run({"audit", "--since", "2026-11-02"});
+  REQUIRE(text.code == 0);
+  CHECK(contains(text.out, "2026-11-02T08:00:00Z"));
+  CHECK_FALSE(contains(text.out, "2026-11-01T09:00:00Z"));
+
+  // Neither a duration nor a time: exit 2, naming the option, teaching both forms, and never
+  // repeating the value.
+  const std::string before = s.dump();
+  for (const char* wrong : {"2026-13-01", "2026-11-01 09:00", "1969-12-31", "01/11/2026",
+                            "yesterday", "Zq9-hunter2-Passphrase"}) {
+    Result r = s.run({"audit", "--since", wrong});
+    INFO(wrong << "\n" << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "--since"));
+    CHECK(contains(r.err, "2026-11-28"));
+    CHECK_FALSE(contains(r.err, wrong));
+  }
+  CHECK(s.dump() == before);
+}
+
 TEST_CASE("audit --action keeps the events of the actions named and refuses any other") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");

@@ -93,7 +93,7 @@ TEST_CASE("list_audit returns every event oldest first") {
   CHECK(subjects(f, f.start + days(1), {}) == std::vector<std::string>{"one", "two", "three"});
 }
 
-TEST_CASE("list_audit --since keeps events at or after now minus the duration") {
+TEST_CASE("list_audit --since keeps events at or after the instant") {
   Fixture f;
   const Time now = T("2026-02-01T00:00:00Z");
   event(f, now - days(2), "old", "x");
@@ -101,8 +101,17 @@ TEST_CASE("list_audit --since keeps events at or after now minus the duration") 
   event(f, now - days(1), "boundary", "x");
   event(f, now - secs(5), "recent", "x");
   AuditFilter since;
-  since.since = days(1);
+  since.since = now - days(1);
   CHECK(actions(f, now, since) == std::vector<std::string>{"boundary", "recent"});
+  since.since = parse_since("1d", now);
+  CHECK(actions(f, now, since) == std::vector<std::string>{"boundary", "recent"});
+  since.since = parse_since("2026-01-30", now);
+  CHECK(actions(f, now, since) ==
+        std::vector<std::string>{"old", "just-outside", "boundary", "recent"});
+  since.since = parse_since("2026-01-31T00:00:00+01:00", now);  // 2026-01-30T23:00:00Z
+  CHECK(actions(f, now, since) == std::vector<std::string>{"just-outside", "boundary", "recent"});
+  since.since = now + secs(1);
+  CHECK(actions(f, now, since).empty());
 }
 
 TEST_CASE("list_audit --subject matches the whole subject case-insensitively") {
@@ -149,7 +158,7 @@ TEST_CASE("list_audit filters combine") {
   event(f, now - secs(2), "a2", "Alice");
   event(f, now - secs(1), "a3", "alice");
   AuditFilter filter;
-  filter.since = days(2);
+  filter.since = now - days(2);
   filter.subject = "ALICE";
   filter.limit = 2;
   CHECK(actions(f, now, filter) == std::vector<std::string>{"a2", "a3"});

@@ -62,7 +62,7 @@ void add_rejection_counts(Store& store, const std::vector<RejectionCount>& count
 std::string shown_details(const AuditEvent& event);
 
 struct AuditFilter {
-  std::optional<Duration> since;       // events at or after now - since
+  std::optional<Time> since;           // events at or after this instant
   std::optional<std::string> subject;  // case-insensitive exact match
   std::vector<AuditAction> actions;    // events of any of these actions; empty: of every action
   std::optional<int64_t> limit;        // the newest N (still printed oldest first)
