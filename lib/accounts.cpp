@@ -219,7 +219,7 @@ Deletion delete_account(Session& session, std::string_view name,
       for (auto& t : tokens) {
         t.owner = heir.name;
         record_event(session, AuditAction::token_transfer, t.id,
-                     fmt::format("owner {} -> {} (user deleted)", leaver.name, heir.name));
+                     token_owner_change_details(leaver.name, heir.name) + " (user deleted)");
         for (const auto& w : t.webhooks)
           if (require_webhook(session, w).auth == AuthScheme::basic)
             result.basic_webhooks.push_back(w);

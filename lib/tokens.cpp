@@ -57,7 +57,7 @@ IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_
     }
     Token token = require_token(session, issued.id);
     record_event(session, AuditAction::token_create, token.id,
-                 fmt::format("kind={} owner={}{}{}", to_string(kind), token.owner,
+                 fmt::format("kind={} {}{}{}", to_string(kind), token_owner_details(token.owner),
                              label ? " name=" + *label : "",
                              expires_at ? " expires_at=" + format_rfc3339(*expires_at) : ""));
     return IssuedCredential{std::move(token), std::move(issued.text)};
@@ -174,7 +174,7 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
     std::string details = grace ? fmt::format("grace={}", format_duration(*options.grace))
                                 : std::string("grace=none");
     if (owner_name != before.owner)
-      details += fmt::format(" owner {} -> {}", before.owner, owner_name);
+      details += " " + token_owner_change_details(before.owner, owner_name);
     if (new_expiry) details += " expires_at=" + format_rfc3339(*new_expiry);
     if (in_grace)
       details +=

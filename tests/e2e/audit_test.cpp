@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Database.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
@@ -208,6 +209,65 @@ TEST_CASE("audit --subject matches any subject of that name, case-insensitively"
   json history = audit(s, {"--subject", "alice"});
   REQUIRE(history.size() == 3);
   CHECK(contains(history[2]["action"], "delete"));
+}
+
+TEST_CASE("audit --subject USER also finds the events of the tokens the user owns or owned") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("alice");
+  s.user("bob");
+  s.user("svc", {"--service"});
+  s.at("2026-01-02T00:00:00Z");
+  const std::string mine = e2e::token_id(s.token("alice"));  // created for alice
+  const std::string bobs = e2e::token_id(s.token("bob"));
+  const std::string app = e2e::token_id(s.webhook("orders", "alice"));  // alice's App token
+  s.at("2026-01-03T00:00:00Z");
+  must(s.run({"token", "rotate", bobs, "--owner", "alice"}));  // rotated onto alice
+  s.at("2026-01-04T00:00:00Z");
+  must(s.run({"token", "edit", mine, "--name", "nightly"}));
+  s.at("2026-01-05T00:00:00Z");
+  must(s.run({"user", "delete", "alice", "--transfer-to", "svc", "--yes"}));  // moved to svc
+  s.at("2026-01-06T00:00:00Z");
+  must(s.run({"token", "rotate", mine}));  // svc's by now: not alice's
+
+  auto pairs = [](const json& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events)
+      out.push_back(e["action"].get<std::string>() + " " + e["subject"].get<std::string>());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  const json alice_json = audit(s, {"--subject", "Alice"});
+  const V alice = pairs(alice_json);
+  REQUIRE(alice.size() == 9);
+  CHECK(V(alice.begin(), alice.begin() + 5) == V{"user.create alice", "token.create " + mine,
+                                                 "token.create " + app, "token.rotate " + bobs,
+                                                 "token.edit " + mine});
+  // The deletion moved the three in id order, then deleted the account.
+  const V tail(alice.begin() + 5, alice.end());
+  CHECK(std::count(tail.begin(), tail.end(), "token.transfer " + mine) == 1);
+  CHECK(std::count(tail.begin(), tail.end(), "token.transfer " + app) == 1);
+  CHECK(std::count(tail.begin(), tail.end(), "token.transfer " + bobs) == 1);
+  CHECK(tail.back() == "user.delete alice");
+  for (const auto& e : alice_json) CHECK(e["at"] < "2026-01-06T00:00:00Z");
+
+  // bob: his token up to the rotation that moved it, included.
+  CHECK(pairs(audit(s, {"--subject", "bob"})) ==
+        V{"user.create bob", "token.create " + bobs, "token.rotate " + bobs});
+  // svc owns all three now: their whole histories, the later rotation too.
+  const json svc = audit(s, {"--subject", "svc"});
+  CHECK(svc.back()["action"] == "token.rotate");
+  CHECK(svc.back()["subject"] == mine);
+  CHECK(svc.size() == 1 + 3 + 1 + 1 + 3 + 1);  // user, creates, rotate, edit, transfers, rotate
+  // A webhook or token id stays an exact match; the filters still combine.
+  CHECK(pairs(audit(s, {"--subject", "orders"})) == V{"webhook.create orders"});
+  CHECK(audit(s, {"--subject", mine}).size() == 4);
+  CHECK(pairs(audit(s, {"--subject", "alice", "--action", "token.rotate"})) ==
+        V{"token.rotate " + bobs});
+  CHECK(pairs(audit(s, {"--subject", "alice", "--since", "2026-01-05", "--limit", "1"})) ==
+        V{"user.delete alice"});
+  CHECK(audit(s, {"--subject", "alice", "--since", "2026-01-04", "--action", "token.transfer"})
+            .size() == 3);
 }
 
 TEST_CASE("audit --since keeps the last DUR and --limit the newest N, oldest first") {

@@ -413,3 +413,158 @@ TEST_CASE("shown_details adds the tally to a counted summary and leaves other de
   e.repeated = 5;
   CHECK(shown_details(e) == "something else (5 more in the hour)");
 }
+
+namespace {
+
+// (action, subject) of each event list_audit returns for `filter`, oldest first.
+std::vector<std::pair<std::string, std::string>> events_of(Fixture& f, const AuditFilter& filter) {
+  auto s = f.at(T("2026-06-01T00:00:00Z"));
+  std::vector<std::pair<std::string, std::string>> out;
+  list_audit(s, filter, [&](const AuditEvent& e) { out.emplace_back(e.action, e.subject); });
+  return out;
+}
+
+AuditFilter about(const std::string& subject) {
+  AuditFilter filter;
+  filter.subject = subject;
+  return filter;
+}
+
+}  // namespace
+
+TEST_CASE("token events name their owner in a form token_owner_change_in reads back") {
+  using C = std::optional<TokenOwnerChange>;
+  auto parsed = [](AuditAction a, const std::string& details) -> C {
+    return token_owner_change_in(a, details);
+  };
+  auto created = parsed(AuditAction::token_create, "kind=api " + token_owner_details("Alice"));
+  REQUIRE(created);
+  CHECK(created->from.empty());
+  CHECK(created->to == "Alice");
+  // A label is free text and comes later: it never counts as the owner.
+  created = parsed(AuditAction::token_create, "kind=app owner=svc name=x owner=alice");
+  REQUIRE(created);
+  CHECK(created->to == "svc");
+  auto rotated =
+      parsed(AuditAction::token_rotate, "grace=1d " + token_owner_change_details("bob", "alice") +
+                                            " expires_at=2026-03-01T00:00:00Z");
+  REQUIRE(rotated);
+  CHECK(rotated->from == "bob");
+  CHECK(rotated->to == "alice");
+  auto moved = parsed(AuditAction::token_transfer, "owner alice -> svc (user deleted)");
+  REQUIRE(moved);
+  CHECK(moved->from == "alice");
+  CHECK(moved->to == "svc");
+  // No change of owner, or not a token event that records one.
+  CHECK_FALSE(parsed(AuditAction::token_rotate, "grace=none"));
+  CHECK_FALSE(parsed(AuditAction::token_rotate,
+                     "grace=none [clock overridden by HOOKCTL_NOW; recorded at "
+                     "2026-01-01T00:00:00Z real time]"));
+  CHECK_FALSE(parsed(AuditAction::token_revoke, "owner alice -> bob"));
+  CHECK_FALSE(parsed(AuditAction::token_create, "owner=alice"));
+  CHECK_FALSE(parsed(AuditAction::token_create, "kind=api owner="));
+  CHECK_FALSE(parsed(AuditAction::webhook_create, "auth=bearer owner=alice token=x"));
+}
+
+TEST_CASE("a user's subject also finds the events of tokens it owns now or owned then") {
+  Fixture f;
+  f.user("alice");
+  f.user("bob");
+  f.service("svc");
+  const std::string a = f.token("alice", T("2026-01-02T00:00:00Z")).token.id;
+  const std::string b = f.token("bob", T("2026-01-02T00:00:00Z")).token.id;
+  {
+    auto s = f.at("2026-01-03T00:00:00Z");
+    rotate_token(s, a, RotateOptions{});  // while alice owns it
+    RotateOptions onto_alice;
+    onto_alice.owner = "alice";
+    rotate_token(s, b, onto_alice);  // bob's token rotated onto alice
+  }
+  std::string c, d;
+  {
+    auto s = f.at("2026-01-04T00:00:00Z");
+    c = create_token(s, "alice", std::string("old"), std::nullopt).token.id;
+    revoke_token(s, c);  // revoked: deleted with alice, its history kept
+    // A label is not an owner: bob's token named after alice is not hers.
+    d = create_token(s, "bob", std::string("x owner=alice"), std::nullopt).token.id;
+  }
+  {
+    auto s = f.at("2026-01-05T00:00:00Z");
+    delete_account(s, "alice", std::string("svc"));  // a and b move to svc, in id order
+  }
+  {
+    auto s = f.at("2026-01-06T00:00:00Z");
+    rotate_token(s, a, RotateOptions{});  // svc's now
+    revoke_token(s, b);
+  }
+  const std::string first = std::min(a, b), second = std::max(a, b);
+
+  using E = std::vector<std::pair<std::string, std::string>>;
+  const E alice{{"user.create", "alice"},  {"token.create", a},        {"token.rotate", a},
+                {"token.rotate", b},       {"token.create", c},        {"token.revoke", c},
+                {"token.transfer", first}, {"token.transfer", second}, {"user.delete", "alice"}};
+  CHECK(events_of(f, about("alice")) == alice);
+  CHECK(events_of(f, about("ALICE")) == alice);
+  // bob: his token until it was rotated onto alice, that rotation included; the one he owns.
+  CHECK(events_of(f, about("bob")) ==
+        E{{"user.create", "bob"}, {"token.create", b}, {"token.rotate", b}, {"token.create", d}});
+  // svc owns a and b now: their whole histories.
+  CHECK(events_of(f, about("svc")) == E{{"user.create", "svc"},
+                                        {"token.create", a},
+                                        {"token.create", b},
+                                        {"token.rotate", a},
+                                        {"token.rotate", b},
+                                        {"token.transfer", first},
+                                        {"token.transfer", second},
+                                        {"token.rotate", a},
+                                        {"token.revoke", b}});
+  // A token id or a name nobody owns tokens under stays an exact match.
+  CHECK(events_of(f, about(c)) == E{{"token.create", c}, {"token.revoke", c}});
+  CHECK(events_of(f, about("ali")).empty());
+  CHECK(events_of(f, about("%")).empty());
+
+  // The other filters apply to the token events too, and the limit to the merged list.
+  AuditFilter limited = about("alice");
+  limited.limit = 2;
+  CHECK(events_of(f, limited) == E{{"token.transfer", second}, {"user.delete", "alice"}});
+  limited.limit = 0;
+  CHECK(events_of(f, limited).empty());
+  AuditFilter since = about("alice");
+  since.since = T("2026-01-04T00:00:00Z");
+  CHECK(events_of(f, since) == E{{"token.create", c},
+                                 {"token.revoke", c},
+                                 {"token.transfer", first},
+                                 {"token.transfer", second},
+                                 {"user.delete", "alice"}});
+  AuditFilter rotations = about("alice");
+  rotations.actions = {AuditAction::token_rotate, AuditAction::user_delete};
+  CHECK(events_of(f, rotations) ==
+        E{{"token.rotate", a}, {"token.rotate", b}, {"user.delete", "alice"}});
+}
+
+TEST_CASE("a user created again under a name has that name's token history") {
+  // The log keeps names: what a name owned before is still that name's.
+  Fixture f;
+  f.user("alice");
+  f.service("svc");
+  const std::string a = f.token("alice").token.id;
+  {
+    auto s = f.at("2026-01-02T00:00:00Z");
+    delete_account(s, "alice", std::string("svc"));
+  }
+  f.user("Alice", AccountKind::person, T("2026-01-03T00:00:00Z"));
+  {
+    auto s = f.at("2026-01-04T00:00:00Z");
+    rotate_token(s, a, RotateOptions{});  // while svc owns it
+    RotateOptions back;
+    back.owner = "Alice";
+    rotate_token(s, a, back);  // alice's again: its whole history is hers now
+    rotate_token(s, a, RotateOptions{});
+  }
+  const auto events = events_of(f, about("alice"));
+  std::vector<std::string> actions;
+  for (const auto& [action, subject] : events) actions.push_back(action);
+  CHECK(actions == std::vector<std::string>{"user.create", "token.create", "token.transfer",
+                                            "user.delete", "user.create", "token.rotate",
+                                            "token.rotate", "token.rotate"});
+}

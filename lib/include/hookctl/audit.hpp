@@ -61,11 +61,32 @@ void add_rejection_counts(Store& store, const std::vector<RejectionCount>& count
 // else is shown as written.
 std::string shown_details(const AuditEvent& event);
 
+// How the events of a token say who owns it from then on: token.create's details begin
+// "kind=KIND owner=NAME" (token_owner_details writes the second word), token.rotate's and
+// token.transfer's hold "owner FROM -> TO" (token_owner_change_details) when the owner changed.
+// Names hold no spaces, so each is one word.
+std::string token_owner_details(std::string_view owner);
+std::string token_owner_change_details(std::string_view from, std::string_view to);
+
+struct TokenOwnerChange {
+  std::string from;  // empty for a token created
+  std::string to;
+};
+// The owner change an event of `action` with these details records, or nullopt (another action,
+// or no change of owner).
+std::optional<TokenOwnerChange> token_owner_change_in(AuditAction action, std::string_view details);
+
 struct AuditFilter {
-  std::optional<Time> since;           // events at or after this instant
-  std::optional<std::string> subject;  // case-insensitive exact match
-  std::vector<AuditAction> actions;    // events of any of these actions; empty: of every action
-  std::optional<int64_t> limit;        // the newest N (still printed oldest first)
+  std::optional<Time> since;  // events at or after this instant
+  // Events whose subject is this name (exactly, ignoring ASCII case). For a user, also the
+  // events of every token it owns now (the token's whole history), and those of a token it
+  // owned before from the event that gave it the token (token.create for it, token.rotate or
+  // token.transfer onto it) to the one that moved it away, both included. The audit log keeps
+  // names, not accounts: an account deleted and later created again under the same name is
+  // one user here.
+  std::optional<std::string> subject;
+  std::vector<AuditAction> actions;  // events of any of these actions; empty: of every action
+  std::optional<int64_t> limit;      // the newest N (still printed oldest first)
 };
 
 // The matching events, oldest first, each with its tally (`repeated`).
