@@ -85,6 +85,7 @@ void describe(Fields& f, const AuditEvent& e) {
 template <class Fields>
 void describe(Fields& f, const Problem& p) {
   f.text("kind", to_string(p.kind));
+  f.text("code", to_string(p.code));
   f.text("subject", p.subject);
   f.text("message", p.message);
   f.opt_time("at", p.at);

@@ -80,6 +80,22 @@ struct Words<ProblemKind> {
       std::pair{ProblemKind::invalid_email, std::string_view("invalid-email")}};
 };
 
+// The causes of `check` problems (Problem::code), by kind in report order.
+template <>
+struct Words<ProblemCode> {
+  static constexpr std::array table{
+      std::pair{ProblemCode::not_bound, std::string_view("not-bound")},
+      std::pair{ProblemCode::revoked, std::string_view("revoked")},
+      std::pair{ProblemCode::expired, std::string_view("expired")},
+      std::pair{ProblemCode::owner_inactive, std::string_view("owner-inactive")},
+      std::pair{ProblemCode::expires_soon, std::string_view("expires-soon")},
+      std::pair{ProblemCode::owner_inactive_soon, std::string_view("owner-inactive-soon")},
+      std::pair{ProblemCode::personal_owner, std::string_view("personal-owner")},
+      std::pair{ProblemCode::never_used, std::string_view("never-used")},
+      std::pair{ProblemCode::long_unused, std::string_view("long-unused")},
+      std::pair{ProblemCode::invalid_email, std::string_view("invalid-email")}};
+};
+
 // The actions of the audit log, grouped by the kind of their subject: the store's path, an
 // account name, a token id, a webhook name, a policy key; then rejections (a webhook name, an
 // account name).
