@@ -10,6 +10,7 @@
 #include <exception>
 #include <iostream>
 
+#include "hookctl/accounts.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/text.hpp"
 
@@ -80,6 +81,20 @@ void describe(Fields& f, const AuditEvent& e) {
   f.text("subject", e.subject);
   f.text("details", e.details);
   f.integer("repeated", e.repeated);
+}
+
+// A token that keeps an account from being deleted (DeletionBlockers), as a blocker.
+struct LinkedToken {
+  const Token& token;
+};
+
+template <class Fields>
+void describe(Fields& f, const LinkedToken& b) {
+  f.text("token", b.token.id);
+  f.text("kind", to_string(b.token.kind));
+  f.opt_text("name", b.token.name);
+  f.text("status", to_string(b.token.status));
+  f.texts("webhooks", b.token.webhooks);
 }
 
 template <class Fields>
@@ -210,6 +225,16 @@ Json to_json(const Token& t) { return tree_of(t); }
 Json to_json(const Webhook& w) { return tree_of(w); }
 Json to_json(const AuditEvent& e) { return tree_of(e); }
 Json to_json(const Problem& p) { return tree_of(p); }
+
+Json to_json(const ErrorDetails& details) {
+  Json fields = Json::object();
+  if (const auto* blockers = dynamic_cast<const DeletionBlockers*>(&details)) {
+    Json list = Json::array();
+    for (const Token& t : blockers->tokens) list.push_back(tree_of(LinkedToken{t}));
+    fields["blockers"] = std::move(list);
+  }
+  return fields;
+}
 
 void append_json(std::string& out, const Account& a) { text_of(out, a); }
 void append_json(std::string& out, const Token& t) { text_of(out, t); }

@@ -24,6 +24,8 @@ Json to_json(const Token& t);
 Json to_json(const Webhook& w);
 Json to_json(const AuditEvent& e);
 Json to_json(const Problem& p);
+// The fields an error's details add to the JSON error object, beside code and message.
+Json to_json(const ErrorDetails& details);
 Json time_json(const std::optional<Time>& t);
 
 void print_json(const Json& doc);

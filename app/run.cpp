@@ -188,10 +188,13 @@ std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
   return fmt::format("{} (see '{} --help')", message, command_path(where));
 }
 
-int report(const Context& ctx, ErrorKind kind, const std::string& message) {
+int report(const Context& ctx, ErrorKind kind, const std::string& message,
+           const hookctl::ErrorDetails* details = nullptr) {
   if (ctx.json) {
     nlohmann::ordered_json doc{
         {"error", {{"code", std::string(hookctl::error_code_name(kind))}, {"message", message}}}};
+    // What the error carries as data goes beside the message (the text shows it in the message).
+    if (details != nullptr) doc["error"].update(hookctl::cli::to_json(*details));
     // Replacement, not an exception, for invalid UTF-8 (a value stored by an older version):
     // the error report must never be what fails.
     std::cerr << doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
@@ -327,7 +330,7 @@ int run_cli(int argc, char** argv) {
     if (err.kind() == ErrorKind::internal)
       message =
           fmt::format("internal error: {} (this is a bug in hookctl; please report it)", message);
-    return report(ctx, err.kind(), message);
+    return report(ctx, err.kind(), message, err.details());
   } catch (...) {
     ctx.abandon_created_store();
     return report(ctx, ErrorKind::internal, "internal error (this is a bug; please report it)");

@@ -193,13 +193,16 @@ Deletion delete_account(Session& session, std::string_view name,
       for (const auto& t : tokens)
         lines += fmt::format("\n  {}  {}  webhooks: {}", t.id, to_string(t.kind),
                              list_or_none(t.webhooks));
+      auto blockers = std::make_shared<DeletionBlockers>();
+      blockers->tokens = tokens;
       fail(ErrorKind::conflict,
            fmt::format("cannot delete user '{}': {} token{} still linked:{}\nresolve with "
                        "'hookctl user delete {} --transfer-to OTHER' (same secrets), "
                        "'hookctl token rotate ID --owner OTHER' (new secret), or "
                        "'hookctl token revoke ID'",
                        leaver.name, tokens.size(), tokens.size() == 1 ? " is" : "s are", lines,
-                       leaver.name));
+                       leaver.name),
+           std::move(blockers));
     }
 
     if (transfer_to) {
