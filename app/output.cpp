@@ -236,6 +236,18 @@ Json to_json(const ErrorDetails& details) {
   return fields;
 }
 
+Json version_json(std::string_view version) {
+  Json engines = Json::array();
+  for (const EngineSupport& e : supported_engines())
+    engines.push_back(
+        Json{{"engine", std::string(to_string(e.engine))},
+             {"schema_version", e.schema_version},
+             {"library", e.library},
+             {"library_version", e.library_version ? Json(*e.library_version) : Json()}});
+  return Json{
+      {"name", "hookctl"}, {"version", std::string(version)}, {"engines", std::move(engines)}};
+}
+
 void append_json(std::string& out, const Account& a) { text_of(out, a); }
 void append_json(std::string& out, const Token& t) { text_of(out, t); }
 void append_json(std::string& out, const Webhook& w) { text_of(out, w); }

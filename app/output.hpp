@@ -30,6 +30,9 @@ Json time_json(const std::optional<Time>& t);
 
 void print_json(const Json& doc);
 
+// `hookctl --version --json`: this build's version, and what it supports per engine.
+Json version_json(std::string_view version);
+
 // The compact JSON text of an object, exactly as to_json(x).dump() writes it, appended to `out`
 // without building a Json tree: listings of a million rows spend their time here.
 void append_json(std::string& out, const Account& a);

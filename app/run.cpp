@@ -309,7 +309,14 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    if (!ctx.json) return app.exit(e);
+    try {  // for packagers and scripts: what this build is and supports
+      hookctl::cli::print_json(hookctl::cli::version_json(HOOKCTL_VERSION));
+      hookctl::cli::require_stdout_written("the version");
+      return 0;
+    } catch (const Error& error) {
+      return report(ctx, error.kind(), error.what());
+    }
   } catch (const CLI::ParseError& e) {
     return report(ctx, ErrorKind::usage, usage_message(app, e));
   }

@@ -14,6 +14,7 @@
 #include "hookctl/authorization.hpp"
 #include "hookctl/check.hpp"
 #include "hookctl/model.hpp"
+#include "hookctl/store.hpp"
 #include "hookctl/token_format.hpp"
 
 namespace hookctl {
@@ -119,6 +120,13 @@ struct Words<AuditAction> {
       std::pair{AuditAction::policy_set, std::string_view("policy.set")},
       std::pair{AuditAction::auth_rejected, std::string_view("auth.rejected")},
       std::pair{AuditAction::auth_login_rejected, std::string_view("auth.login-rejected")}};
+};
+
+// The engines a store can live in, as `--version --json` names them.
+template <>
+struct Words<Engine> {
+  static constexpr std::array table{std::pair{Engine::sqlite, std::string_view("sqlite")},
+                                    std::pair{Engine::postgresql, std::string_view("postgresql")}};
 };
 
 template <class E>
