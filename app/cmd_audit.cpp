@@ -47,7 +47,8 @@ void register_audit_command(CLI::App& app, Context& ctx) {
                        "Only events of the last DUR, or at or after TIME (2026-11-01 or "
                        "2026-11-01T09:00:00Z)"),
         ValueKind::duration_or_time);
-  takes(cmd.add_option("--subject", o.subject, "Only events about this user, webhook or token id"),
+  takes(cmd.add_option("--subject", o.subject,
+                       "Only events about this user (and its tokens), webhook or token id"),
         ValueKind::user);
   one_of<AuditAction>(
       cmd.add_option("--action", o.actions, "Only events of this action (repeatable)"));
