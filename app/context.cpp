@@ -209,4 +209,15 @@ std::optional<Duration> duration_option(const std::optional<std::string>& text,
   }
 }
 
+std::optional<Time> since_option(Context& ctx, const std::optional<std::string>& text,
+                                 std::string_view option) {
+  if (!text) return std::nullopt;
+  const Time now = ctx.now();  // a malformed HOOKCTL_NOW or --at is its own error
+  try {
+    return parse_since(*text, now);
+  } catch (const Error& e) {
+    fail(ErrorKind::usage, fmt::format("{}: {}", option, e.what()));
+  }
+}
+
 }  // namespace hookctl::cli

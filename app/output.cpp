@@ -11,6 +11,7 @@
 #include <exception>
 #include <iostream>
 
+#include "hookctl/accounts.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/text.hpp"
 
@@ -83,9 +84,24 @@ void describe(Fields& f, const AuditEvent& e) {
   f.integer("repeated", e.repeated);
 }
 
+// A token that keeps an account from being deleted (DeletionBlockers), as a blocker.
+struct LinkedToken {
+  const Token& token;
+};
+
+template <class Fields>
+void describe(Fields& f, const LinkedToken& b) {
+  f.text("token", b.token.id);
+  f.text("kind", to_string(b.token.kind));
+  f.opt_text("name", b.token.name);
+  f.text("status", to_string(b.token.status));
+  f.texts("webhooks", b.token.webhooks);
+}
+
 template <class Fields>
 void describe(Fields& f, const Problem& p) {
   f.text("kind", to_string(p.kind));
+  f.text("code", to_string(p.code));
   f.text("subject", p.subject);
   f.text("message", p.message);
   f.opt_time("at", p.at);
@@ -210,6 +226,28 @@ Json to_json(const Token& t) { return tree_of(t); }
 Json to_json(const Webhook& w) { return tree_of(w); }
 Json to_json(const AuditEvent& e) { return tree_of(e); }
 Json to_json(const Problem& p) { return tree_of(p); }
+
+Json to_json(const ErrorDetails& details) {
+  Json fields = Json::object();
+  if (const auto* blockers = dynamic_cast<const DeletionBlockers*>(&details)) {
+    Json list = Json::array();
+    for (const Token& t : blockers->tokens) list.push_back(tree_of(LinkedToken{t}));
+    fields["blockers"] = std::move(list);
+  }
+  return fields;
+}
+
+Json version_json(std::string_view version) {
+  Json engines = Json::array();
+  for (const EngineSupport& e : supported_engines())
+    engines.push_back(
+        Json{{"engine", std::string(to_string(e.engine))},
+             {"schema_version", e.schema_version},
+             {"library", e.library},
+             {"library_version", e.library_version ? Json(*e.library_version) : Json()}});
+  return Json{
+      {"name", "hookctl"}, {"version", std::string(version)}, {"engines", std::move(engines)}};
+}
 
 void append_json(std::string& out, const Account& a) { text_of(out, a); }
 void append_json(std::string& out, const Token& t) { text_of(out, t); }

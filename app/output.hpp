@@ -26,9 +26,14 @@ Json to_json(const Token& t);
 Json to_json(const Webhook& w);
 Json to_json(const AuditEvent& e);
 Json to_json(const Problem& p);
+// The fields an error's details add to the JSON error object, beside code and message.
+Json to_json(const ErrorDetails& details);
 Json time_json(const std::optional<Time>& t);
 
 void print_json(const Json& doc);
+
+// `hookctl --version --json`: this build's version, and what it supports per engine.
+Json version_json(std::string_view version);
 
 // The compact JSON text of an object, exactly as to_json(x).dump() writes it, appended to `out`
 // without building a Json tree: listings of a million rows spend their time here.

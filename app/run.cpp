@@ -188,10 +188,13 @@ std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
   return fmt::format("{} (see '{} --help')", message, command_path(where));
 }
 
-int report(const Context& ctx, ErrorKind kind, const std::string& message) {
+int report(const Context& ctx, ErrorKind kind, const std::string& message,
+           const hookctl::ErrorDetails* details = nullptr) {
   if (ctx.json) {
     nlohmann::ordered_json doc{
         {"error", {{"code", std::string(hookctl::error_code_name(kind))}, {"message", message}}}};
+    // What the error carries as data goes beside the message (the text shows it in the message).
+    if (details != nullptr) doc["error"].update(hookctl::cli::to_json(*details));
     // Replacement, not an exception, for invalid UTF-8 (a value stored by an older version):
     // the error report must never be what fails.
     std::cerr << doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
@@ -313,7 +316,14 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    if (!ctx.json) return app.exit(e);
+    try {  // for packagers and scripts: what this build is and supports
+      hookctl::cli::print_json(hookctl::cli::version_json(HOOKCTL_VERSION));
+      hookctl::cli::require_stdout_written("the version");
+      return 0;
+    } catch (const Error& error) {
+      return report(ctx, error.kind(), error.what());
+    }
   } catch (const CLI::ParseError& e) {
     return report(ctx, ErrorKind::usage, usage_message(app, e));
   }
@@ -334,7 +344,7 @@ int run_cli(int argc, char** argv) {
     if (err.kind() == ErrorKind::internal)
       message =
           fmt::format("internal error: {} (this is a bug in hookctl; please report it)", message);
-    return report(ctx, err.kind(), message);
+    return report(ctx, err.kind(), message, err.details());
   } catch (...) {
     ctx.abandon_created_store();
     return report(ctx, ErrorKind::internal, "internal error (this is a bug; please report it)");

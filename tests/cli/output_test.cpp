@@ -79,8 +79,17 @@ TEST_CASE("every JSON object streams exactly as its tree dumps") {
 
     require_same_text(AuditEvent{at(30), "root", "user.create", "alice", text});
     require_same_text(AuditEvent{at(31), "root", "auth.rejected", "orders", text, 199});
-    require_same_text(Problem{ProblemKind::token_unused, "ab3de7fghk2m", text, std::nullopt});
-    require_same_text(Problem{ProblemKind::webhook_at_risk, "orders", text, at(31)});
+    Problem p;
+    p.kind = ProblemKind::token_unused;
+    p.code = ProblemCode::never_used;
+    p.subject = "ab3de7fghk2m";
+    p.message = text;
+    require_same_text(p);
+    p.kind = ProblemKind::webhook_at_risk;
+    p.code = ProblemCode::owner_inactive_soon;
+    p.subject = "orders";
+    p.at = at(31);
+    require_same_text(p);
   }
 }
 

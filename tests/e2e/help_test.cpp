@@ -248,3 +248,48 @@ TEST_CASE("the man page documents every global option in the synopsis and under 
   CHECK(synopsis.count("-q") == 1);
   CHECK(documented.count("-h") == 1);
 }
+
+TEST_CASE("version --json describes the build for packagers and plain --version is unchanged") {
+  Sandbox s;
+  Result plain = s.run({"--version"});
+  REQUIRE(plain.code == 0);
+  REQUIRE(plain.out.rfind("hookctl ", 0) == 0);
+  const std::string version = plain.line().substr(8);
+  CHECK(plain.out == "hookctl " + version + "\n");  // one line, as before
+
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--version", "--json"}, {"--json", "--version"}}) {
+    Result r = s.run(args);
+    INFO(joined(args) << "\n" << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.err.empty());
+    const nlohmann::json j = r.json();
+    CHECK(e2e::keys_of(j) == std::set<std::string>{"name", "version", "engines"});
+    CHECK(j["name"] == "hookctl");
+    CHECK(j["version"] == version);
+    REQUIRE(j["engines"].size() == 2);
+    std::map<std::string, nlohmann::json> engines;
+    for (const auto& e : j["engines"]) {
+      CHECK(e2e::keys_of(e) ==
+            std::set<std::string>{"engine", "schema_version", "library", "library_version"});
+      CHECK(e["schema_version"].is_number_integer());
+      CHECK(e["schema_version"] >= 2);
+      engines[e["engine"]] = e;
+    }
+    REQUIRE(engines.count("sqlite") == 1);
+    REQUIRE(engines.count("postgresql") == 1);
+    CHECK(engines["sqlite"]["library"] == "libsqlite3.so.0");
+    CHECK(engines["sqlite"]["library_version"].get<std::string>().rfind("3.", 0) == 0);
+    CHECK(engines["postgresql"]["library"] == "libpq.so.5");
+    CHECK(engines["postgresql"]["library_version"].is_null());  // loaded on first use only
+  }
+  CHECK(e2e::entries(s.dir).empty());  // nothing created
+
+  // The schema version is the one a new store gets on this sandbox's engine.
+  Result init = s.run({"init", "--json"});
+  REQUIRE(init.code == 0);
+  const nlohmann::json build = s.run({"--version", "--json"}).json();
+  for (const auto& e : build["engines"])
+    if (e["engine"] == (s.on_postgresql() ? "postgresql" : "sqlite"))
+      CHECK(e["schema_version"] == init.json()["schema_version"]);
+}
