@@ -14,6 +14,7 @@
 #include "hookctl/accounts.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/text.hpp"
+#include "hookctl/webhooks.hpp"
 
 namespace hookctl::cli {
 
@@ -68,6 +69,8 @@ void describe(Fields& f, const Webhook& w) {
              w.token_kind ? std::optional<std::string>(to_string(*w.token_kind)) : std::nullopt);
   f.opt_text("owner", w.owner);
   f.text("status", w.broken ? "broken" : "ok");
+  const auto reason = broken_reason(w);
+  f.opt_text("code", reason ? std::optional<std::string>(to_string(*reason)) : std::nullopt);
   f.opt_time("breaks_at", w.breaks_at);
   f.time("created_at", w.created_at);
   f.opt_text("previous_token", w.previous_token);

@@ -111,6 +111,22 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
   });
 }
 
+std::optional<Rejection> broken_reason(const Webhook& webhook) {
+  if (!webhook.broken) return std::nullopt;
+  if (!webhook.token) return Rejection::not_bound;
+  switch (webhook.token_status.value_or(TokenStatus::active)) {
+    case TokenStatus::revoked:
+      return Rejection::revoked;
+    case TokenStatus::expired:
+      return Rejection::expired;
+    case TokenStatus::owner_inactive:
+      return Rejection::owner_inactive;
+    case TokenStatus::active:
+      break;
+  }
+  return std::nullopt;
+}
+
 WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookChanges& changes) {
   if (changes.description && *changes.description)
     validate_text(**changes.description, "description", 200);
