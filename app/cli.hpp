@@ -26,6 +26,9 @@ class Context {
   // Global options, valid before or after the subcommand.
   std::optional<std::string> db;
   bool json = false;
+  bool wide = false;          // --wide: tables show every cell whole, however wide
+  bool no_headers = false;    // --no-headers: tables without their heading line
+  bool quiet = false;         // -q/--quiet: no "No matching ..." note for an empty listing
   bool stdin_closed = false;  // the caller closed descriptor 0 (reading it fails)
 
   // The command chosen by the parse; run after parsing succeeded.
@@ -36,6 +39,9 @@ class Context {
   bool stdout_tty() const;
   bool stderr_tty() const;
   bool color() const;  // stdout is a terminal, NO_COLOR unset, TERM not dumb
+  // The width of the terminal stdout is, in columns; nullopt when stdout is no terminal or its
+  // size is unknown (0).
+  std::optional<size_t> terminal_columns() const;
 
   // A report's --at TIME: the instant it reports at, overriding HOOKCTL_NOW.
   std::optional<std::string> at;
@@ -114,9 +120,8 @@ Registered<Options> add_command(CLI::App& parent, Context& ctx, const CommandHel
 }
 
 // What an option's value is. It names the value in --help (NAME, ID, DUR, FILE, KEY) and tells
-// the completer where candidates come from; set where the option is declared.
-// What an option's value names, for completion: active_user offers only accounts active now and
-// not already named on the command line (an heir, a new owner).
+// the completer where candidates come from; set where the option is declared. active_user offers
+// only accounts active now and not already named on the command line (an heir, a new owner).
 enum class ValueKind {
   user,
   active_user,
@@ -125,7 +130,8 @@ enum class ValueKind {
   integration_token,
   file,
   duration,
-  policy_key
+  duration_or_time,  // a duration back from now, or a time (see since_option)
+  policy_key,
 };
 CLI::Option* takes(CLI::Option* option, ValueKind kind);
 std::optional<ValueKind> value_kind_of(const CLI::Option& option);
@@ -142,5 +148,10 @@ void add_at_option(CLI::App& cmd, Context& ctx);
 // Parses an optional duration option; Error(usage) names the option on a bad value.
 std::optional<Duration> duration_option(const std::optional<std::string>& text,
                                         std::string_view option);
+
+// Parses an optional "since" option (DUR before the command's now, or TIME: parse_since);
+// Error(usage) names the option on a bad value.
+std::optional<Time> since_option(Context& ctx, const std::optional<std::string>& text,
+                                 std::string_view option);
 
 }  // namespace hookctl::cli

@@ -43,11 +43,11 @@ void run_check(Context& ctx, const CheckOptions& o) {
   if (problems.empty()) {
     say("No problems found.");
   } else {
-    Table t({"KIND", "SUBJECT", "AT", "MESSAGE"});
+    Table t({"KIND", shrinking("SUBJECT"), "AT", shrinking("MESSAGE")});
     for (const auto& p : problems)
       t.add({paint(ctx, to_string(p.kind),
                    p.kind == ProblemKind::webhook_broken ? Tone::bad : Tone::warn),
-             p.subject, show_time(ctx, p.at, s.now(), false), p.message});
+             p.subject, table_time(p.at, s.now()), p.message});
     t.print(ctx);
   }
   if (o.exit_code && !problems.empty()) ctx.exit_code = 1;
@@ -57,8 +57,8 @@ void register_check_command(CLI::App& app, Context& ctx) {
   auto [cmd, o] = add_command(
       app, ctx,
       {"check", "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
-       "report=$(hookctl check --window 14d --exit-code) || printf '%s\\n' \"$report\" | mail -s "
-       "'hookctl check' -- root"},
+       "report=$(hookctl check --wide --window 14d --exit-code) || printf '%s\\n' \"$report\" | "
+       "mail -s 'hookctl check' -- root"},
       run_check);
   takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
         ValueKind::duration);

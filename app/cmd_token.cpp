@@ -90,18 +90,19 @@ void run_token_list(Context& ctx, const TokenListOptions& o) {
       ++count;
     });
   } else {
-    Table table({"ID", "KIND", "OWNER", "NAME", "STATUS", "LAST USED", "EXPIRES", "WEBHOOKS"});
+    Table table({"ID", "KIND", shrinking("OWNER"), shrinking("LABEL"), "STATUS", "LAST USED",
+                 "EXPIRES", shrinking("WEBHOOKS")});
     list_tokens(s, f, [&](const Token& t) {
       std::string st(to_string(t.status));
       table.add({t.id, std::string(to_string(t.kind)), t.owner, or_dash(t.name),
-                 paint(ctx, st, tone_of_status(st)), show_time(ctx, t.last_used_at, s.now(), false),
-                 show_time(ctx, t.expires_at, s.now(), false), name_list(t.webhooks)});
+                 paint(ctx, st, tone_of_status(st)), table_time(t.last_used_at, s.now()),
+                 table_time(t.expires_at, s.now()), name_list(t.webhooks)});
       ++count;
     });
     if (count > 0)
       table.print(ctx);
     else
-      say_stderr("No matching tokens.");
+      say_none_found(ctx, "No matching tokens.");
   }
   if (o.exit_code && count > 0) ctx.exit_code = 1;
 }

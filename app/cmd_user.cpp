@@ -126,18 +126,18 @@ void run_user_list(Context& ctx, const UserListOptions& o) {
       ++count;
     });
   } else {
-    Table t({"NAME", "KIND", "STATUS", "LAST ACTIVITY", "INACTIVE AT", "TOKENS"});
+    Table t({shrinking("NAME"), "KIND", "STATUS", "LAST ACTIVITY", "INACTIVE AT", "TOKENS"});
     list_accounts(s, f, [&](const Account& a) {
       std::string status = a.active ? "active" : "inactive";
       t.add({a.name, std::string(to_string(a.kind)), paint(ctx, status, tone_of_status(status)),
-             show_time(ctx, a.last_activity_at, s.now(), false),
-             show_time(ctx, a.inactive_at, s.now()), std::to_string(a.tokens)});
+             table_time(a.last_activity_at, s.now()), table_time(a.inactive_at, s.now()),
+             std::to_string(a.tokens)});
       ++count;
     });
     if (count > 0)
       t.print(ctx);
     else
-      say_stderr("No matching accounts.");
+      say_none_found(ctx, "No matching accounts.");
   }
   if (o.exit_code && count > 0) ctx.exit_code = 1;
 }
@@ -180,11 +180,12 @@ void run_user_show(Context& ctx, const UserShowOptions& o) {
   print_fields(account_fields(ctx, d.account, s.now()));
   if (d.tokens.empty()) return;
   say("");
-  Table t({"TOKEN", "KIND", "STATUS", "LAST USED", "WEBHOOKS"});
+  Table t({"TOKEN", "KIND", shrinking("LABEL"), "STATUS", "LAST USED", shrinking("WEBHOOKS")});
   for (const auto& tok : d.tokens) {
     std::string st(to_string(tok.status));
-    t.add({tok.id, std::string(to_string(tok.kind)), paint(ctx, st, tone_of_status(st)),
-           show_time(ctx, tok.last_used_at, s.now()), name_list(tok.webhooks)});
+    t.add({tok.id, std::string(to_string(tok.kind)), or_dash(tok.name),
+           paint(ctx, st, tone_of_status(st)), table_time(tok.last_used_at, s.now()),
+           name_list(tok.webhooks)});
   }
   t.print(ctx);
 }

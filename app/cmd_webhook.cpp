@@ -264,18 +264,19 @@ void run_webhook_list(Context& ctx, const WebhookListOptions& o) {
       ++count;
     });
   } else {
-    Table t({"NAME", "AUTH", "TOKEN", "KIND", "OWNER", "STATUS", "BREAKS AT"});
+    Table t(
+        {shrinking("NAME"), "AUTH", "TOKEN", "KIND", shrinking("OWNER"), "STATUS", "BREAKS AT"});
     list_webhooks(s, f, [&](const Webhook& w) {
       std::string st = status_of(w);
       t.add({w.name, std::string(to_string(w.auth)), or_dash(w.token),
              w.token_kind ? std::string(to_string(*w.token_kind)) : "-", or_dash(w.owner),
-             paint(ctx, st, tone_of_status(st)), show_time(ctx, w.breaks_at, s.now())});
+             paint(ctx, st, tone_of_status(st)), table_time(w.breaks_at, s.now())});
       ++count;
     });
     if (count > 0)
       t.print(ctx);
     else
-      say_stderr("No matching webhooks.");
+      say_none_found(ctx, "No matching webhooks.");
   }
   if (o.exit_code && count > 0) ctx.exit_code = 1;
 }

@@ -37,6 +37,8 @@ const char* value_name(ValueKind kind) {
       return "FILE";
     case ValueKind::duration:
       return "DUR";
+    case ValueKind::duration_or_time:
+      return "DUR|TIME";
     case ValueKind::policy_key:
       return "KEY";
   }
@@ -124,6 +126,7 @@ std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur, cons
       files = true;
       return out;
     case ValueKind::duration:
+    case ValueKind::duration_or_time:
       for (const char* d : {"1h", "1d", "7d", "14d", "30d", "60d", "90d"}) out.push_back({d, ""});
       return out;
     case ValueKind::policy_key:

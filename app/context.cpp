@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -29,6 +30,13 @@ bool Context::color() const {
     return stdout_tty();
   }();
   return enabled;
+}
+
+std::optional<size_t> Context::terminal_columns() const {
+  winsize size{};
+  if (!stdout_tty() || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_col == 0)
+    return std::nullopt;
+  return size.ws_col;
 }
 
 Time Context::now() {
@@ -196,6 +204,17 @@ std::optional<Duration> duration_option(const std::optional<std::string>& text,
   if (!text) return std::nullopt;
   try {
     return parse_duration(*text);
+  } catch (const Error& e) {
+    fail(ErrorKind::usage, fmt::format("{}: {}", option, e.what()));
+  }
+}
+
+std::optional<Time> since_option(Context& ctx, const std::optional<std::string>& text,
+                                 std::string_view option) {
+  if (!text) return std::nullopt;
+  const Time now = ctx.now();  // a malformed HOOKCTL_NOW or --at is its own error
+  try {
+    return parse_since(*text, now);
   } catch (const Error& e) {
     fail(ErrorKind::usage, fmt::format("{}: {}", option, e.what()));
   }

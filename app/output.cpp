@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
 
+#include "hookctl/accounts.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/text.hpp"
+#include "hookctl/webhooks.hpp"
 
 namespace hookctl::cli {
 
@@ -66,6 +69,8 @@ void describe(Fields& f, const Webhook& w) {
              w.token_kind ? std::optional<std::string>(to_string(*w.token_kind)) : std::nullopt);
   f.opt_text("owner", w.owner);
   f.text("status", w.broken ? "broken" : "ok");
+  const auto reason = broken_reason(w);
+  f.opt_text("code", reason ? std::optional<std::string>(to_string(*reason)) : std::nullopt);
   f.opt_time("breaks_at", w.breaks_at);
   f.time("created_at", w.created_at);
   f.opt_text("previous_token", w.previous_token);
@@ -82,9 +87,24 @@ void describe(Fields& f, const AuditEvent& e) {
   f.integer("repeated", e.repeated);
 }
 
+// A token that keeps an account from being deleted (DeletionBlockers), as a blocker.
+struct LinkedToken {
+  const Token& token;
+};
+
+template <class Fields>
+void describe(Fields& f, const LinkedToken& b) {
+  f.text("token", b.token.id);
+  f.text("kind", to_string(b.token.kind));
+  f.opt_text("name", b.token.name);
+  f.text("status", to_string(b.token.status));
+  f.texts("webhooks", b.token.webhooks);
+}
+
 template <class Fields>
 void describe(Fields& f, const Problem& p) {
   f.text("kind", to_string(p.kind));
+  f.text("code", to_string(p.code));
   f.text("subject", p.subject);
   f.text("message", p.message);
   f.opt_time("at", p.at);
@@ -210,6 +230,28 @@ Json to_json(const Webhook& w) { return tree_of(w); }
 Json to_json(const AuditEvent& e) { return tree_of(e); }
 Json to_json(const Problem& p) { return tree_of(p); }
 
+Json to_json(const ErrorDetails& details) {
+  Json fields = Json::object();
+  if (const auto* blockers = dynamic_cast<const DeletionBlockers*>(&details)) {
+    Json list = Json::array();
+    for (const Token& t : blockers->tokens) list.push_back(tree_of(LinkedToken{t}));
+    fields["blockers"] = std::move(list);
+  }
+  return fields;
+}
+
+Json version_json(std::string_view version) {
+  Json engines = Json::array();
+  for (const EngineSupport& e : supported_engines())
+    engines.push_back(
+        Json{{"engine", std::string(to_string(e.engine))},
+             {"schema_version", e.schema_version},
+             {"library", e.library},
+             {"library_version", e.library_version ? Json(*e.library_version) : Json()}});
+  return Json{
+      {"name", "hookctl"}, {"version", std::string(version)}, {"engines", std::move(engines)}};
+}
+
 void append_json(std::string& out, const Account& a) { text_of(out, a); }
 void append_json(std::string& out, const Token& t) { text_of(out, t); }
 void append_json(std::string& out, const Webhook& w) { text_of(out, w); }
@@ -258,42 +300,122 @@ Tone tone_of_status(std::string_view status) {
   return Tone::plain;
 }
 
-namespace {
-size_t visible_width(std::string_view s) {
-  size_t w = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\x1b') {
-      while (i < s.size() && s[i] != 'm') ++i;
-      continue;
-    }
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++w;
+size_t table_width(std::optional<size_t> terminal_columns, const char* columns_env) {
+  if (terminal_columns) return *terminal_columns;
+  if (columns_env != nullptr) {
+    const std::string_view text(columns_env);
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && end == text.data() + text.size() && n > 0) return n;
   }
-  return w;
+  return 80;
 }
+
+TableLayout table_layout(const Context& ctx) {
+  TableLayout layout;
+  if (!ctx.wide) layout.width = table_width(ctx.terminal_columns(), std::getenv("COLUMNS"));
+  layout.headings = !ctx.no_headers;
+  layout.color = ctx.color();
+  return layout;
+}
+
+namespace {
+
+constexpr size_t column_gap = 2;
+
+// The width of each column: its natural width (its widest cell or heading) when the line fits
+// `limit`; otherwise the shrinking columns are capped at the largest width with which the line
+// fits, none below its floor, and a cell left over goes to each of the leftmost capped columns.
+std::vector<size_t> fit_widths(const std::vector<size_t>& natural, const std::vector<size_t>& floor,
+                               const std::vector<bool>& shrinks, size_t limit) {
+  std::vector<size_t> widths = natural;
+  if (natural.empty()) return widths;
+  size_t total = column_gap * (natural.size() - 1), fixed = total, widest = 0;
+  for (size_t c = 0; c < natural.size(); ++c) {
+    total += natural[c];
+    if (shrinks[c])
+      widest = std::max(widest, natural[c]);
+    else
+      fixed += natural[c];
+  }
+  if (total <= limit) return widths;
+  const size_t room = limit > fixed ? limit - fixed : 0;
+  auto capped = [&](size_t c, size_t cap) { return std::max(floor[c], std::min(natural[c], cap)); };
+  auto used = [&](size_t cap) {
+    size_t sum = 0;
+    for (size_t c = 0; c < natural.size(); ++c)
+      if (shrinks[c]) sum += capped(c, cap);
+    return sum;
+  };
+  size_t lo = 0, hi = widest;  // used(widest) > room: the line does not fit uncapped
+  while (lo < hi) {
+    size_t mid = (lo + hi + 1) / 2;
+    if (used(mid) <= room)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  size_t spare = room > used(lo) ? room - used(lo) : 0;
+  for (size_t c = 0; c < natural.size(); ++c) {
+    if (!shrinks[c]) continue;
+    widths[c] = capped(c, lo);
+    if (spare > 0 && widths[c] == lo && natural[c] > lo) {
+      ++widths[c];
+      --spare;
+    }
+  }
+  return widths;
+}
+
 }  // namespace
 
-Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
 
 void Table::add(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
 
 void Table::print(const Context& ctx) const {
-  std::vector<size_t> widths(headers_.size());
-  for (size_t c = 0; c < headers_.size(); ++c) widths[c] = headers_[c].size();
-  for (const auto& row : rows_)
-    for (size_t c = 0; c < row.size() && c < widths.size(); ++c)
-      widths[c] = std::max(widths[c], visible_width(row[c]));
-  auto line = [&](const std::vector<std::string>& cells, bool header) {
-    std::string out;
-    for (size_t c = 0; c < cells.size(); ++c) {
-      std::string cell = header ? paint(ctx, cells[c], Tone::dim) : cells[c];
-      out += cell;
-      if (c + 1 < cells.size()) out += std::string(widths[c] - visible_width(cells[c]) + 2, ' ');
-    }
-    std::cout << out << '\n';
-  };
-  line(headers_, true);
-  for (const auto& row : rows_) line(row, false);
+  write(std::cout, table_layout(ctx));
   std::cout << std::flush;
+}
+
+void Table::write(std::ostream& out, const TableLayout& layout) const {
+  const size_t n = columns_.size();
+  std::vector<size_t> natural(n), floor(n);
+  std::vector<bool> shrinks(n);
+  for (size_t c = 0; c < n; ++c) {
+    natural[c] = floor[c] = display_width(columns_[c].heading);
+    shrinks[c] = columns_[c].shrinks;
+  }
+  for (const auto& row : rows_)
+    for (size_t c = 0; c < row.size() && c < n; ++c)
+      natural[c] = std::max(natural[c], display_width(row[c]));
+  const std::vector<size_t> widths =
+      layout.width ? fit_widths(natural, floor, shrinks, *layout.width) : natural;
+
+  std::string line;
+  auto write_line = [&](auto cell_at, size_t cells) {
+    line.clear();
+    for (size_t c = 0; c < cells && c < n; ++c) {
+      std::string cell = cell_at(c);
+      size_t width = display_width(cell);
+      if (width > widths[c]) {
+        cell = truncate_to_width(cell, widths[c]);
+        width = display_width(cell);
+      }
+      line += cell;
+      if (c + 1 < cells && c + 1 < n) line.append(widths[c] - width + column_gap, ' ');
+    }
+    line += '\n';
+    out << line;
+  };
+  if (layout.headings)
+    write_line(
+        [&](size_t c) {
+          const std::string& h = columns_[c].heading;
+          return layout.color ? "\x1b[2m" + h + "\x1b[0m" : h;
+        },
+        n);
+  for (const auto& row : rows_) write_line([&](size_t c) { return row[c]; }, row.size());
 }
 
 void print_fields(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -312,6 +434,14 @@ std::string show_time(const Context& ctx, const std::optional<Time>& t, Time now
   std::string s = format_rfc3339(*t);
   if (relative) s += " (" + format_relative(*t, now) + ")";
   return s;
+}
+
+std::string table_time(const std::optional<Time>& t, Time now) {
+  return t ? format_relative(*t, now) : std::string("-");
+}
+
+void say_none_found(const Context& ctx, std::string_view note) {
+  if (!ctx.quiet) say_stderr(note);
 }
 
 std::string or_dash(const std::optional<std::string>& s) {

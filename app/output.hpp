@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,9 +26,14 @@ Json to_json(const Token& t);
 Json to_json(const Webhook& w);
 Json to_json(const AuditEvent& e);
 Json to_json(const Problem& p);
+// The fields an error's details add to the JSON error object, beside code and message.
+Json to_json(const ErrorDetails& details);
 Json time_json(const std::optional<Time>& t);
 
 void print_json(const Json& doc);
+
+// `hookctl --version --json`: this build's version, and what it supports per engine.
+Json version_json(std::string_view version);
 
 // The compact JSON text of an object, exactly as to_json(x).dump() writes it, appended to `out`
 // without building a Json tree: listings of a million rows spend their time here.
@@ -75,18 +82,60 @@ enum class Tone { plain, good, warn, bad, dim };
 std::string paint(const Context& ctx, std::string_view text, Tone tone);
 Tone tone_of_status(std::string_view status);
 
-// Aligned columns; the cells may carry colour codes, which do not count toward widths.
+// A table's column: its heading, and whether it shrinks when the table is wider than its limit.
+// Free text shrinks (names, labels, descriptions, lists of names, details, addresses); ids,
+// times, statuses, kinds and counts keep their width, so what identifies a row stays whole.
+struct Column {
+  // A column that keeps its width; the implicit conversion lets a table list its headings.
+  Column(const char* heading) : heading(heading) {}  // NOLINT(google-explicit-constructor)
+  Column(const char* heading, bool shrinks) : heading(heading), shrinks(shrinks) {}
+  std::string heading;
+  bool shrinks = false;
+};
+inline Column shrinking(const char* heading) { return Column(heading, true); }
+
+// How a table is laid out: the display cells a line may take (nullopt: no limit), whether the
+// heading line is printed, and whether it is dimmed with a colour code.
+struct TableLayout {
+  std::optional<size_t> width;
+  bool headings = true;
+  bool color = false;
+};
+
+// The width tables fit by default: the terminal's width when stdout is a terminal whose size is
+// known, else COLUMNS when it is a whole number from 1 up (as ls(1) and watch(1) use it, also
+// into a pipe), else 80.
+size_t table_width(std::optional<size_t> terminal_columns, const char* columns_env);
+// The layout of this invocation's tables: table_width (no limit with --wide), --no-headers,
+// colour.
+TableLayout table_layout(const Context& ctx);
+
+// Aligned columns, two cells apart; widths are display cells (hookctl/text.hpp), so CJK text and
+// emoji align and colour codes count for nothing. When a line would be wider than the layout's
+// width, the shrinking columns give up cells, widest first, but none becomes narrower than its
+// heading, and their cells that no longer fit end with "…". When even that is too wide, lines
+// are longer than the limit: ids, times and statuses are never cut.
 class Table {
  public:
-  explicit Table(std::vector<std::string> headers);
+  explicit Table(std::vector<Column> columns);
   void add(std::vector<std::string> cells);
   bool empty() const noexcept { return rows_.empty(); }
   void print(const Context& ctx) const;
+  void write(std::ostream& out, const TableLayout& layout) const;
 
  private:
-  std::vector<std::string> headers_;
+  std::vector<Column> columns_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// A moment in a table cell, the same in every table that shows one: relative to now ("in 3d
+// 4h", "2h ago", "now"; see format_relative), or "-" for none. The show commands and JSON give
+// the exact time.
+std::string table_time(const std::optional<Time>& t, Time now);
+
+// The note of a listing that found nothing ("No matching tokens."): on stderr, so stdout stays
+// empty; nothing with -q/--quiet.
+void say_none_found(const Context& ctx, std::string_view note);
 
 // "key: value" lines for the show commands.
 void print_fields(const std::vector<std::pair<std::string, std::string>>& fields);

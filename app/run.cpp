@@ -188,10 +188,13 @@ std::string usage_message(const CLI::App& root, const CLI::ParseError& e) {
   return fmt::format("{} (see '{} --help')", message, command_path(where));
 }
 
-int report(const Context& ctx, ErrorKind kind, const std::string& message) {
+int report(const Context& ctx, ErrorKind kind, const std::string& message,
+           const hookctl::ErrorDetails* details = nullptr) {
   if (ctx.json) {
     nlohmann::ordered_json doc{
         {"error", {{"code", std::string(hookctl::error_code_name(kind))}, {"message", message}}}};
+    // What the error carries as data goes beside the message (the text shows it in the message).
+    if (details != nullptr) doc["error"].update(hookctl::cli::to_json(*details));
     // Replacement, not an exception, for invalid UTF-8 (a value stored by an older version):
     // the error report must never be what fails.
     std::cerr << doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
@@ -211,8 +214,8 @@ int report(const Context& ctx, ErrorKind kind, const std::string& message) {
 }
 
 // The first word of the command line that is not a global option (--db VALUE, --db=VALUE,
-// --json): the command group, or --version, when it can be told without parsing. Empty for any
-// other option (--help, ...) or for none.
+// --json and the other flags): the command group, or --version, when it can be told without
+// parsing. Empty for any other option (--help, ...) or for none.
 std::string_view first_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];
@@ -220,7 +223,9 @@ std::string_view first_word(int argc, char** argv) {
       ++i;
       continue;
     }
-    if (word == "--json" || word.substr(0, 5) == "--db=") continue;
+    if (word == "--json" || word == "--wide" || word == "--no-headers" || word == "-q" ||
+        word == "--quiet" || word.substr(0, 5) == "--db=")
+      continue;
     if (word == "--version") return word;  // CLI11 prints the version where it meets the flag
     if (!word.empty() && word[0] == '-') return {};
     return word;
@@ -270,6 +275,11 @@ int run_cli(int argc, char** argv) {
                        "~/.local/share/hookctl/store.db)"),
         ValueKind::file);
   app.add_flag("--json", ctx.json, "Print one JSON document on stdout; errors as JSON on stderr");
+  app.add_flag("--wide", ctx.wide,
+               "Show every table cell whole (tables otherwise fit the terminal, else $COLUMNS, "
+               "else 80 columns)");
+  app.add_flag("--no-headers", ctx.no_headers, "Print tables without their heading line");
+  app.add_flag("-q,--quiet", ctx.quiet, "Do not say \"No matching ...\" when a list is empty");
   app.footer(
       "Exit codes: 0 ok, 1 found (--exit-code), 2 usage, 3 not found, 4 conflict,\n"
       "5 unauthorized, 6 store, 70 internal. See 'man hookctl'.");
@@ -306,7 +316,14 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    if (!ctx.json) return app.exit(e);
+    try {  // for packagers and scripts: what this build is and supports
+      hookctl::cli::print_json(hookctl::cli::version_json(HOOKCTL_VERSION));
+      hookctl::cli::require_stdout_written("the version");
+      return 0;
+    } catch (const Error& error) {
+      return report(ctx, error.kind(), error.what());
+    }
   } catch (const CLI::ParseError& e) {
     return report(ctx, ErrorKind::usage, usage_message(app, e));
   }
@@ -327,7 +344,7 @@ int run_cli(int argc, char** argv) {
     if (err.kind() == ErrorKind::internal)
       message =
           fmt::format("internal error: {} (this is a bug in hookctl; please report it)", message);
-    return report(ctx, err.kind(), message);
+    return report(ctx, err.kind(), message, err.details());
   } catch (...) {
     ctx.abandon_created_store();
     return report(ctx, ErrorKind::internal, "internal error (this is a bug; please report it)");

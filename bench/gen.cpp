@@ -167,7 +167,7 @@ int populate(const char* store_path, Time now, const char* keys_path) {
       hook.bind(5, created);
       hook.exec();
       hook.reset();
-      record_event(session, "webhook.create", name,
+      record_event(session, AuditAction::webhook_create, name,
                    fmt::format("auth={} token={}", basic ? "basic" : "bearer", token_id));
       return name;
     };
@@ -202,7 +202,7 @@ int populate(const char* store_path, Time now, const char* keys_path) {
         token.exec();
         token.reset();
         ++tokens;
-        record_event(session, "token.create", issued.id,
+        record_event(session, AuditAction::token_create, issued.id,
                      fmt::format("kind={} owner={}", app ? "app" : "api", o.name));
         if (app) {
           add_webhook(issued.id, created);

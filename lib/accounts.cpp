@@ -100,7 +100,7 @@ Account insert_new_account(Session& session, const NewAccount& spec) {
   insert_account(session, spec.name, spec.kind, spec.email, spec.password_hash, session.now(),
                  session.now(), "created");
   record_event(
-      session, "user.create", spec.name,
+      session, AuditAction::user_create, spec.name,
       fmt::format("kind={}{}{}", to_string(spec.kind), spec.email ? " email=" + *spec.email : "",
                   spec.password_hash ? " password=set" : " password=none"));
   return require_account(session, spec.name);
@@ -187,7 +187,7 @@ Reactivation reactivate_account(Session& session, std::string_view name) {
     q.bind(1, before.id);
     q.bind(2, secs(session.now()));
     q.run();
-    record_event(session, "user.reactivate", before.name,
+    record_event(session, AuditAction::user_reactivate, before.name,
                  fmt::format("was inactive since {}", format_rfc3339(before.inactive_at)));
     return Reactivation{require_account(session, name), true};
   });
@@ -207,7 +207,7 @@ PasswordChange set_account_password(Session& session, std::string_view name,
     q.bind(1, c.account.id);
     bind_optional(q, 2, hash);
     q.run();
-    record_event(session, "user.set-password", c.account.name,
+    record_event(session, AuditAction::user_set_password, c.account.name,
                  !hash            ? "password removed"
                  : c.had_password ? "password replaced"
                                   : "password set");
@@ -241,7 +241,7 @@ AccountEdit edit_account(Session& session, std::string_view name, const AccountC
     if (e.changes.empty()) return e;
     std::string details;
     for (const auto& c : e.changes) details += (details.empty() ? "" : "; ") + c;
-    record_event(session, "user.edit", before.name, details);
+    record_event(session, AuditAction::user_edit, before.name, details);
     e.account = require_account(session, name);
     return e;
   });
@@ -260,13 +260,16 @@ Deletion delete_account(Session& session, std::string_view name,
       for (const auto& t : tokens)
         lines += fmt::format("\n  {}  {}  webhooks: {}", t.id, to_string(t.kind),
                              list_or_none(t.webhooks));
+      auto blockers = std::make_shared<DeletionBlockers>();
+      blockers->tokens = tokens;
       fail(ErrorKind::conflict,
            fmt::format("cannot delete user '{}': {} token{} still linked:{}\nresolve with "
                        "'hookctl user delete {} --transfer-to OTHER' (same secrets), "
                        "'hookctl token rotate ID --owner OTHER' (new secret), or "
                        "'hookctl token revoke ID'",
                        leaver.name, tokens.size(), tokens.size() == 1 ? " is" : "s are", lines,
-                       leaver.name));
+                       leaver.name),
+           std::move(blockers));
     }
 
     if (transfer_to) {
@@ -285,8 +288,8 @@ Deletion delete_account(Session& session, std::string_view name,
       move.run();
       for (auto& t : tokens) {
         t.owner = heir.name;
-        record_event(session, "token.transfer", t.id,
-                     fmt::format("owner {} -> {} (user deleted)", leaver.name, heir.name));
+        record_event(session, AuditAction::token_transfer, t.id,
+                     token_owner_change_details(leaver.name, heir.name) + " (user deleted)");
         for (const auto& w : t.webhooks)
           if (require_webhook(session, w).auth == AuthScheme::basic)
             result.basic_webhooks.push_back(w);
@@ -310,7 +313,7 @@ Deletion delete_account(Session& session, std::string_view name,
     del.bind(1, leaver.id);
     del.run();
     record_event(
-        session, "user.delete", leaver.name,
+        session, AuditAction::user_delete, leaver.name,
         fmt::format("{} token(s) transferred{}; {} revoked token(s) removed",
                     result.transferred.size(), result.heir ? " to " + *result.heir : std::string(),
                     result.revoked_tokens_removed));
@@ -445,7 +448,7 @@ ImportSummary import_accounts(Session& session, std::istream& in,
       ensure_not_a_token_id(session, r.name, fmt::format("line {}: ", r.line));
       insert_account(session, r.name, r.kind, r.email, std::nullopt, r.created_at,
                      r.last_activity_at, "imported");
-      record_event(session, "user.import", r.name,
+      record_event(session, AuditAction::user_import, r.name,
                    fmt::format("kind={} last_activity_at={}", to_string(r.kind),
                                format_rfc3339(r.last_activity_at)));
       ++summary.added;
@@ -474,7 +477,7 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   else
     verify_password_decoy(password);
   if (!ok) {
-    record_rejection(session, "auth.login-rejected",
+    record_rejection(session, AuditAction::auth_login_rejected,
                      account ? std::string_view(account->name) : std::string_view("(unknown)"),
                      "bad-credentials", "wrong password, no password, or unknown user");
     return LoginOutcome::rejected;
@@ -482,7 +485,7 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   if (account_out) *account_out = *account;
   if (!account->active) {
     record_rejection(
-        session, "auth.login-rejected", account->name, "inactive",
+        session, AuditAction::auth_login_rejected, account->name, "inactive",
         fmt::format("account inactive since {}", format_rfc3339(account->inactive_at)));
     return LoginOutcome::inactive;
   }

@@ -2,8 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
+#include <map>
 #include <vector>
+
+#include "hookctl/names.hpp"
+#include "hookctl/vocabulary.hpp"
 
 namespace hookctl {
 
@@ -20,7 +26,7 @@ constexpr std::string_view uncounted_suffix =
 // The hour's summary of (action, subject, reason) in the log, if there is one. Writers check
 // for it inside their write transaction, so there is one at most; were there two, every caller
 // would still pick the same (the earliest).
-std::optional<RejectionSummary> find_summary(Session& session, std::string_view action,
+std::optional<RejectionSummary> find_summary(Session& session, AuditAction action,
                                              std::string_view subject, std::string_view reason) {
   const int64_t hour_start =
       std::chrono::floor<std::chrono::hours>(session.now()).time_since_epoch().count() * 3600;
@@ -33,7 +39,7 @@ std::optional<RejectionSummary> find_summary(Session& session, std::string_view 
   q.bind(1, std::string(subject));
   q.bind(2, hour_start);
   q.bind(3, hour_start + 3600);
-  q.bind(4, std::string(action));
+  q.bind(4, to_string(action));
   q.bind(5, std::string(reason) + ":%");
   std::optional<RejectionSummary> found;
   if (q.step())
@@ -43,14 +49,14 @@ std::optional<RejectionSummary> find_summary(Session& session, std::string_view 
 }
 
 // Appends one row to the audit log and returns its id.
-int64_t insert_event(Session& session, std::string_view action, std::string_view subject,
+int64_t insert_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details) {
   auto& q = session.store().statement(
       "INSERT INTO audit (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5) "
       "RETURNING id");
   q.bind(1, static_cast<int64_t>(session.now().time_since_epoch().count()));
   q.bind(2, session.actor());
-  q.bind(3, std::string(action));
+  q.bind(3, to_string(action));
   q.bind(4, std::string(subject));
   q.bind(5, std::string(details));
   q.step();
@@ -60,7 +66,7 @@ int64_t insert_event(Session& session, std::string_view action, std::string_view
 }
 
 // The hour's summary, written now when there is none. Inside a write transaction.
-RejectionSummary find_or_write_summary(Session& session, std::string_view action,
+RejectionSummary find_or_write_summary(Session& session, AuditAction action,
                                        std::string_view subject, std::string_view reason,
                                        std::string_view details) {
   if (auto found = find_summary(session, action, subject, reason)) return *found;
@@ -89,7 +95,7 @@ void add_to_tally(Store& store, int64_t event, int64_t later) {
 
 }  // namespace
 
-int64_t record_event(Session& session, std::string_view action, std::string_view subject,
+int64_t record_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details) {
   // An event recorded under an overridden clock (a rehearsal, a test) says so: its `at` is not
   // when it happened.
@@ -101,7 +107,7 @@ int64_t record_event(Session& session, std::string_view action, std::string_view
   return insert_event(session, action, subject, details);
 }
 
-void record_rejection(Session& session, std::string_view action, std::string_view subject,
+void record_rejection(Session& session, AuditAction action, std::string_view subject,
                       std::string_view reason, std::string_view details) {
   Store& store = session.store();
   // Best effort: a read-only or busy store must not turn a rejection into a store error.
@@ -117,7 +123,8 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
     // take the write lock, and then only counts: a relaxed write, which holds the lock for
     // microseconds instead of a disk flush, so a flood does not queue the other writers behind
     // it. The summary itself is an audit event, written with full durability.
-    std::optional<RejectionSummary> s = session.known_rejection_summary(action, subject, reason);
+    std::optional<RejectionSummary> s =
+        session.known_rejection_summary(to_string(action), subject, reason);
     if (!s) s = find_summary(session, action, subject, reason);
     if (s && s->counts)
       store.write([&] { add_to_tally(store, s->event, 1); }, Durability::relaxed);
@@ -127,18 +134,19 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
         if (!w.first && w.counts) add_to_tally(store, w.event, 1);
         return w;
       });
-    session.note_rejection_summary(action, subject, reason, *s);
+    session.note_rejection_summary(to_string(action), subject, reason, *s);
   } catch (const std::exception&) {
   }
 }
 
-std::optional<RejectionSummary> summarise_rejection(Session& session, std::string_view action,
+std::optional<RejectionSummary> summarise_rejection(Session& session, AuditAction action,
                                                     std::string_view subject,
                                                     std::string_view reason,
                                                     std::string_view details) {
   Store& store = session.store();
   if (!store.writable()) return std::nullopt;
-  if (auto known = session.known_rejection_summary(action, subject, reason)) return known;
+  if (auto known = session.known_rejection_summary(to_string(action), subject, reason))
+    return known;
   try {
     if (store.in_transaction())  // nothing is noted: the caller may still roll back
       return find_or_write_summary(session, action, subject, reason, details);
@@ -149,7 +157,7 @@ std::optional<RejectionSummary> summarise_rejection(Session& session, std::strin
     if (!s)
       s = store.write(
           [&] { return find_or_write_summary(session, action, subject, reason, details); });
-    session.note_rejection_summary(action, subject, reason, *s);
+    session.note_rejection_summary(to_string(action), subject, reason, *s);
     return s;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -164,6 +172,39 @@ void add_rejection_counts(Store& store, const std::vector<RejectionCount>& count
   });
 }
 
+std::string token_owner_details(std::string_view owner) { return fmt::format("owner={}", owner); }
+
+std::string token_owner_change_details(std::string_view from, std::string_view to) {
+  return fmt::format("owner {} -> {}", from, to);
+}
+
+std::optional<TokenOwnerChange> token_owner_change_in(AuditAction action,
+                                                      std::string_view details) {
+  std::vector<std::string_view> words;
+  for (size_t start = 0; start <= details.size();) {
+    const size_t end = std::min(details.find(' ', start), details.size());
+    words.push_back(details.substr(start, end - start));
+    start = end + 1;
+  }
+  constexpr std::string_view owner_is = "owner=";
+  switch (action) {
+    case AuditAction::token_create:  // "kind=K owner=NAME ...": the name is the second word
+      if (words.size() >= 2 && words[0].starts_with("kind=") && words[1].starts_with(owner_is) &&
+          words[1].size() > owner_is.size())
+        return TokenOwnerChange{{}, std::string(words[1].substr(owner_is.size()))};
+      return std::nullopt;
+    case AuditAction::token_rotate:
+    case AuditAction::token_transfer:  // "... owner FROM -> TO ..."
+      for (size_t i = 0; i + 3 < words.size(); ++i)
+        if (words[i] == "owner" && words[i + 2] == "->" && !words[i + 1].empty() &&
+            !words[i + 3].empty())
+          return TokenOwnerChange{std::string(words[i + 1]), std::string(words[i + 3])};
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::string shown_details(const AuditEvent& e) {
   if (e.details.ends_with(counted_suffix)) {
     std::string_view kept(e.details.data(), e.details.size() - counted_suffix.size());
@@ -174,35 +215,129 @@ std::string shown_details(const AuditEvent& e) {
   return e.details;
 }
 
-void list_audit(Session& session, const AuditFilter& filter,
-                const std::function<void(const AuditEvent&)>& emit) {
-  // The inner query picks the newest N; the outer one prints them oldest first, each with its
+namespace {
+
+// The events that match `filter`'s instant and actions, about `subject` (compared as names are)
+// when it is given, the newest filter.limit of them when `limited`; oldest first, each with its
+// audit id and its tally.
+void select_events(Session& session, const AuditFilter& filter, const std::string* subject,
+                   bool limited, const std::function<void(int64_t, const AuditEvent&)>& emit) {
+  // The actions are parameters ?10, ?11, ... in the order given.
+  std::string actions;
+  for (size_t i = 0; i < filter.actions.size(); ++i)
+    actions += fmt::format("{}?{}", i == 0 ? " AND action IN (" : ", ", 10 + i);
+  if (!actions.empty()) actions += ")";
+  const bool limit = limited && filter.limit;
+  // The inner query picks the newest N; the outer one gives them oldest first, each with its
   // tally (most events have none).
   const std::string sql =
       "SELECT latest.at, latest.actor, latest.action, latest.subject, latest.details, "
-      "coalesce(tally.repeated, 0) FROM (SELECT id, at, actor, action, subject, details FROM "
-      "audit WHERE TRUE" +
+      "coalesce(tally.repeated, 0), latest.id FROM (SELECT id, at, actor, action, subject, "
+      "details FROM audit WHERE TRUE" +
       std::string(filter.since ? " AND at >= ?1" : "") +
-      std::string(filter.subject ? " AND subject = ?2 COLLATE NOCASE" : "") + " ORDER BY id DESC" +
-      std::string(filter.limit ? " LIMIT ?3" : "") +
+      std::string(subject ? " AND subject = ?2 COLLATE NOCASE" : "") + actions +
+      " ORDER BY id DESC" + std::string(limit ? " LIMIT ?3" : "") +
       ") AS latest LEFT JOIN rejection_tally AS tally ON tally.event_id = latest.id "
       "ORDER BY latest.id";
+  auto& q = session.store().statement(sql);
+  if (filter.since) q.bind(1, static_cast<int64_t>(filter.since->time_since_epoch().count()));
+  if (subject) q.bind(2, *subject);
+  if (limit) q.bind(3, *filter.limit);
+  for (size_t i = 0; i < filter.actions.size(); ++i)
+    q.bind(static_cast<int>(10 + i), to_string(filter.actions[i]));
+  while (q.step()) {
+    AuditEvent e;
+    e.at = Time{Duration{q.integer(0)}};
+    e.actor = q.text(1);
+    e.action = q.text(2);
+    e.subject = q.text(3);
+    e.details = q.text(4);
+    e.repeated = q.integer(5);
+    emit(q.integer(6), e);
+  }
+}
+
+// The audit ids over which a user owned a token, both ends included: from the event that gave
+// it the token to the one that took it away (the last id there is, while it still has it).
+using OwnedSpans = std::vector<std::pair<int64_t, int64_t>>;
+
+bool covers(const OwnedSpans& spans, int64_t id) {
+  return std::any_of(spans.begin(), spans.end(),
+                     [&](const auto& span) { return span.first <= id && id <= span.second; });
+}
+
+// The tokens `user` owns now (over every id: a token's whole history is its owner's) and those
+// it owned before, with the spans over which it did, read from the token events that name
+// owners (see token_owner_change_in). Empty when `user` owns and owned no token (a webhook
+// name, a token id, an unknown name).
+std::map<std::string, OwnedSpans> tokens_of(Session& session, const std::string& user) {
+  constexpr int64_t forever = std::numeric_limits<int64_t>::max();
+  std::map<std::string, OwnedSpans> tokens;
+  auto& now = session.store().statement(
+      "SELECT t.id FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE a.name = ?1");
+  now.bind(1, user);
+  while (now.step()) tokens[now.text(0)] = {{0, forever}};
+
+  // Only events that mention the name can give a user a token or take one away; the pattern
+  // (case-folded: names compare ignoring ASCII case) finds them, the parse decides.
+  std::string pattern = "%";
+  for (char c : user) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  pattern += '%';
+  static const std::string sql = fmt::format(
+      "SELECT id, action, subject, details FROM audit WHERE action IN ('{}', '{}', '{}') AND "
+      "lower(details) LIKE ?1 ESCAPE '\\' ORDER BY id",
+      to_string(AuditAction::token_create), to_string(AuditAction::token_rotate),
+      to_string(AuditAction::token_transfer));
+  auto& q = session.store().statement(sql);
+  q.bind(1, pattern);
+  std::map<std::string, int64_t> held_since;  // tokens the user holds as of the row at hand
+  while (q.step()) {
+    const auto action = from_string<AuditAction>(q.text(1));
+    const std::string details = q.text(3);
+    const auto change = action ? token_owner_change_in(*action, details) : std::nullopt;
+    if (!change) continue;
+    const std::string token = q.text(2);
+    const bool gains = names_equal(change->to, user) && !names_equal(change->from, user);
+    const bool loses = names_equal(change->from, user) && !names_equal(change->to, user);
+    if (gains) held_since.emplace(token, q.integer(0));
+    if (!loses) continue;
+    // Lost without a recorded gain (none can be missing from an append-only log, but a lost
+    // token is one it held): held from the start.
+    auto since = held_since.find(token);
+    tokens[token].emplace_back(since == held_since.end() ? 0 : since->second, q.integer(0));
+    if (since != held_since.end()) held_since.erase(since);
+  }
+  for (const auto& [token, since] : held_since) tokens[token].emplace_back(since, forever);
+  return tokens;
+}
+
+}  // namespace
+
+void list_audit(Session& session, const AuditFilter& filter,
+                const std::function<void(const AuditEvent&)>& emit) {
   session.store().read([&] {
-    auto& q = session.store().statement(sql);
-    if (filter.since)
-      q.bind(1, static_cast<int64_t>((session.now() - *filter.since).time_since_epoch().count()));
-    if (filter.subject) q.bind(2, *filter.subject);
-    if (filter.limit) q.bind(3, *filter.limit);
-    while (q.step()) {
-      AuditEvent e;
-      e.at = Time{Duration{q.integer(0)}};
-      e.actor = q.text(1);
-      e.action = q.text(2);
-      e.subject = q.text(3);
-      e.details = q.text(4);
-      e.repeated = q.integer(5);
-      emit(e);
+    const std::map<std::string, OwnedSpans> tokens =
+        filter.subject ? tokens_of(session, *filter.subject) : std::map<std::string, OwnedSpans>{};
+    if (tokens.empty()) {  // one subject or none: streamed, the store picks the newest N
+      select_events(session, filter, filter.subject ? &*filter.subject : nullptr, true,
+                    [&](int64_t, const AuditEvent& e) { emit(e); });
+      return;
     }
+    // A user's events and those of its tokens, merged in log order; then the newest N.
+    std::map<int64_t, AuditEvent> found;
+    select_events(session, filter, &*filter.subject, false,
+                  [&](int64_t id, const AuditEvent& e) { found.emplace(id, e); });
+    for (const auto& [token, spans] : tokens)
+      select_events(session, filter, &token, false, [&](int64_t id, const AuditEvent& e) {
+        if (covers(spans, id)) found.emplace(id, e);
+      });
+    auto first = found.begin();
+    if (filter.limit && static_cast<int64_t>(found.size()) > *filter.limit)
+      std::advance(first, static_cast<int64_t>(found.size()) - std::max<int64_t>(*filter.limit, 0));
+    for (auto it = first; it != found.end(); ++it) emit(it->second);
   });
 }
 

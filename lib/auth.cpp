@@ -258,13 +258,14 @@ struct RejectedCallDetails {
 void record_rejected_call(Session& session, const Verdict& v) {
   if (v.accepted) return;
   const RejectedCallDetails details(v);
-  record_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection), details.shown);
+  record_rejection(session, AuditAction::auth_rejected, v.webhook, to_string(v.rejection),
+                   details.shown);
 }
 
 std::optional<RejectionSummary> summarise_rejected_call(Session& session, const Verdict& v) {
   if (v.accepted) return std::nullopt;
   const RejectedCallDetails details(v);
-  return summarise_rejection(session, "auth.rejected", v.webhook, to_string(v.rejection),
+  return summarise_rejection(session, AuditAction::auth_rejected, v.webhook, to_string(v.rejection),
                              details.shown);
 }
 

@@ -13,38 +13,55 @@ using namespace detail;
 
 namespace {
 
-std::string why_broken(const Webhook& w, Session& session) {
+Problem problem(ProblemKind kind, ProblemCode code, std::string subject, std::string message,
+                std::optional<Time> at) {
+  Problem p;
+  p.kind = kind;
+  p.code = code;
+  p.subject = std::move(subject);
+  p.message = std::move(message);
+  p.at = at;
+  return p;
+}
+
+// Why a broken webhook is broken, and how to repair it. The cause follows the bound token's
+// status (rules::token_status), which for a broken webhook is never active.
+Problem why_broken(const Webhook& w) {
+  auto broken = [&](ProblemCode code, std::string message) {
+    return problem(ProblemKind::webhook_broken, code, w.name, std::move(message), w.breaks_at);
+  };
   if (!w.token)
-    return fmt::format(
-        "webhook {} has no token; bind one with 'hookctl webhook bind {} --token ID'", w.name,
-        w.name);
+    return broken(ProblemCode::not_bound,
+                  fmt::format("webhook {} has no token; bind one with 'hookctl webhook bind {} "
+                              "--token ID'",
+                              w.name, w.name));
   switch (w.token_status.value_or(TokenStatus::active)) {
     case TokenStatus::revoked:
-      return fmt::format(
-          "webhook {}: its token {} is revoked; bind a new one with 'hookctl "
-          "webhook bind'",
-          w.name, *w.token);
+      return broken(ProblemCode::revoked,
+                    fmt::format("webhook {}: its token {} is revoked; bind a new one with "
+                                "'hookctl webhook bind'",
+                                w.name, *w.token));
     case TokenStatus::expired:
-      return fmt::format(
-          "webhook {}: its token {} has expired; 'hookctl token rotate {} "
-          "--expires-in DUR'",
-          w.name, *w.token, *w.token);
+      return broken(ProblemCode::expired,
+                    fmt::format("webhook {}: its token {} has expired; 'hookctl token rotate {} "
+                                "--expires-in DUR'",
+                                w.name, *w.token, *w.token));
     case TokenStatus::owner_inactive:
       // A service account is where the token belongs already: it only needs its activity back.
       if (w.owner_kind == AccountKind::service)
-        return fmt::format(
-            "webhook {}: token owner '{}' (a service account) is inactive; reactivate it with "
-            "'hookctl user reactivate {}'",
-            w.name, w.owner.value_or("?"), w.owner.value_or("?"));
-      return fmt::format(
-          "webhook {}: token owner '{}' is inactive; reactivate the owner or move "
-          "the token with 'hookctl token rotate {} --owner SERVICE'",
-          w.name, w.owner.value_or("?"), *w.token);
+        return broken(ProblemCode::owner_inactive,
+                      fmt::format("webhook {}: token owner '{}' (a service account) is inactive; "
+                                  "reactivate it with 'hookctl user reactivate {}'",
+                                  w.name, w.owner.value_or("?"), w.owner.value_or("?")));
+      return broken(ProblemCode::owner_inactive,
+                    fmt::format("webhook {}: token owner '{}' is inactive; reactivate the owner "
+                                "or move the token with 'hookctl token rotate {} --owner SERVICE'",
+                                w.name, w.owner.value_or("?"), *w.token));
     case TokenStatus::active:
       break;
   }
-  (void)session;
-  return fmt::format("webhook {} is broken", w.name);
+  fail(ErrorKind::internal,
+       fmt::format("webhook {} is broken, yet its token {} is active", w.name, *w.token));
 }
 
 }  // namespace
@@ -70,15 +87,16 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     while (risky.step()) {
       Webhook w = webhook_from(risky, session);
       if (w.broken) {
-        emit({ProblemKind::webhook_broken, w.name, why_broken(w, session), w.breaks_at});
+        emit(why_broken(w));
       } else if (rules::webhook_at_risk(w.broken, w.breaks_at, session.now(), window)) {
-        std::string cause = w.token_expires_at == w.breaks_at
-                                ? fmt::format("its token {} expires", *w.token)
-                                : fmt::format("owner '{}' becomes inactive", *w.owner);
-        emit({ProblemKind::webhook_at_risk, w.name,
-              fmt::format("webhook {} breaks at {}: {}", w.name, format_rfc3339(*w.breaks_at),
-                          cause),
-              w.breaks_at});
+        const bool expires = w.token_expires_at == w.breaks_at;
+        std::string cause = expires ? fmt::format("its token {} expires", *w.token)
+                                    : fmt::format("owner '{}' becomes inactive", *w.owner);
+        emit(problem(
+            ProblemKind::webhook_at_risk,
+            expires ? ProblemCode::expires_soon : ProblemCode::owner_inactive_soon, w.name,
+            fmt::format("webhook {} breaks at {}: {}", w.name, format_rfc3339(*w.breaks_at), cause),
+            w.breaks_at));
       }
     }
 
@@ -90,11 +108,11 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     while (personal.step()) {
       Webhook w = webhook_from(personal, session);
       if (w.token && w.owner_kind == AccountKind::person && w.token_status != TokenStatus::revoked)
-        emit({ProblemKind::personal_owner, w.name,
-              fmt::format("webhook {} uses a token of person '{}'; move it to a service account "
-                          "with 'hookctl webhook bind {} --token ID'",
-                          w.name, *w.owner, w.name),
-              std::nullopt});
+        emit(problem(ProblemKind::personal_owner, ProblemCode::personal_owner, w.name,
+                     fmt::format("webhook {} uses a token of person '{}'; move it to a service "
+                                 "account with 'hookctl webhook bind {} --token ID'",
+                                 w.name, *w.owner, w.name),
+                     std::nullopt));
     }
 
     const int64_t cutoff = secs(session.now() - session.inactivity_period());
@@ -108,12 +126,14 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     while (q.step()) {
       Token t = token_from(q, session);
       Time since = t.last_used_at.value_or(t.created_at);
-      emit({ProblemKind::token_unused, t.id,
-            t.last_used_at ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
-                                         format_rfc3339(since))
-                           : fmt::format("token {} (owner {}) never used since its creation at {}",
-                                         t.id, t.owner, format_rfc3339(since)),
-            since});
+      emit(problem(ProblemKind::token_unused,
+                   t.last_used_at ? ProblemCode::long_unused : ProblemCode::never_used, t.id,
+                   t.last_used_at
+                       ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
+                                     format_rfc3339(since))
+                       : fmt::format("token {} (owner {}) never used since its creation at {}",
+                                     t.id, t.owner, format_rfc3339(since)),
+                   since));
     }
 
     // Addresses stored before they were validated (by hookctl 0.1) that a mail command in a cron
@@ -129,11 +149,11 @@ void check(Session& session, Duration window, const std::function<void(const Pro
       std::string name = mail.text(0);
       std::string email = mail.text(1);
       if (auto why = email_problem(email))
-        emit({ProblemKind::invalid_email, name,
-              fmt::format("user {} has an e-mail address hookctl would now refuse ({}); fix it "
-                          "before a mail command uses it",
-                          name, *why),
-              std::nullopt});
+        emit(problem(ProblemKind::invalid_email, ProblemCode::invalid_email, name,
+                     fmt::format("user {} has an e-mail address hookctl would now refuse ({}); "
+                                 "fix it before a mail command uses it",
+                                 name, *why),
+                     std::nullopt));
     }
   });
 }

@@ -85,7 +85,7 @@ PolicyChange set_policy(Session& session, std::string_view key, std::string_view
     const auto broken_after = broken_webhooks(session);
     c.webhooks_breaking = newly(broken_before, broken_after);
     c.webhooks_repaired = newly(broken_after, broken_before);
-    record_event(session, "policy.set", key,
+    record_event(session, AuditAction::policy_set, key,
                  fmt::format("{} -> {}; {} account(s) became inactive, {} webhook(s) broke",
                              c.previous.value, c.current.value, c.accounts_becoming_inactive.size(),
                              c.webhooks_breaking.size()));

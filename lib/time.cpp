@@ -91,6 +91,34 @@ std::optional<Time> parse_rfc3339(std::string_view s) noexcept {
   return t;
 }
 
+std::optional<Time> parse_time_or_date(std::string_view text) noexcept {
+  constexpr std::string_view midnight = "T00:00:00Z";
+  if (text.size() != 10) return parse_rfc3339(text);
+  std::array<char, 20> full{};
+  std::copy(text.begin(), text.end(), full.begin());
+  std::copy(midnight.begin(), midnight.end(), full.begin() + 10);
+  return parse_rfc3339(std::string_view(full.data(), full.size()));
+}
+
+Time parse_since(std::string_view text, Time now) {
+  constexpr std::string_view times =
+      "a time such as 2026-11-28T13:00:00Z (RFC 3339) or 2026-11-28 (midnight UTC)";
+  if (auto t = parse_time_or_date(text)) return *t;
+  // Four digits and a dash can only be meant as a date: say what a time looks like. Anything
+  // else is read as a duration, whose message names what is wrong with it.
+  const bool dated =
+      text.size() > 4 && text[4] == '-' &&
+      std::all_of(text.begin(), text.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
+  if (dated)
+    fail(ErrorKind::usage,
+         fmt::format("invalid time: expected {}, in the years 1970 to 9999", times));
+  try {
+    return now - parse_duration(text);
+  } catch (const Error& e) {
+    fail(ErrorKind::usage, fmt::format("{}; or {}", e.what(), times));
+  }
+}
+
 std::string format_rfc3339(Time t) { return std::string(Rfc3339Text(t).view()); }
 
 Rfc3339Text::Rfc3339Text(Time t) noexcept {

@@ -56,8 +56,8 @@ IssuedCredential insert_token(Session& session, TokenKind kind, int64_t account_
       fail(ErrorKind::internal, "could not draw an unused token id");
     }
     Token token = require_token(session, issued.id);
-    record_event(session, "token.create", token.id,
-                 fmt::format("kind={} owner={}{}{}", to_string(kind), token.owner,
+    record_event(session, AuditAction::token_create, token.id,
+                 fmt::format("kind={} {}{}{}", to_string(kind), token_owner_details(token.owner),
                              label ? " name=" + *label : "",
                              expires_at ? " expires_at=" + format_rfc3339(*expires_at) : ""));
     return IssuedCredential{std::move(token), std::move(issued.text)};
@@ -70,7 +70,7 @@ void revoke_token_row(Session& session, const std::string& id, std::string_view 
       "WHERE id = ?1 AND revoked_at IS NULL");
   q.bind(1, id);
   q.bind(2, secs(session.now()));
-  if (q.run() > 0) record_event(session, "token.revoke", id, why);
+  if (q.run() > 0) record_event(session, AuditAction::token_revoke, id, why);
 }
 
 }  // namespace detail
@@ -174,14 +174,14 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
     std::string details = grace ? fmt::format("grace={}", format_duration(*options.grace))
                                 : std::string("grace=none");
     if (owner_name != before.owner)
-      details += fmt::format(" owner {} -> {}", before.owner, owner_name);
+      details += " " + token_owner_change_details(before.owner, owner_name);
     if (new_expiry) details += " expires_at=" + format_rfc3339(*new_expiry);
     if (in_grace)
       details +=
           " forced: the secret before the last rotation stopped working (its grace ran "
           "to " +
           format_rfc3339(*before.previous_secret_valid_until) + ")";
-    record_event(session, "token.rotate", before.id, details);
+    record_event(session, AuditAction::token_rotate, before.id, details);
     Rotation rotated;
     rotated.token = require_token(session, before.id);
     rotated.secret = std::move(issued.text);
@@ -207,7 +207,7 @@ TokenEdit rename_token(Session& session, std::string_view id, const std::string&
     q.bind(1, e.token.id);
     q.bind(2, name);
     q.run();
-    record_event(session, "token.edit", e.token.id,
+    record_event(session, AuditAction::token_edit, e.token.id,
                  fmt::format("name {} -> {}", e.previous_name.value_or("(none)"), name));
     e.token = require_token(session, e.token.id);
     e.changed = true;

@@ -101,7 +101,7 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
     q.bind(4, credential.token.id);
     q.bind(5, secs(session.now()));
     q.run();
-    record_event(session, "webhook.create", spec.name,
+    record_event(session, AuditAction::webhook_create, spec.name,
                  fmt::format("auth={} owner={} token={}", to_string(spec.auth), owner.name,
                              credential.token.id));
     credential.token = require_token(session, credential.token.id);
@@ -109,6 +109,22 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
     if (deliver) deliver(installed);
     return installed;
   });
+}
+
+std::optional<Rejection> broken_reason(const Webhook& webhook) {
+  if (!webhook.broken) return std::nullopt;
+  if (!webhook.token) return Rejection::not_bound;
+  switch (webhook.token_status.value_or(TokenStatus::active)) {
+    case TokenStatus::revoked:
+      return Rejection::revoked;
+    case TokenStatus::expired:
+      return Rejection::expired;
+    case TokenStatus::owner_inactive:
+      return Rejection::owner_inactive;
+    case TokenStatus::active:
+      break;
+  }
+  return std::nullopt;
 }
 
 WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookChanges& changes) {
@@ -139,7 +155,7 @@ WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookC
     if (e.changes.empty()) return e;
     std::string details;
     for (const auto& c : e.changes) details += (details.empty() ? "" : "; ") + c;
-    record_event(session, "webhook.edit", before.name, details);
+    record_event(session, AuditAction::webhook_edit, before.name, details);
     e.webhook = require_webhook(session, before.name);
     return e;
   });
@@ -186,7 +202,7 @@ Binding bind_webhook(Session& session, std::string_view webhook, std::string_vie
       return b;
     }
     rebind(session, w, t.id, t.owner, until, b);
-    record_event(session, "webhook.bind", w.name,
+    record_event(session, AuditAction::webhook_bind, w.name,
                  bind_details(b, t.id, TokenKind::api, t.owner, session.now()));
     b.webhook = require_webhook(session, w.name);
     return b;
@@ -203,7 +219,7 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
     Binding b;
     IssuedCredential credential = insert_token(session, TokenKind::app, a.id, w.name, std::nullopt);
     rebind(session, w, credential.token.id, a.name, until, b);
-    record_event(session, "webhook.bind", w.name,
+    record_event(session, AuditAction::webhook_bind, w.name,
                  bind_details(b, credential.token.id, TokenKind::app, a.name, session.now()));
     credential.token = require_token(session, credential.token.id);
     b.credential = std::move(credential);
@@ -258,7 +274,7 @@ WebhookRemoval delete_webhook(Session& session, std::string_view name) {
     auto& q = session.store().statement("DELETE FROM webhooks WHERE name = ?1");
     q.bind(1, r.webhook.name);
     q.run();
-    record_event(session, "webhook.delete", r.webhook.name,
+    record_event(session, AuditAction::webhook_delete, r.webhook.name,
                  r.revoked_app_token ? "App token " + *r.revoked_app_token + " revoked"
                  : r.unbound_token   ? "token " + *r.unbound_token + " unbound"
                                      : std::string("no token bound"));

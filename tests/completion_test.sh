@@ -50,12 +50,19 @@ check "bash: enum --kind (user)" "service" "$(bash_complete user list --kind "")
 check "bash: enum --kind (token)" "api" "$(bash_complete token list --kind "")"
 check "bash: enum --auth" "basic" "$(bash_complete webhook create w --auth "")"
 check "bash: enum --status" "owner-inactive" "$(bash_complete token list --status "")"
+check "bash: audit --action" "auth.login-rejected" "$(bash_complete audit --action "")"
+check "bash: audit --action by prefix" "token.transfer" "$(bash_complete audit --action token.t)"
+refute "bash: audit --action prefix filters" "user.create" "$(bash_complete audit --action token.)"
+check "bash: check --kind" "webhook-at-risk" "$(bash_complete check --kind "")"
 check "bash: user names" "svc-orders" "$(bash_complete user show "")"
 check "bash: user names by prefix" "alice" "$(bash_complete token create --user al)"
 check "bash: webhook names" "orders" "$(bash_complete webhook show "")"
 check "bash: token ids" "$id" "$(bash_complete token show "")"
 check "bash: policy keys" "inactivity-period" "$(bash_complete policy set "")"
 check "bash: global option after subcommand" "--json" "$(bash_complete user list --j)"
+check "bash: --wide after a subcommand" "--wide" "$(bash_complete token list --w)"
+check "bash: --no-headers" "--no-headers" "$(bash_complete --no-h)"
+check "bash: --quiet after a subcommand" "--quiet" "$(bash_complete webhook list --q)"
 refute "bash: never a secret" "$secret" "$(bash_complete token show "" ; bash_complete webhook bind orders --token "")"
 check "bash: --db completes files" "store.db" "$(cd "$work" && bash_complete --db st)"
 
@@ -83,11 +90,17 @@ check "candidates: tokens carry their label" "${labelled:4:12}"$'\t'"deploy-bot:
 fish_out=$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl token '")
 check "fish: token subcommands" "rotate" "$fish_out"
 check "fish: descriptions" "Give a token a new secret" "$fish_out"
+check "fish: table options" "--no-headers" "$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl user list --'")"
+check "fish: audit --action" "token.rotate" "$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl audit --action '")"
 check "fish: user names" "svc-orders" "$(fish -c "source '$src/hookctl.fish'; complete -C 'hookctl user delete '")"
 
 zsh -n "$src/_hookctl" && echo "ok   zsh: syntax" || { echo "FAIL zsh -n"; fail=1; }
 zsh_out=$(timeout 30 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$src" "hookctl user show " 2>&1)
 check "zsh: zpty completes user names" "svc-orders" "$zsh_out"
+zsh_out=$(timeout 30 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$src" "hookctl audit --w" 2>&1)
+check "zsh: zpty completes --wide" "--wide" "$zsh_out"
+zsh_out=$(timeout 30 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$src" "hookctl audit --action token." 2>&1)
+check "zsh: zpty completes audit --action" "token.rotate" "$zsh_out"
 zsh_out=$(timeout 30 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$src" "hookctl token " 2>&1)
 check "zsh: zpty completes subcommands with descriptions" "rotate  -- Give a token a new secret" "$zsh_out"
 

@@ -76,6 +76,21 @@ out=$(printf '' | NO_COLOR= script -qec "$bin user list" /dev/null 2>&1)
 out=$("$bin" user list)
 [[ $out != *$'\e['* ]] && ok "no colour off a terminal" || bad "colour in a pipe"
 
+# Tables fit the terminal they are printed on (its width wins over COLUMNS), cutting long names
+# with an ellipsis; --wide shows them whole.
+long=person-$(printf 'p%.0s' $(seq 57))
+"$bin" user create "$long" --no-password >/dev/null
+widest() {  # the widest line of $1 in cells: colour codes and CRs removed, the ellipsis one cell
+  printf '%s\n' "$1" | LC_ALL=C sed -e $'s/\e\\[[0-9;]*m//g' -e $'s/\r$//' -e $'s/\xe2\x80\xa6/./g' |
+    LC_ALL=C awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }'
+}
+out=$(printf "" | COLUMNS=200 script -qec "stty cols 64; $(printf '%q' "$bin") user list" /dev/null 2>&1)
+w=$(widest "$out")
+[[ $w -le 64 && $out == *$'\xe2\x80\xa6'* && $out != *"$long"* ]] \
+  && ok "a table fits the terminal's 64 columns (widest line $w)" || bad "table on a 64-column terminal (widest $w): $out"
+out=$(printf "" | script -qec "stty cols 64; $(printf '%q' "$bin") --wide user list" /dev/null 2>&1)
+[[ $out == *"$long"* ]] && ok "--wide shows whole names on a terminal" || bad "--wide on a terminal: $out"
+
 # Ctrl-C (and any other deadly signal) at a password prompt must give the terminal its echo
 # back: the shell that ran hookctl reads the settings after it died.
 # The key is typed once the prompt is on screen, and the input stays open until `stty -a` has

@@ -18,12 +18,12 @@ void load(void* handle, F& f, const char* name) {
   f = reinterpret_cast<F>(::dlsym(handle, name));
   if (f == nullptr)
     fail(ErrorKind::store,
-         fmt::format("the PostgreSQL client library (libpq.so.5) lacks {}; install Debian's libpq5",
-                     name));
+         fmt::format("the PostgreSQL client library ({}) lacks {}; install Debian's libpq5",
+                     libpq_soname, name));
 }
 
 Libpq load_libpq() {
-  void* handle = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+  void* handle = ::dlopen(libpq_soname, RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr)
     fail(ErrorKind::store,
          fmt::format("a PostgreSQL store needs the PostgreSQL client library, which did not load "

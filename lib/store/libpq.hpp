@@ -7,6 +7,9 @@
 
 namespace hookctl::detail {
 
+// The library loaded, by its soname (Debian's package libpq5 installs it).
+inline constexpr const char* libpq_soname = "libpq.so.5";
+
 struct Libpq {
   decltype(&::PQconnectdbParams) connectdbParams;
   decltype(&::PQstatus) status;

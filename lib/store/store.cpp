@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <sqlite3.h>
+
 #include <cstdlib>
 #include <new>
 
+#include "libpq.hpp"
 #include "postgresql_store.hpp"
 #include "sqlite_store.hpp"
 
@@ -61,6 +64,19 @@ std::string display_location(const StoreLocation& where) {
 std::unique_ptr<Store> open_store(const StoreLocation& where, OpenMode mode) {
   if (where.engine == Engine::postgresql) return detail::open_postgresql(where, mode);
   return std::make_unique<SqliteStore>(where, mode);
+}
+
+std::vector<EngineSupport> supported_engines() {
+  EngineSupport sqlite;
+  sqlite.engine = Engine::sqlite;
+  sqlite.schema_version = sqlite_schema_version();
+  sqlite.library = "libsqlite3.so.0";
+  sqlite.library_version = ::sqlite3_libversion();
+  EngineSupport postgresql;
+  postgresql.engine = Engine::postgresql;
+  postgresql.schema_version = detail::postgresql_schema_version();
+  postgresql.library = detail::libpq_soname;
+  return {sqlite, postgresql};
 }
 
 Error translate_exception(const std::exception& e) {

@@ -1,12 +1,19 @@
 // The CLI's output writers, tested in-process through the hookctl_cli library: the streaming JSON
-// text of every object equals the Json tree of the same object, byte for byte.
+// text of every object equals the Json tree of the same object, byte for byte; tables fit their
+// width by shrinking only the columns of free text.
 #include <catch2/catch.hpp>
+#include <sstream>
 
+#include "hookctl/text.hpp"
 #include "hookctl/time.hpp"
 #include "output.hpp"
 
 using namespace hookctl;
 using hookctl::cli::append_json;
+using hookctl::cli::shrinking;
+using hookctl::cli::Table;
+using hookctl::cli::table_width;
+using hookctl::cli::TableLayout;
 using hookctl::cli::to_json;
 
 namespace {
@@ -72,7 +79,102 @@ TEST_CASE("every JSON object streams exactly as its tree dumps") {
 
     require_same_text(AuditEvent{at(30), "root", "user.create", "alice", text});
     require_same_text(AuditEvent{at(31), "root", "auth.rejected", "orders", text, 199});
-    require_same_text(Problem{ProblemKind::token_unused, "ab3de7fghk2m", text, std::nullopt});
-    require_same_text(Problem{ProblemKind::webhook_at_risk, "orders", text, at(31)});
+    Problem p;
+    p.kind = ProblemKind::token_unused;
+    p.code = ProblemCode::never_used;
+    p.subject = "ab3de7fghk2m";
+    p.message = text;
+    require_same_text(p);
+    p.kind = ProblemKind::webhook_at_risk;
+    p.code = ProblemCode::owner_inactive_soon;
+    p.subject = "orders";
+    p.at = at(31);
+    require_same_text(p);
+  }
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const Table& t, std::optional<size_t> width,
+                                  bool headings = true) {
+  TableLayout layout;
+  layout.width = width;
+  layout.headings = headings;
+  std::ostringstream out;
+  t.write(out, layout);
+  std::vector<std::string> lines;
+  std::istringstream in(out.str());
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+const std::string ellipsis = "\xe2\x80\xa6";
+
+}  // namespace
+
+TEST_CASE("a table that fits is laid out as before: two cells apart and nothing cut") {
+  Table t({"ID", shrinking("LABEL"), "STATUS"});
+  t.add({"ab3de7fghk2m", "orders", "active"});
+  t.add({"x", "-", "revoked"});
+  auto lines = lines_of(t, 80);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "ID            LABEL   STATUS");
+  CHECK(lines[1] == "ab3de7fghk2m  orders  active");
+  CHECK(lines[2] == "x             -       revoked");
+  CHECK(lines_of(t, std::nullopt) == lines);
+  CHECK(lines_of(t, 80, false) == std::vector<std::string>(lines.begin() + 1, lines.end()));
+}
+
+TEST_CASE("a table too wide shrinks its widest free-text column first and never an id") {
+  Table t({"ID", shrinking("OWNER"), shrinking("LABEL"), "STATUS"});
+  const std::string label(60, 'l');
+  t.add({"ab3de7fghk2m", "svc-orders", label, "owner-inactive"});
+  auto lines = lines_of(t, 60);
+  REQUIRE(lines.size() == 2);
+  for (const auto& line : lines) CHECK(display_width(line) <= 60);
+  // The ids, the statuses and three gaps take 32 cells: OWNER stays whole, LABEL gets the 18
+  // cells left, 17 letters and the ellipsis.
+  CHECK(lines[1] ==
+        "ab3de7fghk2m  svc-orders  " + std::string(17, 'l') + ellipsis + "  owner-inactive");
+  CHECK(lines[0] == "ID" + std::string(12, ' ') + "OWNER" + std::string(7, ' ') + "LABEL" +
+                        std::string(15, ' ') + "STATUS");
+  // Both shrink once they are equally wide; neither goes below its heading.
+  lines = lines_of(t, 44);
+  CHECK(lines[1] == "ab3de7fghk2m  svc-o" + ellipsis + "  lllll" + ellipsis + "  owner-inactive");
+  lines = lines_of(t, 20);  // the ids and statuses alone are wider: lines are longer than asked
+  CHECK(lines[1] == "ab3de7fghk2m  svc-" + ellipsis + "  llll" + ellipsis + "  owner-inactive");
+  // Without a limit every cell is whole.
+  CHECK(lines_of(t, std::nullopt)[1] == "ab3de7fghk2m  svc-orders  " + label + "  owner-inactive");
+}
+
+TEST_CASE("table columns align in display cells with CJK text emoji and colour") {
+  Table t({shrinking("LABEL"), "STATUS"});
+  const std::string cjk = "\xe6\x9d\xb1\xe4\xba\xac\xe9\x83\xbd\xe5\xba\x81";  // 8 cells
+  const std::string key = "\xf0\x9f\x94\x91";                                  // 2 cells
+  t.add({cjk + cjk + cjk, "\x1b[32mactive\x1b[0m"});
+  t.add({"key " + key, "revoked"});
+  t.add({"plain", "active"});
+  auto wide = lines_of(t, std::nullopt);
+  CHECK(wide[1] == cjk + cjk + cjk + "  \x1b[32mactive\x1b[0m");
+  CHECK(wide[2] == "key " + key + std::string(24 - 6, ' ') + "  revoked");
+  CHECK(wide[3] == "plain" + std::string(24 - 5, ' ') + "  active");
+  // Cut to 11 cells: five wide characters and the ellipsis.
+  auto fit = lines_of(t, 20);
+  CHECK(fit[1] == cjk + "\xe6\x9d\xb1" + ellipsis + "  \x1b[32mactive\x1b[0m");
+  CHECK(fit[2] == "key " + key + std::string(11 - 6, ' ') + "  revoked");
+  // A wide character that does not fit leaves a cell of padding.
+  fit = lines_of(t, 19);
+  CHECK(fit[1] == cjk + ellipsis + "   \x1b[32mactive\x1b[0m");
+  for (const auto& line : fit) CHECK(display_width(line) <= 19);
+}
+
+TEST_CASE("the table width is the terminal's else COLUMNS else 80") {
+  CHECK(table_width(120, "50") == 120);
+  CHECK(table_width(std::nullopt, "50") == 50);
+  CHECK(table_width(std::nullopt, "1") == 1);
+  CHECK(table_width(std::nullopt, nullptr) == 80);
+  for (const char* bad : {"", "0", "-5", "+5", " 50", "50x", "abc", "99999999999999999999999"}) {
+    INFO(bad);
+    CHECK(table_width(std::nullopt, bad) == 80);
   }
 }

@@ -5,9 +5,12 @@
 #include <SQLiteCpp/Database.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "harness.hpp"
 
@@ -217,6 +220,65 @@ TEST_CASE("audit --subject matches any subject of that name, case-insensitively"
   CHECK(contains(history[2]["action"], "delete"));
 }
 
+TEST_CASE("audit --subject USER also finds the events of the tokens the user owns or owned") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("alice");
+  s.user("bob");
+  s.user("svc", {"--service"});
+  s.at("2026-01-02T00:00:00Z");
+  const std::string mine = e2e::token_id(s.token("alice"));  // created for alice
+  const std::string bobs = e2e::token_id(s.token("bob"));
+  const std::string app = e2e::token_id(s.webhook("orders", "alice"));  // alice's App token
+  s.at("2026-01-03T00:00:00Z");
+  must(s.run({"token", "rotate", bobs, "--owner", "alice"}));  // rotated onto alice
+  s.at("2026-01-04T00:00:00Z");
+  must(s.run({"token", "edit", mine, "--name", "nightly"}));
+  s.at("2026-01-05T00:00:00Z");
+  must(s.run({"user", "delete", "alice", "--transfer-to", "svc", "--yes"}));  // moved to svc
+  s.at("2026-01-06T00:00:00Z");
+  must(s.run({"token", "rotate", mine}));  // svc's by now: not alice's
+
+  auto pairs = [](const json& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events)
+      out.push_back(e["action"].get<std::string>() + " " + e["subject"].get<std::string>());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  const json alice_json = audit(s, {"--subject", "Alice"});
+  const V alice = pairs(alice_json);
+  REQUIRE(alice.size() == 9);
+  CHECK(V(alice.begin(), alice.begin() + 5) == V{"user.create alice", "token.create " + mine,
+                                                 "token.create " + app, "token.rotate " + bobs,
+                                                 "token.edit " + mine});
+  // The deletion moved the three in id order, then deleted the account.
+  const V tail(alice.begin() + 5, alice.end());
+  CHECK(std::count(tail.begin(), tail.end(), "token.transfer " + mine) == 1);
+  CHECK(std::count(tail.begin(), tail.end(), "token.transfer " + app) == 1);
+  CHECK(std::count(tail.begin(), tail.end(), "token.transfer " + bobs) == 1);
+  CHECK(tail.back() == "user.delete alice");
+  for (const auto& e : alice_json) CHECK(e["at"] < "2026-01-06T00:00:00Z");
+
+  // bob: his token up to the rotation that moved it, included.
+  CHECK(pairs(audit(s, {"--subject", "bob"})) ==
+        V{"user.create bob", "token.create " + bobs, "token.rotate " + bobs});
+  // svc owns all three now: their whole histories, the later rotation too.
+  const json svc = audit(s, {"--subject", "svc"});
+  CHECK(svc.back()["action"] == "token.rotate");
+  CHECK(svc.back()["subject"] == mine);
+  CHECK(svc.size() == 1 + 3 + 1 + 1 + 3 + 1);  // user, creates, rotate, edit, transfers, rotate
+  // A webhook or token id stays an exact match; the filters still combine.
+  CHECK(pairs(audit(s, {"--subject", "orders"})) == V{"webhook.create orders"});
+  CHECK(audit(s, {"--subject", mine}).size() == 4);
+  CHECK(pairs(audit(s, {"--subject", "alice", "--action", "token.rotate"})) ==
+        V{"token.rotate " + bobs});
+  CHECK(pairs(audit(s, {"--subject", "alice", "--since", "2026-01-05", "--limit", "1"})) ==
+        V{"user.delete alice"});
+  CHECK(audit(s, {"--subject", "alice", "--since", "2026-01-04", "--action", "token.transfer"})
+            .size() == 3);
+}
+
 TEST_CASE("audit --since keeps the last DUR and --limit the newest N, oldest first") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
@@ -263,6 +325,132 @@ TEST_CASE("audit --since keeps the last DUR and --limit the newest N, oldest fir
     CHECK(r.out.empty());
   }
   CHECK(s.dump() == before);
+}
+
+TEST_CASE("audit --since also takes a time or a date, which means its midnight UTC") {
+  Sandbox s;
+  s.at("2026-10-31T23:59:59Z");
+  s.user("a");
+  s.at("2026-11-01T00:00:00Z");
+  s.user("b");
+  s.at("2026-11-01T09:00:00Z");
+  s.user("c");
+  s.at("2026-11-02T08:00:00Z");
+  s.user("d");
+
+  s.at("2026-11-03T00:00:00Z");
+  using V = std::vector<std::string>;
+  CHECK(subjects(audit(s, {"--since", "2026-11-01"})) == V{"b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-10-31"})) == V{"a", "b", "c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T09:00:00Z"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T09:00:01Z"})) == V{"d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T10:00:00+01:00"})) == V{"c", "d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01T00:00:00.5Z"})) == V{"b", "c", "d"});
+  CHECK(audit(s, {"--since", "2026-11-04"}).empty());
+  // A duration still counts back from now (HOOKCTL_NOW here).
+  CHECK(subjects(audit(s, {"--since", "1d"})) == V{"d"});
+  CHECK(subjects(audit(s, {"--since", "2026-11-01", "--limit", "1"})) == V{"d"});
+  // The same in the table.
+  Result text = s.run({"audit", "--since", "2026-11-02"});
+  REQUIRE(text.code == 0);
+  CHECK(contains(text.out, "2026-11-02T08:00:00Z"));
+  CHECK_FALSE(contains(text.out, "2026-11-01T09:00:00Z"));
+
+  // Neither a duration nor a time: exit 2, naming the option, teaching both forms, and never
+  // repeating the value.
+  const std::string before = s.dump();
+  for (const char* wrong : {"2026-13-01", "2026-11-01 09:00", "1969-12-31", "01/11/2026",
+                            "yesterday", "Zq9-hunter2-Passphrase"}) {
+    Result r = s.run({"audit", "--since", wrong});
+    INFO(wrong << "\n" << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "--since"));
+    CHECK(contains(r.err, "2026-11-28"));
+    CHECK_FALSE(contains(r.err, wrong));
+  }
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("audit --action keeps the events of the actions named and refuses any other") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("alice");
+  s.user("svc", {"--service"});
+  const std::string id = e2e::token_id(s.token("svc"));
+  s.webhook("orders", "svc");
+  s.at("2026-01-02T00:00:00Z");
+  must(s.run({"token", "rotate", id}));
+  s.at("2026-01-03T00:00:00Z");
+  must(s.run({"token", "revoke", id, "--yes"}));
+
+  json rotations = audit(s, {"--action", "token.rotate"});
+  REQUIRE(rotations.size() == 1);
+  CHECK(rotations[0]["subject"] == id);
+  CHECK(rotations[0]["at"] == "2026-01-02T00:00:00Z");
+  json users = audit(s, {"--action", "user.create"});
+  CHECK(subjects(users) == std::vector<std::string>{"alice", "svc"});
+  // Repeated: any of them, oldest first.
+  json either = audit(s, {"--action", "token.revoke", "--action", "token.rotate"});
+  REQUIRE(either.size() == 2);
+  CHECK(either[0]["action"] == "token.rotate");
+  CHECK(either[1]["action"] == "token.revoke");
+  // With the other filters: every one must match.
+  CHECK(audit(s, {"--action", "token.create", "--subject", id}).size() == 1);
+  CHECK(audit(s, {"--action", "user.create", "--subject", id}).empty());
+  CHECK(audit(s, {"--action", "token.rotate", "--since", "12h"}).empty());
+  CHECK(subjects(audit(s, {"--action", "user.create", "--limit", "1"})) ==
+        std::vector<std::string>{"svc"});
+  CHECK(audit(s, {"--action", "policy.set"}).empty());
+
+  // An action not in the list is a usage error that teaches the list and never echoes the
+  // value (it may be anything pasted in the wrong place).
+  const std::string before = s.dump();
+  for (const char* wrong : {"token-rotate", "TOKEN.ROTATE", "rotation", "Zq9-hunter2-Passphrase"}) {
+    Result r = s.run({"audit", "--action", wrong});
+    INFO(wrong << "\n" << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "--action"));
+    CHECK(contains(r.err, "token.rotate"));
+    CHECK(contains(r.err, "auth.login-rejected"));
+    CHECK_FALSE(contains(r.err, wrong));
+    Result j = s.run({"audit", "--json", "--action", wrong});
+    CHECK(j.code == 2);
+    CHECK(j.error_json()["error"]["code"] == "usage");
+  }
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("the manual lists exactly the actions audit --action accepts") {
+  Sandbox s;
+  // The accepted words, as the completer offers them (from the option's own list).
+  std::set<std::string> accepted;
+  {
+    std::istringstream lines(s.run({"__complete", "audit", "--action", ""}).out);
+    for (std::string line; std::getline(lines, line);)
+      accepted.insert(line.substr(0, line.find('\t')));
+  }
+  CHECK(accepted.count("token.rotate") == 1);
+  CHECK(accepted.count("auth.login-rejected") == 1);
+  // The man page's list under "The actions, with their subjects:" in the audit section.
+  std::ifstream in(HOOKCTL_MAN_PAGE);
+  REQUIRE(in);
+  std::set<std::string> listed;
+  bool in_list = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "The actions, with their subjects:") {
+      in_list = true;
+      continue;
+    }
+    if (!in_list) continue;
+    if (line.rfind(".BR ", 0) != 0) break;
+    std::string word;
+    for (size_t i = 4; i < line.size() && line[i] != ' '; ++i)
+      if (line[i] != '\\') word += line[i];
+    listed.insert(word);
+  }
+  CHECK(listed == accepted);
 }
 
 TEST_CASE("a usage error from audit --limit has a readable message") {
@@ -402,7 +590,7 @@ TEST_CASE("a store of the previous schema upgrades on its next use and keeps its
   for (size_t i = 0; i < log_before.size(); ++i) CHECK(upgraded[i] == log_before[i]);
   CHECK(upgraded.back()["details"] == old_summary);
   CHECK(upgraded.back()["repeated"] == 0);
-  Result text = s.run({"audit", "--subject", "orders"});
+  Result text = s.run({"audit", "--subject", "orders", "--wide"});
   REQUIRE(text.code == 0);
   CHECK(contains(text.out, "later ones in the hour are not logged"));
 

@@ -480,7 +480,7 @@ TEST_CASE("a flood of rejected calls adds one audit event per webhook, reason an
   CHECK(events[1]["repeated"] == 49);
 
   // The human table shows the count in the details.
-  Result text = s.run({"audit", "--subject", "orders"});
+  Result text = s.run({"audit", "--subject", "orders", "--wide"});
   REQUIRE(text.code == 0);
   CHECK(e2e::contains(text.out, "(first such rejection this hour; 199 more in the hour)"));
   CHECK(e2e::contains(text.out, "(first such rejection this hour; 49 more in the hour)"));

@@ -1,6 +1,7 @@
 // `hookctl check` end to end: broken and at-risk webhooks, webhooks on personal accounts, unused
 // tokens; --window and --exit-code.
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "harness.hpp"
@@ -14,6 +15,15 @@ using nlohmann::json;
 
 namespace {
 
+// The documented codes of each kind.
+const std::map<std::string, std::set<std::string>> codes_of_kind{
+    {"webhook-broken", {"not-bound", "revoked", "expired", "owner-inactive"}},
+    {"webhook-at-risk", {"expires-soon", "owner-inactive-soon"}},
+    {"personal-owner", {"personal-owner"}},
+    {"token-unused", {"never-used", "long-unused"}},
+    {"invalid-email", {"invalid-email"}},
+};
+
 // `check --json ARGS`; every element REQUIREd to have exactly the documented fields.
 json check(const Sandbox& s, std::vector<std::string> args = {}) {
   args.insert(args.begin(), "check");
@@ -24,7 +34,8 @@ json check(const Sandbox& s, std::vector<std::string> args = {}) {
   json j = r.json();
   REQUIRE(j.is_array());
   for (const auto& p : j) {
-    REQUIRE(keys_of(p) == std::set<std::string>{"kind", "subject", "message", "at"});
+    REQUIRE(keys_of(p) == std::set<std::string>{"kind", "code", "subject", "message", "at"});
+    CHECK(codes_of_kind.at(p["kind"]).count(p["code"]) == 1);
     CHECK(p["message"].is_string());
     CHECK_FALSE(p["message"].get<std::string>().empty());
     CHECK((p["at"].is_null() || p["at"].get<std::string>().size() == 20));
@@ -250,4 +261,57 @@ TEST_CASE("check --kind keeps the report and --exit-code to the kinds asked for"
   Result bad = s.run({"check", "--kind", "everything"});
   CHECK(bad.code == 2);
   CHECK(contains(bad.err, "webhook-broken"));
+}
+
+TEST_CASE("each check item carries a code naming its cause") {
+  Sandbox s;
+  s.at(t0);
+  s.user("leaver");
+  s.user("bob");
+  s.user("svc", {"--service"});
+  auto ok = [&](const std::vector<std::string>& args) {
+    Result r = s.run(args);
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+  };
+  // gone: left without a token when its owner's revoked App token went with the account.
+  ok({"token", "revoke", e2e::token_id(s.webhook("gone", "leaver")), "--yes"});
+  ok({"user", "delete", "leaver", "--yes"});
+  // dead: its token revoked.
+  ok({"token", "revoke", e2e::token_id(s.webhook("dead", "svc")), "--yes"});
+  // stale: bound to a token that expires in 10 days.
+  Result e = s.run({"token", "create", "--user", "svc", "--expires-in", "10d", "--json"});
+  REQUIRE(e.code == 0);
+  s.webhook("stale", "svc");
+  bind_token(s, "stale", e.json()["secret"].get<std::string>());
+  // personal: on a person's token, who becomes inactive on 2026-03-02.
+  const std::string bobs = s.webhook("personal", "bob");
+  // used: called once on 2026-01-02, then never again.
+  const std::string used = s.webhook("used", "svc");
+  s.at("2026-01-02T00:00:00Z");
+  call(s, "used", used);
+
+  auto code = [&](const json& j, const std::string& kind, const std::string& subject) {
+    return find(j, kind, subject)["code"].get<std::string>();
+  };
+  json j = check(s);
+  CHECK(code(j, "webhook-broken", "gone") == "not-bound");
+  CHECK(code(j, "webhook-broken", "dead") == "revoked");
+  CHECK(code(j, "webhook-at-risk", "stale") == "expires-soon");
+  CHECK(code(j, "personal-owner", "personal") == "personal-owner");
+
+  s.at("2026-01-12T00:00:00Z");
+  CHECK(code(check(s), "webhook-broken", "stale") == "expired");
+  s.at("2026-02-20T00:00:00Z");
+  CHECK(code(check(s), "webhook-at-risk", "personal") == "owner-inactive-soon");
+  s.at("2026-03-05T00:00:00Z");
+  j = check(s);
+  CHECK(code(j, "webhook-broken", "personal") == "owner-inactive");
+  CHECK(code(j, "token-unused", e2e::token_id(used)) == "long-unused");
+  CHECK(code(j, "token-unused", e2e::token_id(bobs)) == "never-used");
+
+  // The human table is unchanged: codes are for scripts.
+  Result text = s.run({"check"});
+  REQUIRE(text.code == 0);
+  CHECK_FALSE(contains(text.out, "long-unused"));
 }

@@ -38,6 +38,10 @@ std::vector<std::vector<std::string>> all_commands(const Sandbox& s) {
   return commands;
 }
 
+// The global options, documented under GLOBAL OPTIONS rather than in each command's section.
+const std::set<std::string> global_options{"--help", "--db",         "--json", "--version",
+                                           "--wide", "--no-headers", "--quiet"};
+
 // The long options a command declares itself, from the completer (which also lists the options
 // of the command's parents: the global ones are set aside).
 std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> path) {
@@ -48,8 +52,7 @@ std::set<std::string> own_options(const Sandbox& s, std::vector<std::string> pat
   std::set<std::string> out;
   for (std::string line; std::getline(lines, line);) {
     std::string word = line.substr(0, line.find('\t'));
-    if (word != "--help" && word != "--db" && word != "--json" && word != "--version")
-      out.insert(word);
+    if (global_options.count(word) == 0) out.insert(word);
   }
   return out;
 }
@@ -197,4 +200,96 @@ TEST_CASE("an unknown option is named, with the option it most likely meant") {
   CHECK(typo.err.find("3d") == std::string::npos);
   Result near = s.run({"user", "list", "--inactiv"});
   CHECK(near.err.find("did you mean --inactive") != std::string::npos);
+}
+
+TEST_CASE("the man page documents every global option in the synopsis and under GLOBAL OPTIONS") {
+  Sandbox s;
+  std::set<std::string> offered;  // the options of the command line itself, from the completer
+  {
+    std::istringstream lines(s.run({"__complete", "-"}).out);
+    for (std::string line; std::getline(lines, line);)
+      offered.insert(line.substr(0, line.find('\t')));
+  }
+  CHECK(offered == global_options);
+  // The man page's words that are options ("\-\-wide" -> "--wide"), in the synopsis before the
+  // list of commands, and on the tag lines of GLOBAL OPTIONS.
+  std::ifstream in(HOOKCTL_MAN_PAGE);
+  REQUIRE(in);
+  std::set<std::string> synopsis, documented;
+  std::string section, line;
+  bool after_tp = false, commands_listed = false;
+  auto options_in = [](const std::string& text, std::set<std::string>& into) {
+    std::string plain;
+    for (size_t i = 0; i < text.size(); ++i)
+      if (!(text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '-')) plain += text[i];
+    std::istringstream words(plain);
+    for (std::string word; words >> word;) {
+      word.erase(std::remove_if(word.begin(), word.end(),
+                                [](char c) { return c == '"' || c == ',' || c == '|'; }),
+                 word.end());
+      if (word.size() > 1 && word[0] == '-') into.insert(word);
+    }
+  };
+  while (std::getline(in, line)) {
+    if (line.rfind(".SH ", 0) == 0) section = line.substr(4);
+    if (section == "SYNOPSIS" && line == "Commands:") commands_listed = true;
+    if (section == "SYNOPSIS" && !commands_listed) options_in(line, synopsis);
+    if (section == "GLOBAL OPTIONS" && after_tp) options_in(line, documented);
+    after_tp = line == ".TP";
+  }
+  for (const auto& option : global_options) {
+    INFO(option);
+    CHECK(documented.count(option) == 1);
+    // The synopsis shows a usage line's options, and -q for --quiet.
+    if (option != "--help" && option != "--version" && option != "--quiet")
+      CHECK(synopsis.count(option) == 1);
+  }
+  CHECK(documented.count("-q") == 1);
+  CHECK(synopsis.count("-q") == 1);
+  CHECK(documented.count("-h") == 1);
+}
+
+TEST_CASE("version --json describes the build for packagers and plain --version is unchanged") {
+  Sandbox s;
+  Result plain = s.run({"--version"});
+  REQUIRE(plain.code == 0);
+  REQUIRE(plain.out.rfind("hookctl ", 0) == 0);
+  const std::string version = plain.line().substr(8);
+  CHECK(plain.out == "hookctl " + version + "\n");  // one line, as before
+
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--version", "--json"}, {"--json", "--version"}}) {
+    Result r = s.run(args);
+    INFO(joined(args) << "\n" << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.err.empty());
+    const nlohmann::json j = r.json();
+    CHECK(e2e::keys_of(j) == std::set<std::string>{"name", "version", "engines"});
+    CHECK(j["name"] == "hookctl");
+    CHECK(j["version"] == version);
+    REQUIRE(j["engines"].size() == 2);
+    std::map<std::string, nlohmann::json> engines;
+    for (const auto& e : j["engines"]) {
+      CHECK(e2e::keys_of(e) ==
+            std::set<std::string>{"engine", "schema_version", "library", "library_version"});
+      CHECK(e["schema_version"].is_number_integer());
+      CHECK(e["schema_version"] >= 2);
+      engines[e["engine"]] = e;
+    }
+    REQUIRE(engines.count("sqlite") == 1);
+    REQUIRE(engines.count("postgresql") == 1);
+    CHECK(engines["sqlite"]["library"] == "libsqlite3.so.0");
+    CHECK(engines["sqlite"]["library_version"].get<std::string>().rfind("3.", 0) == 0);
+    CHECK(engines["postgresql"]["library"] == "libpq.so.5");
+    CHECK(engines["postgresql"]["library_version"].is_null());  // loaded on first use only
+  }
+  CHECK(e2e::entries(s.dir).empty());  // nothing created
+
+  // The schema version is the one a new store gets on this sandbox's engine.
+  Result init = s.run({"init", "--json"});
+  REQUIRE(init.code == 0);
+  const nlohmann::json build = s.run({"--version", "--json"}).json();
+  for (const auto& e : build["engines"])
+    if (e["engine"] == (s.on_postgresql() ? "postgresql" : "sqlite"))
+      CHECK(e["schema_version"] == init.json()["schema_version"]);
 }

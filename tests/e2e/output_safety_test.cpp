@@ -54,8 +54,11 @@ TEST_CASE("listings of a store holding invalid UTF-8 stay valid JSON", "[sqlite]
 TEST_CASE("human output escapes control and bidi characters from the store", "[sqlite]") {
   Sandbox s;
   make_legacy_store(s);
-  for (const std::vector<std::string>& args :
-       {std::vector<std::string>{"audit"}, {"token", "list"}, {"webhook", "show", "orders"}}) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"audit"},
+                                               {"audit", "--wide"},
+                                               {"token", "list"},
+                                               {"token", "list", "--wide"},
+                                               {"webhook", "show", "orders"}}) {
     Result r = s.run(args);
     INFO(args[0] << ": " << r.out);
     CHECK(r.code == 0);

@@ -105,11 +105,11 @@ TEST_CASE("no token secret or password is kept in the store, the audit log or a 
   const std::string files = every_file(s);
   Result audit = s.run({"audit", "--json"});
   REQUIRE(audit.code == 0);
-  Result audit_plain = s.run({"audit"});
+  Result audit_plain = s.run({"audit", "--wide"});  // every cell whole
   REQUIRE(audit_plain.code == 0);
   Result tokens = s.run({"token", "list", "--all", "--json"});
   REQUIRE(tokens.code == 0);
-  Result tokens_plain = s.run({"token", "list", "--all"});
+  Result tokens_plain = s.run({"token", "list", "--all", "--wide"});
   REQUIRE(tokens_plain.code == 0);
   std::string listings;
   for (const std::vector<std::string>& args :

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -930,6 +931,74 @@ TEST_CASE("user delete is refused with exit 4 while tokens are linked") {
   CHECK(s.run({"token", "show", e2e::token_id(app)}).code == 3);
 }
 
+TEST_CASE("a refused user delete lists its blockers as data in the JSON error") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  const std::string app = e2e::token_id(s.webhook("orders", "svc"));
+  s.at("2026-01-01T00:00:01Z");
+  Result created =
+      s.run({"token", "create", "--user", "svc", "--name", "sync", "--expires-in", "1d", "--json"});
+  REQUIRE(created.code == 0);
+  const std::string api = created.json()["id"];
+  s.webhook("reports", "svc");
+  s.webhook("billing", "svc");
+  for (const char* hook : {"reports", "billing"})  // their App tokens are revoked: no blockers
+    REQUIRE(s.run({"webhook", "bind", hook, "--token", api}).code == 0);
+  s.at("2026-01-03T00:00:00Z");  // the integration token has expired: it still blocks
+  const std::string before = s.dump();
+
+  for (const bool dry_run : {false, true}) {
+    std::vector<std::string> args{"user", "delete", "svc", "--json"};
+    args.push_back(dry_run ? "--dry-run" : "--yes");
+    Result r = s.run(args);
+    INFO(r.err);
+    CHECK(r.code == 4);
+    CHECK(r.out.empty());
+    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one document, one line
+    const json error = r.error_json()["error"];
+    CHECK(e2e::keys_of(error) == std::set<std::string>{"code", "message", "blockers"});
+    CHECK(error["code"] == "conflict");
+    CHECK(contains(error["message"], "cannot delete user 'svc'"));
+    const json blockers = error["blockers"];
+    REQUIRE(blockers.size() == 2);
+    // Oldest first: the App token of orders, then the integration token.
+    std::map<std::string, json> by_token;
+    for (const auto& b : blockers) {
+      CHECK(e2e::keys_of(b) ==
+            std::set<std::string>{"token", "kind", "name", "status", "webhooks"});
+      by_token[b["token"]] = b;
+    }
+    CHECK(blockers[0]["token"] == app);
+    CHECK(blockers[1]["token"] == api);
+    CHECK(by_token.at(app) == json{{"token", app},
+                                   {"kind", "app"},
+                                   {"name", "orders"},
+                                   {"status", "active"},
+                                   {"webhooks", {"orders"}}});
+    CHECK(by_token.at(api) == json{{"token", api},
+                                   {"kind", "api"},
+                                   {"name", "sync"},
+                                   {"status", "expired"},
+                                   {"webhooks", {"billing", "reports"}}});
+  }
+  CHECK(s.dump() == before);
+
+  // Without --json, the same blockers in the message; other errors carry no blockers.
+  Result text = s.run({"user", "delete", "svc", "--yes"});
+  CHECK(text.code == 4);
+  CHECK(contains(text.err, api));
+  CHECK(contains(text.err, "billing, reports"));
+  Result missing = s.run({"user", "delete", "nobody", "--yes", "--json"});
+  CHECK(missing.code == 3);
+  CHECK(e2e::keys_of(missing.error_json()["error"]) == std::set<std::string>{"code", "message"});
+  // Once nothing blocks, the deletion goes through.
+  REQUIRE(s.run({"token", "revoke", api, "--yes"}).code == 0);
+  for (const char* hook : {"orders", "reports", "billing"})
+    REQUIRE(s.run({"webhook", "delete", hook, "--yes"}).code == 0);
+  CHECK(s.run({"user", "delete", "svc", "--yes", "--json"}).code == 0);
+}
+
 TEST_CASE("user delete refuses before it asks, and --dry-run changes nothing") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");
@@ -1008,7 +1077,7 @@ TEST_CASE("messages name what is actually wrong") {
   // check does not tell a service account's webhook to move to a service account.
   s.webhook("orders", "svc");
   s.at("2026-03-15T00:00:00Z");
-  Result check = s.run({"check"});
+  Result check = s.run({"check", "--wide"});
   CHECK(contains(check.out,
                  "(a service account) is inactive; reactivate it with 'hookctl user "
                  "reactivate svc'"));

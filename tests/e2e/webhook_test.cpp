@@ -16,8 +16,8 @@ using nlohmann::json;
 namespace {
 
 const std::set<std::string> webhook_fields{
-    "name",   "auth",      "description", "token",          "token_kind",          "owner",
-    "status", "breaks_at", "created_at",  "previous_token", "previous_token_until"};
+    "name",   "auth", "description", "token",      "token_kind",     "owner",
+    "status", "code", "breaks_at",   "created_at", "previous_token", "previous_token_until"};
 
 std::set<std::string> names_of(const json& array) {
   std::set<std::string> names;
@@ -462,18 +462,21 @@ TEST_CASE("webhook list and show report breaks_at and status") {
   }
   CHECK(by_name["app-hook"]["breaks_at"] == "2026-03-02T00:00:00Z");
   CHECK(by_name["app-hook"]["status"] == "ok");
+  CHECK(by_name["app-hook"]["code"].is_null());
   CHECK(by_name["expiring"]["breaks_at"] == "2026-01-11T00:00:00Z");
   CHECK(by_name["expiring"]["status"] == "ok");
   CHECK(by_name["expiring"]["token_kind"] == "api");
   CHECK(by_name["owner-bound"]["breaks_at"] == "2026-03-02T00:00:00Z");
   CHECK(by_name["revoked"]["breaks_at"] == "2026-01-01T06:00:00Z");
   CHECK(by_name["revoked"]["status"] == "broken");
+  CHECK(by_name["revoked"]["code"] == "revoked");
   CHECK(by_name["revoked"]["token"] == e2e::token_id(revoked));
   CHECK(by_name["orphan"]["token"].is_null());
   CHECK(by_name["orphan"]["token_kind"].is_null());
   CHECK(by_name["orphan"]["owner"].is_null());
   CHECK(by_name["orphan"]["breaks_at"].is_null());
   CHECK(by_name["orphan"]["status"] == "broken");
+  CHECK(by_name["orphan"]["code"] == "not-bound");
   // show returns the same object as the list.
   for (const auto& [name, w] : by_name) CHECK(webhook(s, name) == w);
   CHECK(s.run({"webhook", "show", "ghost"}).code == 3);
@@ -494,9 +497,11 @@ TEST_CASE("webhook list and show report breaks_at and status") {
   s.at("2026-01-11T00:00:00Z");
   json e = webhook(s, "expiring");
   CHECK(e["status"] == "broken");
+  CHECK(e["code"] == "expired");
   CHECK(e["breaks_at"] == "2026-01-11T00:00:00Z");
   s.at("2026-03-02T00:00:00Z");
   CHECK(webhook(s, "owner-bound")["status"] == "broken");
+  CHECK(webhook(s, "owner-bound")["code"] == "owner-inactive");
   CHECK(webhook(s, "app-hook")["status"] == "ok");
 
   // The human listing names them all.

@@ -294,7 +294,7 @@ TEST_CASE("SIGTERM writes the counts of the rejections held in memory") {
   const nlohmann::json events = after.json();
   REQUIRE(events.size() == before.json().size());  // still one summary
   CHECK(events.back()["repeated"] == rejected - 1);
-  Result text = s.run({"audit", "--subject", "orders"});
+  Result text = s.run({"audit", "--subject", "orders", "--wide"});
   CHECK(e2e::contains(text.out, "(first such rejection this hour; 119 more in the hour)"));
 }
 

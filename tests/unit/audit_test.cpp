@@ -18,10 +18,20 @@ using fixture::T;
 
 namespace {
 
+// Appends an event as any hookctl may have written it, whatever its action (a newer one may
+// write actions this one does not know): the listing reads the table, not the writer.
 void event(Fixture& f, Time at, const std::string& action, const std::string& subject,
            const std::string& details = "") {
-  auto s = f.at(at);
-  f.store->write([&] { record_event(s, action, subject, details); });
+  f.store->write([&] {
+    auto& q = f.store->statement(
+        "INSERT INTO audit (at, actor, action, subject, details) VALUES (?1, 'tester', ?2, ?3, "
+        "?4)");
+    q.bind(1, static_cast<int64_t>(at.time_since_epoch().count()));
+    q.bind(2, action);
+    q.bind(3, subject);
+    q.bind(4, details);
+    q.run();
+  });
 }
 
 std::vector<std::string> subjects(Fixture& f, Time now, const AuditFilter& filter) {
@@ -44,7 +54,7 @@ TEST_CASE("record_event stores time, actor, action, subject and details") {
   Fixture f;
   const Time at = T("2026-03-04T05:06:07Z");
   auto s = hookctl::Session(*f.store, at, "root-helper");
-  f.store->write([&] { record_event(s, "user.create", "Alice", "kind=person"); });
+  f.store->write([&] { record_event(s, AuditAction::user_create, "Alice", "kind=person"); });
   auto events = f.audit();
   REQUIRE(events.size() == 1);
   CHECK(events[0].at == at);
@@ -83,7 +93,7 @@ TEST_CASE("list_audit returns every event oldest first") {
   CHECK(subjects(f, f.start + days(1), {}) == std::vector<std::string>{"one", "two", "three"});
 }
 
-TEST_CASE("list_audit --since keeps events at or after now minus the duration") {
+TEST_CASE("list_audit --since keeps events at or after the instant") {
   Fixture f;
   const Time now = T("2026-02-01T00:00:00Z");
   event(f, now - days(2), "old", "x");
@@ -91,8 +101,17 @@ TEST_CASE("list_audit --since keeps events at or after now minus the duration") 
   event(f, now - days(1), "boundary", "x");
   event(f, now - secs(5), "recent", "x");
   AuditFilter since;
-  since.since = days(1);
+  since.since = now - days(1);
   CHECK(actions(f, now, since) == std::vector<std::string>{"boundary", "recent"});
+  since.since = parse_since("1d", now);
+  CHECK(actions(f, now, since) == std::vector<std::string>{"boundary", "recent"});
+  since.since = parse_since("2026-01-30", now);
+  CHECK(actions(f, now, since) ==
+        std::vector<std::string>{"old", "just-outside", "boundary", "recent"});
+  since.since = parse_since("2026-01-31T00:00:00+01:00", now);  // 2026-01-30T23:00:00Z
+  CHECK(actions(f, now, since) == std::vector<std::string>{"just-outside", "boundary", "recent"});
+  since.since = now + secs(1);
+  CHECK(actions(f, now, since).empty());
 }
 
 TEST_CASE("list_audit --subject matches the whole subject case-insensitively") {
@@ -139,7 +158,7 @@ TEST_CASE("list_audit filters combine") {
   event(f, now - secs(2), "a2", "Alice");
   event(f, now - secs(1), "a3", "alice");
   AuditFilter filter;
-  filter.since = days(2);
+  filter.since = now - days(2);
   filter.subject = "ALICE";
   filter.limit = 2;
   CHECK(actions(f, now, filter) == std::vector<std::string>{"a2", "a3"});
@@ -151,7 +170,7 @@ TEST_CASE("record_rejection writes one event per subject and reason per clock ho
   Fixture f;
   auto reject = [&](Time at, const std::string& subject, const std::string& reason) {
     auto s = f.at(at);
-    record_rejection(s, "auth.rejected", subject, reason, "token unknown");
+    record_rejection(s, AuditAction::auth_rejected, subject, reason, "token unknown");
   };
   auto count = [&] { return f.scalar("SELECT count(*) FROM audit"); };
   const Time ten = T("2026-01-05T10:00:00Z");
@@ -195,7 +214,7 @@ TEST_CASE("200 rejections in an hour are one event counting 199 and the next hou
   const Time ten = T("2026-01-05T10:00:00Z");
   for (int i = 0; i < 200; ++i) {
     auto s = f.at(ten + Duration{i * 17});  // a session per call, as `auth verify` has
-    record_rejection(s, "auth.rejected", "orders", "wrong-secret", "token unknown");
+    record_rejection(s, AuditAction::auth_rejected, "orders", "wrong-secret", "token unknown");
   }
   auto events = f.audit();
   REQUIRE(events.size() == 1);
@@ -204,7 +223,7 @@ TEST_CASE("200 rejections in an hour are one event counting 199 and the next hou
   CHECK(f.scalar("SELECT count(*) FROM rejection_tally") == 1);
 
   auto next = f.at(T("2026-01-05T11:00:00Z"));
-  record_rejection(next, "auth.rejected", "orders", "wrong-secret", "token unknown");
+  record_rejection(next, AuditAction::auth_rejected, "orders", "wrong-secret", "token unknown");
   events = f.audit();
   REQUIRE(events.size() == 2);
   CHECK(events[0].repeated == 199);
@@ -215,7 +234,8 @@ TEST_CASE("200 rejections in an hour are one event counting 199 and the next hou
 TEST_CASE("a session counts each rejection once, remembering the summary") {
   Fixture f;
   auto s = f.at(T("2026-01-05T10:00:00Z"));
-  for (int i = 0; i < 5; ++i) record_rejection(s, "auth.rejected", "orders", "revoked", "x");
+  for (int i = 0; i < 5; ++i)
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
   auto events = f.audit();
   REQUIRE(events.size() == 1);
   CHECK(events[0].repeated == 4);
@@ -225,9 +245,9 @@ TEST_CASE("a reason that prefixes another is still counted separately") {
   Fixture f;
   const Time at = T("2026-01-05T10:00:00Z");
   auto s = f.at(at);
-  record_rejection(s, "auth.rejected", "orders", "expired", "x");
-  record_rejection(s, "auth.rejected", "orders", "expired-soon", "x");
-  record_rejection(s, "auth.rejected", "orders", "exp", "x");
+  record_rejection(s, AuditAction::auth_rejected, "orders", "expired", "x");
+  record_rejection(s, AuditAction::auth_rejected, "orders", "expired-soon", "x");
+  record_rejection(s, AuditAction::auth_rejected, "orders", "exp", "x");
   CHECK(f.scalar("SELECT count(*) FROM audit") == 3);
 }
 
@@ -236,8 +256,8 @@ TEST_CASE("record_rejection bounds a flood to reasons times subjects per hour") 
   const Time start = T("2026-01-05T10:00:00Z");
   for (int i = 0; i < 1000; ++i) {
     auto s = f.at(start + Duration{i * 3});  // 50 minutes
-    record_rejection(s, "auth.rejected", i % 2 ? "a" : "b", i % 3 ? "wrong-secret" : "revoked",
-                     "token unknown");
+    record_rejection(s, AuditAction::auth_rejected, i % 2 ? "a" : "b",
+                     i % 3 ? "wrong-secret" : "revoked", "token unknown");
   }
   CHECK(f.scalar("SELECT count(*) FROM audit") == 4);
   CHECK(f.scalar("SELECT sum(repeated) FROM rejection_tally") == 996);
@@ -247,8 +267,8 @@ TEST_CASE("record_rejection works inside a caller's write transaction") {
   Fixture f;
   auto s = f.now();
   f.store->write([&] {
-    record_rejection(s, "auth.rejected", "orders", "revoked", "x");
-    record_rejection(s, "auth.rejected", "orders", "revoked", "x");
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
   });
   CHECK(f.scalar("SELECT count(*) FROM audit") == 1);
   CHECK(f.audit().at(0).repeated == 1);
@@ -258,11 +278,11 @@ TEST_CASE("a rejection written by a caller's transaction that rolls back is not 
   Fixture f;
   auto s = f.now();
   CHECK_THROWS(f.store->write([&] {
-    record_rejection(s, "auth.rejected", "orders", "revoked", "x");
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
     throw std::runtime_error("the caller fails");
   }));
   CHECK(f.scalar("SELECT count(*) FROM audit") == 0);
-  record_rejection(s, "auth.rejected", "orders", "revoked", "x");
+  record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
   auto events = f.audit();
   REQUIRE(events.size() == 1);
   CHECK(events[0].repeated == 0);
@@ -272,16 +292,16 @@ TEST_CASE("summarise_rejection finds or writes the summary and counts nothing") 
   Fixture f;
   const Time ten = T("2026-01-05T10:00:00Z");
   auto first = f.at(ten);
-  auto a = summarise_rejection(first, "auth.rejected", "orders", "revoked", "x");
+  auto a = summarise_rejection(first, AuditAction::auth_rejected, "orders", "revoked", "x");
   REQUIRE(a);
   CHECK(a->first);
   CHECK(a->counts);
-  auto again = summarise_rejection(first, "auth.rejected", "orders", "revoked", "x");
+  auto again = summarise_rejection(first, AuditAction::auth_rejected, "orders", "revoked", "x");
   REQUIRE(again);
   CHECK_FALSE(again->first);  // remembered by the session
   CHECK(again->event == a->event);
   auto later = f.at(ten + secs(600));  // another process, later in the hour
-  auto b = summarise_rejection(later, "auth.rejected", "ORDERS", "revoked", "x");
+  auto b = summarise_rejection(later, AuditAction::auth_rejected, "ORDERS", "revoked", "x");
   REQUIRE(b);
   CHECK_FALSE(b->first);
   CHECK(b->event == a->event);
@@ -295,11 +315,11 @@ TEST_CASE("summarise_rejection finds or writes the summary and counts nothing") 
   CHECK(f.audit().at(0).repeated == 7);
   // And the CLI's counting adds to the same tally.
   auto cli = f.at(ten + secs(700));
-  record_rejection(cli, "auth.rejected", "orders", "revoked", "x");
+  record_rejection(cli, AuditAction::auth_rejected, "orders", "revoked", "x");
   CHECK(f.audit().at(0).repeated == 8);
 
   auto next_hour = f.at(ten + secs(3600));
-  auto c = summarise_rejection(next_hour, "auth.rejected", "orders", "revoked", "x");
+  auto c = summarise_rejection(next_hour, AuditAction::auth_rejected, "orders", "revoked", "x");
   REQUIRE(c);
   CHECK(c->first);
   CHECK(c->event != a->event);
@@ -308,12 +328,12 @@ TEST_CASE("summarise_rejection finds or writes the summary and counts nothing") 
 TEST_CASE("add_rejection_counts counts only on summaries that count") {
   Fixture f;
   auto s = f.now();
-  auto summary = summarise_rejection(s, "auth.rejected", "orders", "revoked", "x");
+  auto summary = summarise_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
   REQUIRE(summary);
   int64_t other = 0, old_summary = 0;
   f.store->write([&] {
-    other = record_event(s, "user.create", "alice", "kind=person");
-    old_summary = record_event(s, "auth.rejected", "billing",
+    other = record_event(s, AuditAction::user_create, "alice", "kind=person");
+    old_summary = record_event(s, AuditAction::auth_rejected, "billing",
                                "revoked: x (first such rejection this hour; later ones in the "
                                "hour are not logged)");
   });
@@ -328,7 +348,8 @@ TEST_CASE("add_rejection_counts counts only on summaries that count") {
 TEST_CASE("a rejection tally only grows") {
   Fixture f;
   auto s = f.now();
-  for (int i = 0; i < 3; ++i) record_rejection(s, "auth.rejected", "orders", "revoked", "x");
+  for (int i = 0; i < 3; ++i)
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "x");
   const std::string before = f.dump();
   CHECK_THROWS(f.store->statement("UPDATE rejection_tally SET repeated = 0").run());
   CHECK_THROWS(f.store->statement("UPDATE rejection_tally SET event_id = event_id + 1").run());
@@ -355,8 +376,9 @@ TEST_CASE("a summary written before rejections were counted stays as its details
   event(f, ten, "auth.rejected", "orders", old_text);
   for (int i = 1; i <= 3; ++i) {
     auto s = f.at(ten + secs(i));
-    record_rejection(s, "auth.rejected", "orders", "revoked", "token unknown");
-    auto summary = summarise_rejection(s, "auth.rejected", "orders", "revoked", "token unknown");
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "token unknown");
+    auto summary =
+        summarise_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "token unknown");
     REQUIRE(summary);
     CHECK_FALSE(summary->counts);
     CHECK_FALSE(summary->first);
@@ -368,7 +390,7 @@ TEST_CASE("a summary written before rejections were counted stays as its details
   // The next hour is counted.
   for (int i = 0; i < 2; ++i) {
     auto s = f.at(ten + secs(3600 + i));
-    record_rejection(s, "auth.rejected", "orders", "revoked", "token unknown");
+    record_rejection(s, AuditAction::auth_rejected, "orders", "revoked", "token unknown");
   }
   events = f.audit();
   REQUIRE(events.size() == 2);
@@ -390,4 +412,159 @@ TEST_CASE("shown_details adds the tally to a counted summary and leaves other de
   e.details = "something else";
   e.repeated = 5;
   CHECK(shown_details(e) == "something else (5 more in the hour)");
+}
+
+namespace {
+
+// (action, subject) of each event list_audit returns for `filter`, oldest first.
+std::vector<std::pair<std::string, std::string>> events_of(Fixture& f, const AuditFilter& filter) {
+  auto s = f.at(T("2026-06-01T00:00:00Z"));
+  std::vector<std::pair<std::string, std::string>> out;
+  list_audit(s, filter, [&](const AuditEvent& e) { out.emplace_back(e.action, e.subject); });
+  return out;
+}
+
+AuditFilter about(const std::string& subject) {
+  AuditFilter filter;
+  filter.subject = subject;
+  return filter;
+}
+
+}  // namespace
+
+TEST_CASE("token events name their owner in a form token_owner_change_in reads back") {
+  using C = std::optional<TokenOwnerChange>;
+  auto parsed = [](AuditAction a, const std::string& details) -> C {
+    return token_owner_change_in(a, details);
+  };
+  auto created = parsed(AuditAction::token_create, "kind=api " + token_owner_details("Alice"));
+  REQUIRE(created);
+  CHECK(created->from.empty());
+  CHECK(created->to == "Alice");
+  // A label is free text and comes later: it never counts as the owner.
+  created = parsed(AuditAction::token_create, "kind=app owner=svc name=x owner=alice");
+  REQUIRE(created);
+  CHECK(created->to == "svc");
+  auto rotated =
+      parsed(AuditAction::token_rotate, "grace=1d " + token_owner_change_details("bob", "alice") +
+                                            " expires_at=2026-03-01T00:00:00Z");
+  REQUIRE(rotated);
+  CHECK(rotated->from == "bob");
+  CHECK(rotated->to == "alice");
+  auto moved = parsed(AuditAction::token_transfer, "owner alice -> svc (user deleted)");
+  REQUIRE(moved);
+  CHECK(moved->from == "alice");
+  CHECK(moved->to == "svc");
+  // No change of owner, or not a token event that records one.
+  CHECK_FALSE(parsed(AuditAction::token_rotate, "grace=none"));
+  CHECK_FALSE(parsed(AuditAction::token_rotate,
+                     "grace=none [clock overridden by HOOKCTL_NOW; recorded at "
+                     "2026-01-01T00:00:00Z real time]"));
+  CHECK_FALSE(parsed(AuditAction::token_revoke, "owner alice -> bob"));
+  CHECK_FALSE(parsed(AuditAction::token_create, "owner=alice"));
+  CHECK_FALSE(parsed(AuditAction::token_create, "kind=api owner="));
+  CHECK_FALSE(parsed(AuditAction::webhook_create, "auth=bearer owner=alice token=x"));
+}
+
+TEST_CASE("a user's subject also finds the events of tokens it owns now or owned then") {
+  Fixture f;
+  f.user("alice");
+  f.user("bob");
+  f.service("svc");
+  const std::string a = f.token("alice", T("2026-01-02T00:00:00Z")).token.id;
+  const std::string b = f.token("bob", T("2026-01-02T00:00:00Z")).token.id;
+  {
+    auto s = f.at("2026-01-03T00:00:00Z");
+    rotate_token(s, a, RotateOptions{});  // while alice owns it
+    RotateOptions onto_alice;
+    onto_alice.owner = "alice";
+    rotate_token(s, b, onto_alice);  // bob's token rotated onto alice
+  }
+  std::string c, d;
+  {
+    auto s = f.at("2026-01-04T00:00:00Z");
+    c = create_token(s, "alice", std::string("old"), std::nullopt).token.id;
+    revoke_token(s, c);  // revoked: deleted with alice, its history kept
+    // A label is not an owner: bob's token named after alice is not hers.
+    d = create_token(s, "bob", std::string("x owner=alice"), std::nullopt).token.id;
+  }
+  {
+    auto s = f.at("2026-01-05T00:00:00Z");
+    delete_account(s, "alice", std::string("svc"));  // a and b move to svc, in id order
+  }
+  {
+    auto s = f.at("2026-01-06T00:00:00Z");
+    rotate_token(s, a, RotateOptions{});  // svc's now
+    revoke_token(s, b);
+  }
+  const std::string first = std::min(a, b), second = std::max(a, b);
+
+  using E = std::vector<std::pair<std::string, std::string>>;
+  const E alice{{"user.create", "alice"},  {"token.create", a},        {"token.rotate", a},
+                {"token.rotate", b},       {"token.create", c},        {"token.revoke", c},
+                {"token.transfer", first}, {"token.transfer", second}, {"user.delete", "alice"}};
+  CHECK(events_of(f, about("alice")) == alice);
+  CHECK(events_of(f, about("ALICE")) == alice);
+  // bob: his token until it was rotated onto alice, that rotation included; the one he owns.
+  CHECK(events_of(f, about("bob")) ==
+        E{{"user.create", "bob"}, {"token.create", b}, {"token.rotate", b}, {"token.create", d}});
+  // svc owns a and b now: their whole histories.
+  CHECK(events_of(f, about("svc")) == E{{"user.create", "svc"},
+                                        {"token.create", a},
+                                        {"token.create", b},
+                                        {"token.rotate", a},
+                                        {"token.rotate", b},
+                                        {"token.transfer", first},
+                                        {"token.transfer", second},
+                                        {"token.rotate", a},
+                                        {"token.revoke", b}});
+  // A token id or a name nobody owns tokens under stays an exact match.
+  CHECK(events_of(f, about(c)) == E{{"token.create", c}, {"token.revoke", c}});
+  CHECK(events_of(f, about("ali")).empty());
+  CHECK(events_of(f, about("%")).empty());
+
+  // The other filters apply to the token events too, and the limit to the merged list.
+  AuditFilter limited = about("alice");
+  limited.limit = 2;
+  CHECK(events_of(f, limited) == E{{"token.transfer", second}, {"user.delete", "alice"}});
+  limited.limit = 0;
+  CHECK(events_of(f, limited).empty());
+  AuditFilter since = about("alice");
+  since.since = T("2026-01-04T00:00:00Z");
+  CHECK(events_of(f, since) == E{{"token.create", c},
+                                 {"token.revoke", c},
+                                 {"token.transfer", first},
+                                 {"token.transfer", second},
+                                 {"user.delete", "alice"}});
+  AuditFilter rotations = about("alice");
+  rotations.actions = {AuditAction::token_rotate, AuditAction::user_delete};
+  CHECK(events_of(f, rotations) ==
+        E{{"token.rotate", a}, {"token.rotate", b}, {"user.delete", "alice"}});
+}
+
+TEST_CASE("a user created again under a name has that name's token history") {
+  // The log keeps names: what a name owned before is still that name's.
+  Fixture f;
+  f.user("alice");
+  f.service("svc");
+  const std::string a = f.token("alice").token.id;
+  {
+    auto s = f.at("2026-01-02T00:00:00Z");
+    delete_account(s, "alice", std::string("svc"));
+  }
+  f.user("Alice", AccountKind::person, T("2026-01-03T00:00:00Z"));
+  {
+    auto s = f.at("2026-01-04T00:00:00Z");
+    rotate_token(s, a, RotateOptions{});  // while svc owns it
+    RotateOptions back;
+    back.owner = "Alice";
+    rotate_token(s, a, back);  // alice's again: its whole history is hers now
+    rotate_token(s, a, RotateOptions{});
+  }
+  const auto events = events_of(f, about("alice"));
+  std::vector<std::string> actions;
+  for (const auto& [action, subject] : events) actions.push_back(action);
+  CHECK(actions == std::vector<std::string>{"user.create", "token.create", "token.transfer",
+                                            "user.delete", "user.create", "token.rotate",
+                                            "token.rotate", "token.rotate"});
 }

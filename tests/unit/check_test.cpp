@@ -84,6 +84,21 @@ TEST_CASE("check reports broken, at-risk, personal-owner and unused problems in 
   REQUIRE(personal);
   CHECK_FALSE(personal->at.has_value());
   CHECK(personal->message.find("alice") != std::string::npos);
+
+  // Each names its cause.
+  CHECK(bob->code == ProblemCode::owner_inactive);
+  CHECK(dead_p->code == ProblemCode::revoked);
+  CHECK(risk->code == ProblemCode::owner_inactive_soon);
+  CHECK(personal->code == ProblemCode::personal_owner);
+  CHECK(problems.back().code == ProblemCode::never_used);
+}
+
+TEST_CASE("a broken webhook's code is the reason auth verify gives a call with its token") {
+  for (ProblemCode code : {ProblemCode::not_bound, ProblemCode::revoked, ProblemCode::expired,
+                           ProblemCode::owner_inactive}) {
+    INFO(to_string(code));
+    CHECK(from_string<Rejection>(to_string(code)).has_value());
+  }
 }
 
 TEST_CASE("the at-risk window is inclusive and configurable") {

@@ -122,7 +122,8 @@ TEST_CASE("a token's status is the first that applies: revoked, expired, owner-i
 
 TEMPLATE_TEST_CASE("every word reads back as the value it names", "", hookctl::AccountKind,
                    hookctl::TokenKind, hookctl::TokenStatus, hookctl::AuthScheme,
-                   hookctl::Rejection, hookctl::ProblemKind) {
+                   hookctl::Rejection, hookctl::ProblemKind, hookctl::ProblemCode,
+                   hookctl::AuditAction) {
   std::vector<std::string> seen;
   for (const auto& [value, word] : hookctl::Words<TestType>::table) {
     CHECK(hookctl::to_string(value) == word);

@@ -583,10 +583,10 @@ TEST_CASE("a store of schema 1 is upgraded when opened and keeps its audit log",
   CHECK(events[1].repeated == 0);
   CHECK(shown_details(events[1]) == events[1].details);
   // The old summary's hour stays uncounted, as its text says; a new hour is counted.
-  record_rejection(session, "auth.rejected", "orders", "revoked", "token unknown");
+  record_rejection(session, AuditAction::auth_rejected, "orders", "revoked", "token unknown");
   Session next_hour(store, Time{Duration{10800}}, "tester");
-  record_rejection(next_hour, "auth.rejected", "orders", "revoked", "token unknown");
-  record_rejection(next_hour, "auth.rejected", "orders", "revoked", "token unknown");
+  record_rejection(next_hour, AuditAction::auth_rejected, "orders", "revoked", "token unknown");
+  record_rejection(next_hour, AuditAction::auth_rejected, "orders", "revoked", "token unknown");
   events.clear();
   list_audit(session, {}, [&](const AuditEvent& e) { events.push_back(e); });
   REQUIRE(events.size() == 3);

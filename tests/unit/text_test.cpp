@@ -81,3 +81,72 @@ TEST_CASE("token-id-shaped text is recognised, and user names of 12 characters s
   CHECK_FALSE(error_kind([] { validate_user_name("integration1"); }).has_value());
   CHECK_FALSE(error_kind([] { validate_user_name("alice"); }).has_value());
 }
+
+TEST_CASE("display_width counts terminal cells whatever the locale") {
+  CHECK(display_width("") == 0);
+  CHECK(display_width("orders-sync") == 11);
+  CHECK(display_width("\xe6\x9d\xb1\xe4\xba\xac") == 4);          // 東京
+  CHECK(display_width("\xed\x95\x9c\xea\xb8\x80") == 4);          // 한글
+  CHECK(display_width("\xe3\x81\x8b\xe3\x81\xaa") == 4);          // かな
+  CHECK(display_width("\xef\xbc\xa1") == 2);                      // fullwidth A
+  CHECK(display_width("\xf0\x9f\x94\x91") == 2);                  // U+1F511 key
+  CHECK(display_width("\xf0\x9f\xa6\x8a") == 2);                  // U+1F98A fox
+  CHECK(display_width("\xe2\x9c\x85") == 2);                      // U+2705 check mark
+  CHECK(display_width("\xf0\xa0\x80\x80") == 2);                  // U+20000
+  CHECK(display_width("e\xcc\x81") == 1);                         // e + combining acute
+  CHECK(display_width(std::string("a\xe2\x80\x8b") + "b") == 2);  // zero-width space
+  CHECK(display_width("\xe2\x9d\xa4\xef\xb8\x8f") == 1);          // heart + VS16
+  CHECK(display_width("\xe2\x80\xa6") == 1);                      // the ellipsis
+  CHECK(display_width("caf\xc3\xa9 \xe2\x80\x94 ok") == 9);       // Latin-1, em dash
+  CHECK(display_width("\x1b[32mactive\x1b[0m") == 6);             // colour codes
+  CHECK(display_width("bad\xff") == 4);                           // a stray byte: one cell
+  CHECK(code_point_width(U'\t') == 0);
+  CHECK(code_point_width(U'\u00e9') == 1);
+  CHECK(code_point_width(U'\u303f') == 1);  // ideographic half fill space: narrow
+  CHECK(code_point_width(U'\u3000') == 2);
+  CHECK(code_point_width(U'\u302a') == 0);  // an ideographic tone mark combines
+  CHECK(code_point_width(U'\uac00') == 2);
+  CHECK(code_point_width(U'\ud7a4') == 1);  // after the last Hangul syllable
+  CHECK(code_point_width(U'\U0001F64F') == 2);
+  CHECK(code_point_width(U'\U0001F650') == 1);
+}
+
+TEST_CASE("truncate_to_width ends a cut text with an ellipsis and never splits a character") {
+  const std::string ellipsis = "\xe2\x80\xa6";
+  CHECK(truncate_to_width("orders", 6) == "orders");
+  CHECK(truncate_to_width("orders", 10) == "orders");
+  CHECK(truncate_to_width("orders", 5) == "orde" + ellipsis);
+  CHECK(truncate_to_width("orders", 1) == ellipsis);
+  CHECK(truncate_to_width("orders", 0).empty());
+  CHECK(truncate_to_width("", 0).empty());
+  // 東京都庁: four characters of two cells; a wide character that does not fit leaves a gap.
+  const std::string tokyo = "\xe6\x9d\xb1\xe4\xba\xac\xe9\x83\xbd\xe5\xba\x81";
+  CHECK(truncate_to_width(tokyo, 8) == tokyo);
+  CHECK(truncate_to_width(tokyo, 7) == "\xe6\x9d\xb1\xe4\xba\xac\xe9\x83\xbd" + ellipsis);
+  CHECK(truncate_to_width(tokyo, 6) == "\xe6\x9d\xb1\xe4\xba\xac" + ellipsis);
+  CHECK(display_width(truncate_to_width(tokyo, 6)) == 5);
+  // A combining mark stays with its letter, or goes with it.
+  CHECK(truncate_to_width(std::string("ae\xcc\x81") + "bc", 3) == "ae\xcc\x81" + ellipsis);
+  CHECK(truncate_to_width("abe\xcc\x81", 2) == "a" + ellipsis);
+  // Colour codes take no cells, and the reset after the cut is kept.
+  CHECK(truncate_to_width("\x1b[31mrevoked\x1b[0m", 4) == "\x1b[31mrev" + ellipsis + "\x1b[0m");
+  CHECK(truncate_to_width("\x1b[31mrevoked\x1b[0m", 7) == "\x1b[31mrevoked\x1b[0m");
+
+  // Any cut of a mixed text is valid UTF-8 within its width, a prefix of it plus the ellipsis.
+  const std::string mixed = "key \xf0\x9f\x94\x91 \xe6\x9d\xb1\xe4\xba\xac caf\xc3\xa9 e\xcc\x81 z";
+  const size_t full = display_width(mixed);
+  for (size_t cells = 0; cells <= full + 1; ++cells) {
+    INFO(cells);
+    std::string cut = truncate_to_width(mixed, cells);
+    CHECK(is_valid_utf8(cut));
+    CHECK(display_width(cut) <= cells);
+    if (cells >= full) {
+      CHECK(cut == mixed);
+    } else if (cells > 0) {
+      REQUIRE(cut.size() >= ellipsis.size());
+      CHECK(cut.substr(cut.size() - ellipsis.size()) == ellipsis);
+      CHECK(mixed.rfind(cut.substr(0, cut.size() - ellipsis.size()), 0) == 0);
+      CHECK(display_width(cut) + 1 >= cells);  // at most one cell lost, to a wide character
+    }
+  }
+}

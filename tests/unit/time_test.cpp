@@ -56,6 +56,55 @@ TEST_CASE("a refused duration is not repeated, and the message teaches the units
   }
 }
 
+TEST_CASE("a time or a plain date: RFC 3339, or midnight UTC of the date") {
+  CHECK(parse_time_or_date("2026-11-01") == parse_rfc3339("2026-11-01T00:00:00Z"));
+  CHECK(parse_time_or_date("2026-11-01T09:30:00Z") == parse_rfc3339("2026-11-01T09:30:00Z"));
+  CHECK(parse_time_or_date("2026-11-01T09:30:00+02:00") == parse_rfc3339("2026-11-01T07:30:00Z"));
+  CHECK(parse_time_or_date("2024-02-29") == parse_rfc3339("2024-02-29T00:00:00Z"));
+  for (const char* bad : {"", "2026-11-1", "2026-13-01", "2025-02-29", "1969-12-31", "2026/11/01",
+                          "2026-11-01Z", "2026-11-01T", "26-11-01", "14d", "2026-11-01 "}) {
+    INFO(bad);
+    CHECK_FALSE(parse_time_or_date(bad).has_value());
+  }
+}
+
+TEST_CASE("since takes a duration back from now or a time") {
+  const Time now = *parse_rfc3339("2026-11-10T12:00:00Z");
+  CHECK(parse_since("7d", now) == *parse_rfc3339("2026-11-03T12:00:00Z"));
+  CHECK(parse_since("0s", now) == now);
+  CHECK(parse_since("1d12h", now) == *parse_rfc3339("2026-11-09T00:00:00Z"));
+  CHECK(parse_since("2026-11-01", now) == *parse_rfc3339("2026-11-01T00:00:00Z"));
+  CHECK(parse_since("2026-11-01T09:00:00Z", now) == *parse_rfc3339("2026-11-01T09:00:00Z"));
+  // A time after now is accepted: nothing is that recent.
+  CHECK(parse_since("2027-01-01", now) == *parse_rfc3339("2027-01-01T00:00:00Z"));
+}
+
+TEST_CASE("a refused since names what is accepted and never repeats the value") {
+  const Time now = *parse_rfc3339("2026-11-10T12:00:00Z");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"2026-13-01", "invalid time"},
+      {"2026-11-01T25:00:00Z", "invalid time"},
+      {"1969-12-31", "1970 to 9999"},
+      {"7x", "unknown unit"},
+      {"-1d", "expected a number"},
+      {"Zq9-hunter2", "expected a number"},
+      {"", "empty"},
+  };
+  for (const auto& [text, why] : cases) {
+    INFO(text);
+    try {
+      parse_since(text, now);
+      FAIL("accepted");
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      CHECK(e.kind() == ErrorKind::usage);
+      CHECK(message.find(why) != std::string::npos);
+      CHECK(message.find("2026-11-28T13:00:00Z") != std::string::npos);  // teaches a time
+      if (!text.empty()) CHECK(message.find(text) == std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("durations format back canonically") {
   CHECK(format_duration(Duration{60 * 86400}) == "60d");
   CHECK(format_duration(Duration{86400 + 12 * 3600}) == "1d12h");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hookctl/error.hpp"
 #include "hookctl/model.hpp"
 #include "hookctl/session.hpp"
 
@@ -111,9 +112,17 @@ struct Deletion {
   std::vector<std::string> webhooks_left_without_token;
 };
 
+// What keeps an account from being deleted: the tokens linked to it that are not revoked (an
+// expired one included), each with the webhooks it serves, oldest first. The details of
+// delete_account's refusal.
+struct DeletionBlockers final : ErrorDetails {
+  std::vector<Token> tokens;
+};
+
 // Deletes an account. Refused with Error(conflict) while non-revoked tokens are linked (the
-// message lists them with their webhooks and the commands that resolve it), unless transfer_to
-// names an active account: then every such token moves there first, in the same transaction.
+// message lists them with their webhooks and the commands that resolve it; the error's details
+// are the DeletionBlockers), unless transfer_to names an active account: then every such token
+// moves there first, in the same transaction.
 Deletion delete_account(Session& session, std::string_view name,
                         const std::optional<std::string>& transfer_to);
 

@@ -17,7 +17,7 @@ namespace hookctl {
 
 // Appends an event at session.now() by session.actor() and returns its id. Must run inside a
 // write transaction. Never pass a secret in details.
-int64_t record_event(Session& session, std::string_view action, std::string_view subject,
+int64_t record_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details);
 
 // Records a rejected authentication, summarised so a flood cannot grow the log without bound:
@@ -30,7 +30,7 @@ int64_t record_event(Session& session, std::string_view action, std::string_view
 // the machine may lose its last counts. A session remembers the summaries it found or wrote, so
 // repeated rejections on it cost no audit query. Best effort: on a read-only or busy store
 // nothing is recorded and nothing is thrown.
-void record_rejection(Session& session, std::string_view action, std::string_view subject,
+void record_rejection(Session& session, AuditAction action, std::string_view subject,
                       std::string_view reason, std::string_view details);
 
 // For callers that count later rejections themselves rather than write once per rejection (a
@@ -39,7 +39,7 @@ void record_rejection(Session& session, std::string_view action, std::string_vie
 // nothing counted. The rejection at hand is a later one unless the result is `first`.
 // nullopt when nothing could be read or written (read-only or busy store); never throws a store
 // error.
-std::optional<RejectionSummary> summarise_rejection(Session& session, std::string_view action,
+std::optional<RejectionSummary> summarise_rejection(Session& session, AuditAction action,
                                                     std::string_view subject,
                                                     std::string_view reason,
                                                     std::string_view details);
@@ -61,10 +61,32 @@ void add_rejection_counts(Store& store, const std::vector<RejectionCount>& count
 // else is shown as written.
 std::string shown_details(const AuditEvent& event);
 
+// How the events of a token say who owns it from then on: token.create's details begin
+// "kind=KIND owner=NAME" (token_owner_details writes the second word), token.rotate's and
+// token.transfer's hold "owner FROM -> TO" (token_owner_change_details) when the owner changed.
+// Names hold no spaces, so each is one word.
+std::string token_owner_details(std::string_view owner);
+std::string token_owner_change_details(std::string_view from, std::string_view to);
+
+struct TokenOwnerChange {
+  std::string from;  // empty for a token created
+  std::string to;
+};
+// The owner change an event of `action` with these details records, or nullopt (another action,
+// or no change of owner).
+std::optional<TokenOwnerChange> token_owner_change_in(AuditAction action, std::string_view details);
+
 struct AuditFilter {
-  std::optional<Duration> since;       // events at or after now - since
-  std::optional<std::string> subject;  // case-insensitive exact match
-  std::optional<int64_t> limit;        // the newest N (still printed oldest first)
+  std::optional<Time> since;  // events at or after this instant
+  // Events whose subject is this name (exactly, ignoring ASCII case). For a user, also the
+  // events of every token it owns now (the token's whole history), and those of a token it
+  // owned before from the event that gave it the token (token.create for it, token.rotate or
+  // token.transfer onto it) to the one that moved it away, both included. The audit log keeps
+  // names, not accounts: an account deleted and later created again under the same name is
+  // one user here.
+  std::optional<std::string> subject;
+  std::vector<AuditAction> actions;  // events of any of these actions; empty: of every action
+  std::optional<int64_t> limit;      // the newest N (still printed oldest first)
 };
 
 // The matching events, oldest first, each with its tally (`repeated`).

@@ -20,8 +20,25 @@ enum class ProblemKind {
   invalid_email,
 };
 
+// The cause of a problem, finer than its kind, for scripts to act on (the words are in
+// vocabulary.hpp). A broken webhook's cause is the reason code `auth verify` gives a call with
+// its bound token; an at-risk one's is the same cause ahead of time.
+enum class ProblemCode {
+  not_bound,            // webhook-broken: no token bound
+  revoked,              // webhook-broken: its token is revoked
+  expired,              // webhook-broken: its token has expired
+  owner_inactive,       // webhook-broken: its token's owner is inactive
+  expires_soon,         // webhook-at-risk: its token expires within the window
+  owner_inactive_soon,  // webhook-at-risk: its token's owner becomes inactive within the window
+  personal_owner,       // personal-owner
+  never_used,           // token-unused: never used since its creation
+  long_unused,          // token-unused: last used longer than the inactivity period ago
+  invalid_email,        // invalid-email
+};
+
 struct Problem {
   ProblemKind kind = ProblemKind::webhook_broken;
+  ProblemCode code = ProblemCode::not_bound;
   std::string subject;
   std::string message;
   std::optional<Time> at;

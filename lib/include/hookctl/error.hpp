@@ -3,6 +3,7 @@
 // nothing in lib/ prints or exits.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,22 +20,34 @@ enum class ErrorKind {
   internal = 70,     // a bug
 };
 
+// What an error carries beside its message for callers that act on it rather than read it
+// (the CLI's JSON error document): the payload types derive from this, each declared beside the
+// operation that throws it (e.g. DeletionBlockers in accounts.hpp).
+class ErrorDetails {
+ public:
+  virtual ~ErrorDetails() = default;
+};
+
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, std::string message)
-      : std::runtime_error(std::move(message)), kind_(kind) {}
+  Error(ErrorKind kind, std::string message, std::shared_ptr<const ErrorDetails> details = nullptr)
+      : std::runtime_error(std::move(message)), kind_(kind), details_(std::move(details)) {}
   ErrorKind kind() const noexcept { return kind_; }
   int exit_code() const noexcept { return static_cast<int>(kind_); }
+  // The payload, or null: most errors are their message alone.
+  const ErrorDetails* details() const noexcept { return details_.get(); }
 
  private:
   ErrorKind kind_;
+  std::shared_ptr<const ErrorDetails> details_;  // shared: an exception is copied when thrown
 };
 
 // The documented name of an exit code ("usage", "not_found", ...), used in the JSON error envelope.
 std::string_view error_code_name(ErrorKind kind) noexcept;
 
-[[noreturn]] inline void fail(ErrorKind kind, std::string message) {
-  throw Error(kind, std::move(message));
+[[noreturn]] inline void fail(ErrorKind kind, std::string message,
+                              std::shared_ptr<const ErrorDetails> details = nullptr) {
+  throw Error(kind, std::move(message), std::move(details));
 }
 
 }  // namespace hookctl

@@ -67,10 +67,34 @@ struct Webhook {
   std::optional<Time> previous_token_until;
 };
 
+// What an audit event records, one value per kind of change (the words are in vocabulary.hpp).
+// Every event is written with one of these, so this list is every action a log can hold.
+enum class AuditAction {
+  store_init,
+  user_create,
+  user_edit,
+  user_import,
+  user_reactivate,
+  user_set_password,
+  user_delete,
+  token_create,
+  token_edit,
+  token_rotate,
+  token_revoke,
+  token_transfer,
+  webhook_create,
+  webhook_edit,
+  webhook_bind,
+  webhook_delete,
+  policy_set,
+  auth_rejected,
+  auth_login_rejected,
+};
+
 struct AuditEvent {
   Time at{};
   std::string actor;
-  std::string action;
+  std::string action;  // an AuditAction's word (text: a newer hookctl may write others)
   std::string subject;
   std::string details;  // as written with the event, never changed since
   // A rejection summary's count of the later rejections of its kind in its clock hour (see

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "hookctl/error.hpp"
 
@@ -255,6 +256,18 @@ std::optional<std::string> store_ownership_problem(const std::filesystem::path& 
 // a -wal or -shm that is a symbolic link, or owned by neither the invoking user, root, nor the
 // store file's owner (planted log frames would be read as part of the store).
 std::optional<std::string> store_side_file_problem(const std::filesystem::path& store);
+
+// What this build offers for an engine (for packagers: `hookctl --version --json`).
+struct EngineSupport {
+  Engine engine = Engine::sqlite;
+  // The schema this build writes: older stores are migrated to it, newer ones refused untouched.
+  int schema_version = 0;
+  std::string library;  // the shared library the engine runs on
+  // The library's version, when it is loaded already: SQLite is linked; libpq is loaded only
+  // when a PostgreSQL store is opened (nullopt).
+  std::optional<std::string> library_version;
+};
+std::vector<EngineSupport> supported_engines();
 
 // Maps an exception thrown while using a store (an engine's own errors above all) to an Error
 // with a message for the administrator. Errors pass through unchanged.

@@ -28,4 +28,23 @@ std::optional<std::string> stored_text_problem(std::string_view text);
 // Valid printable text, UTF-8 included, is returned unchanged. Pure; never throws but bad_alloc.
 std::string terminal_safe(std::string_view text);
 
+// The terminal cells one code point takes, whatever the locale: 2 for East Asian Wide and
+// Fullwidth characters (Hangul, CJK, kana, fullwidth forms) and emoji shown as pictures; 0 for
+// combining marks, zero-width and format characters (U+200B-U+200F, variation selectors, ...)
+// and controls; 1 for everything else. An approximation of wcwidth(3) in a UTF-8 locale with
+// current Unicode data, good enough to align columns of names, labels and descriptions.
+int code_point_width(char32_t c) noexcept;
+
+// The terminal cells `text` takes: the sum of code_point_width over its code points. An ANSI
+// escape sequence (ESC [ ... final byte, as colour codes are) takes none; each byte that is not
+// well-formed UTF-8 takes one.
+size_t display_width(std::string_view text) noexcept;
+
+// `text` unchanged when it takes at most `cells` cells; otherwise its longest prefix that leaves
+// one cell, followed by "…" (U+2026, one cell), so the result takes at most `cells`
+// cells (one fewer when a wide character does not fit). The cut is never inside a UTF-8 sequence
+// and never separates a character from the combining marks after it; escape sequences in the
+// part cut off are kept (so a colour is still reset). Empty when `cells` is 0.
+std::string truncate_to_width(std::string_view text, size_t cells);
+
 }  // namespace hookctl

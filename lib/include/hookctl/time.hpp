@@ -51,6 +51,15 @@ Time command_now(const char* override_text);
 // fraction is truncated). Years 1970-9999, in UTC too. Returns nullopt when malformed.
 std::optional<Time> parse_rfc3339(std::string_view text) noexcept;
 
+// A point in time as a filter takes it: an RFC 3339 date-time (parse_rfc3339), or a plain date
+// "2026-11-28" meaning that day's midnight UTC. nullopt when it is neither.
+std::optional<Time> parse_time_or_date(std::string_view text) noexcept;
+
+// "Since when" as a filter takes it: a duration back from `now` ("7d" is now - 7d; see
+// parse_duration) or a time (parse_time_or_date). Throws Error(usage) saying what is accepted
+// otherwise, without repeating the value.
+Time parse_since(std::string_view text, Time now);
+
 // Formats as RFC 3339 UTC with second precision: exactly "2026-11-28T13:00:00Z".
 // The last instant RFC 3339 can show: 9999-12-31T23:59:59Z. Later times are formatted as it.
 inline constexpr Time latest_time{Duration{253402300799LL}};

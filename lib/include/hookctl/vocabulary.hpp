@@ -14,6 +14,7 @@
 #include "hookctl/authorization.hpp"
 #include "hookctl/check.hpp"
 #include "hookctl/model.hpp"
+#include "hookctl/store.hpp"
 #include "hookctl/token_format.hpp"
 
 namespace hookctl {
@@ -78,6 +79,56 @@ struct Words<ProblemKind> {
       std::pair{ProblemKind::personal_owner, std::string_view("personal-owner")},
       std::pair{ProblemKind::token_unused, std::string_view("token-unused")},
       std::pair{ProblemKind::invalid_email, std::string_view("invalid-email")}};
+};
+
+// The causes of `check` problems (Problem::code), by kind in report order.
+template <>
+struct Words<ProblemCode> {
+  static constexpr std::array table{
+      std::pair{ProblemCode::not_bound, std::string_view("not-bound")},
+      std::pair{ProblemCode::revoked, std::string_view("revoked")},
+      std::pair{ProblemCode::expired, std::string_view("expired")},
+      std::pair{ProblemCode::owner_inactive, std::string_view("owner-inactive")},
+      std::pair{ProblemCode::expires_soon, std::string_view("expires-soon")},
+      std::pair{ProblemCode::owner_inactive_soon, std::string_view("owner-inactive-soon")},
+      std::pair{ProblemCode::personal_owner, std::string_view("personal-owner")},
+      std::pair{ProblemCode::never_used, std::string_view("never-used")},
+      std::pair{ProblemCode::long_unused, std::string_view("long-unused")},
+      std::pair{ProblemCode::invalid_email, std::string_view("invalid-email")}};
+};
+
+// The actions of the audit log, grouped by the kind of their subject: the store's path, an
+// account name, a token id, a webhook name, a policy key; then rejections (a webhook name, an
+// account name).
+template <>
+struct Words<AuditAction> {
+  static constexpr std::array table{
+      std::pair{AuditAction::store_init, std::string_view("store.init")},
+      std::pair{AuditAction::user_create, std::string_view("user.create")},
+      std::pair{AuditAction::user_edit, std::string_view("user.edit")},
+      std::pair{AuditAction::user_import, std::string_view("user.import")},
+      std::pair{AuditAction::user_reactivate, std::string_view("user.reactivate")},
+      std::pair{AuditAction::user_set_password, std::string_view("user.set-password")},
+      std::pair{AuditAction::user_delete, std::string_view("user.delete")},
+      std::pair{AuditAction::token_create, std::string_view("token.create")},
+      std::pair{AuditAction::token_edit, std::string_view("token.edit")},
+      std::pair{AuditAction::token_rotate, std::string_view("token.rotate")},
+      std::pair{AuditAction::token_revoke, std::string_view("token.revoke")},
+      std::pair{AuditAction::token_transfer, std::string_view("token.transfer")},
+      std::pair{AuditAction::webhook_create, std::string_view("webhook.create")},
+      std::pair{AuditAction::webhook_edit, std::string_view("webhook.edit")},
+      std::pair{AuditAction::webhook_bind, std::string_view("webhook.bind")},
+      std::pair{AuditAction::webhook_delete, std::string_view("webhook.delete")},
+      std::pair{AuditAction::policy_set, std::string_view("policy.set")},
+      std::pair{AuditAction::auth_rejected, std::string_view("auth.rejected")},
+      std::pair{AuditAction::auth_login_rejected, std::string_view("auth.login-rejected")}};
+};
+
+// The engines a store can live in, as `--version --json` names them.
+template <>
+struct Words<Engine> {
+  static constexpr std::array table{std::pair{Engine::sqlite, std::string_view("sqlite")},
+                                    std::pair{Engine::postgresql, std::string_view("postgresql")}};
 };
 
 template <class E>

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "hookctl/auth.hpp"
 #include "hookctl/model.hpp"
 #include "hookctl/session.hpp"
 
@@ -86,6 +87,11 @@ void list_webhooks(Session& session, const WebhookFilter& filter,
                    const std::function<void(const Webhook&)>& emit);
 
 Webhook show_webhook(Session& session, std::string_view name);
+
+// Why a webhook does not work, as the reason code `auth verify` gives a call that presents its
+// bound token now: not_bound (no token), revoked, expired or owner_inactive; nullopt while it
+// works.
+std::optional<Rejection> broken_reason(const Webhook& webhook);
 
 struct WebhookRemoval {
   Webhook webhook;
