@@ -31,7 +31,16 @@ class Context {
   bool quiet = false;         // -q/--quiet: no "No matching ..." note for an empty listing
   bool stdin_closed = false;  // the caller closed descriptor 0 (reading it fails)
 
-  // The command chosen by the parse; run after parsing succeeded.
+  // Acting as an account (global options): --as NAME (else $HOOKCTL_AS), its password from
+  // --as-password-fd N or a prompt; --owner-override for the store's owner.
+  std::optional<std::string> as;
+  std::optional<int> as_password_fd;
+  // --as-token-file FILE (else $HOOKCTL_AS_TOKEN_FILE): an admin token, acting as its owner.
+  std::optional<std::string> as_token_file;
+  bool owner_override = false;
+
+  // The command chosen by the parse ("user create"); run after parsing succeeded.
+  std::string command;
   std::function<void()> run;
   int exit_code = 0;
 
@@ -53,7 +62,9 @@ class Context {
   // clock (empty otherwise).
   std::string clock_warning() const;
   bool clock_warning_logged = false;  // the command said it in its own log (serve)
-  // Opens the store (creating it only with OpenMode::create) and returns this command's session.
+  // Opens the store (creating it only with OpenMode::create) and returns this command's session,
+  // after deciding who the command acts as (hookctl::authorize, with the rights the command
+  // needs: command_rights.hpp).
   Session& session(OpenMode mode);
   // After success: makes a store this command created (and committed nothing to) visible.
   void publish_created_store();
@@ -62,6 +73,10 @@ class Context {
   Store* store() noexcept { return store_.get(); }
 
  private:
+  void authorize_actor();
+  Secret read_actor_password();
+  Secret read_admin_token_file(const std::string& path);
+
   std::optional<Time> now_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Session> session_;
@@ -92,6 +107,9 @@ void register_audit_command(CLI::App& app, Context& ctx);
 void register_serve_command(CLI::App& app, Context& ctx);
 void register_store_commands(CLI::App& app, Context& ctx);
 
+// A command's words below the program's name: "user create".
+std::string command_path(const CLI::App& cmd);
+
 // Adds a subcommand with a one-line purpose and an example shown at the end of its --help.
 CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& purpose,
                       const std::string& example);
@@ -115,7 +133,10 @@ Registered<Options> add_command(CLI::App& parent, Context& ctx, const CommandHel
                                 void (*run)(Context&, const Options&)) {
   auto options = std::make_shared<Options>();
   CLI::App* cmd = add_command(parent, help.name, help.purpose, help.example);
-  cmd->callback([&ctx, options, run] { ctx.run = [&ctx, options, run] { run(ctx, *options); }; });
+  cmd->callback([&ctx, cmd, options, run] {
+    ctx.command = command_path(*cmd);
+    ctx.run = [&ctx, options, run] { run(ctx, *options); };
+  });
   return {*cmd, *options};
 }
 

@@ -77,6 +77,11 @@ void run_auth_login(Context& ctx, const AuthLoginOptions& o) {
            fmt::format("account {} is inactive (since {}); an administrator can run 'hookctl "
                        "user reactivate {}'",
                        a.name, format_rfc3339(a.inactive_at), a.name));
+    case LoginOutcome::locked:
+      fail(ErrorKind::unauthorized,
+           fmt::format("account {}'s password is locked until {} after too many failed attempts; "
+                       "'hookctl user unlock {}' lifts it at once",
+                       a.name, format_rfc3339(*a.locked_until), a.name));
     case LoginOutcome::accepted:
       break;
   }

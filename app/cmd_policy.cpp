@@ -17,6 +17,10 @@ struct PolicyShowOptions {};
 void add_setting(Json& doc, const PolicySetting& p) {
   std::string key = p.key;
   std::replace(key.begin(), key.end(), '-', '_');
+  if (!p.duration) {  // a count: the number itself
+    doc[key] = std::stoll(p.value);
+    return;
+  }
   doc[key] = p.value;
   doc[key + "_seconds"] = parse_duration(p.value).count();
 }
@@ -80,7 +84,8 @@ void print_policy_change(Context& ctx, const PolicyChange& c, bool dry_run) {
 }
 
 void run_policy_set(Context& ctx, const PolicySetOptions& o) {
-  (void)parse_duration(o.value);  // a bad value fails before a store is created
+  // A bad duration fails before a store is created (a threshold is checked by set_policy).
+  if (o.key != lockout_threshold_key) (void)parse_duration(o.value);
   // A dry run never creates a store.
   Session& s = ctx.session(o.dry_run ? OpenMode::write : OpenMode::create);
   // The effect is worked out first, as a rehearsal that keeps nothing: a change that deactivates
@@ -104,10 +109,13 @@ void add_policy_set(CLI::App& policy, Context& ctx) {
       {"set", "Change a policy setting; shows the effect, asks when accounts or webhooks suffer",
        "hookctl policy set inactivity-period 30d --dry-run"},
       run_policy_set);
-  takes(cmd.add_option("key", o.key, "inactivity-period"), ValueKind::policy_key)
+  std::vector<std::string> keys(std::begin(policy_keys), std::end(policy_keys));
+  takes(cmd.add_option("key", o.key, "inactivity-period, lockout-threshold or lockout-duration"),
+        ValueKind::policy_key)
       ->required()
-      ->check(CLI::IsMember({std::string(inactivity_period_key)}));
-  cmd.add_option("value", o.value, "A duration such as 60d")->required();
+      ->check(CLI::IsMember(keys));
+  cmd.add_option("value", o.value, "A duration such as 60d; for lockout-threshold, a count")
+      ->required();
   cmd.add_flag("--yes,-y", o.yes, "Do not ask for confirmation when accounts or webhooks suffer");
   cmd.add_flag("--dry-run", o.dry_run, "Show the effect only; change nothing (needs no --yes)");
 }

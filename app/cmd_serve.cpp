@@ -37,7 +37,7 @@ void run_serve(Context& ctx, const ServeOptions& o) {
   // HOOKCTL_NOW fixes every check's instant, as it fixes a command's; otherwise each check reads
   // the clock.
   std::unique_ptr<Clock> clock;
-  if (std::getenv("HOOKCTL_NOW") != nullptr)
+  if (clock_override() != nullptr)
     clock = std::make_unique<FixedClock>(ctx.now());
   else
     clock = std::make_unique<SystemClock>();

@@ -12,11 +12,23 @@ namespace hookctl::cli {
 
 namespace {
 
+std::string kind_text(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::app:
+      return "app (one webhook)";
+    case TokenKind::api:
+      return "api (integration)";
+    case TokenKind::admin:
+      return "admin (acts as its owner, never for webhooks)";
+  }
+  return std::string(to_string(kind));
+}
+
 void print_token(const Context& ctx, const Token& t, Time now) {
   std::string st(to_string(t.status));
   print_fields({
       {"id", t.id},
-      {"kind", t.kind == TokenKind::app ? "app (one webhook)" : "api (integration)"},
+      {"kind", kind_text(t.kind)},
       {"owner", t.owner},
       {"name", or_dash(t.name)},
       {"status", paint(ctx, st, tone_of_status(st))},
@@ -37,18 +49,23 @@ struct TokenCreateOptions {
   std::string user;
   std::optional<std::string> name;
   std::optional<std::string> expires_in;
+  bool admin = false;
 };
 
 void run_token_create(Context& ctx, const TokenCreateOptions& o) {
   auto expires_in = duration_option(o.expires_in, "--expires-in");
   Session& s = ctx.session(OpenMode::create);
   // The secret is printed inside the transaction: a failed write rolls the token back.
-  create_token(s, o.user, o.name, expires_in, [&](const IssuedCredential& c) {
+  auto deliver = [&](const IssuedCredential& c) {
     print_issued(ctx, c, to_json(c.token),
-                 fmt::format("Created integration token {} for {}. The secret above is shown "
-                             "only this once.",
-                             c.token.id, c.token.owner));
-  });
+                 fmt::format("Created {} token {} for {}. The secret above is shown only this "
+                             "once.",
+                             o.admin ? "admin" : "integration", c.token.id, c.token.owner));
+  };
+  if (o.admin)
+    create_admin_token(s, o.user, o.name, expires_in, deliver);
+  else
+    create_token(s, o.user, o.name, expires_in, deliver);
 }
 
 void add_token_create(CLI::App& token, Context& ctx) {
@@ -63,6 +80,9 @@ void add_token_create(CLI::App& token, Context& ctx) {
   cmd.add_option("--name", o.name, "A label for the token");
   takes(cmd.add_option("--expires-in", o.expires_in, "Expire after DUR (e.g. 90d)"),
         ValueKind::duration);
+  cmd.add_flag("--admin", o.admin,
+               "An admin token (hkm_): acts as the user with --as-token-file, for scripts; never "
+               "accepted for a webhook call");
 }
 
 // --- token list --------------------------------------------------------------------------------

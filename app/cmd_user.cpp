@@ -11,6 +11,7 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/rights.hpp"
 #include "hookctl/tokens.hpp"
 #include "output.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 std::vector<std::pair<std::string, std::string>> account_fields(const Context& ctx,
                                                                 const Account& a, Time now) {
   std::string status = a.active ? "active" : "inactive";
-  return {
+  std::vector<std::pair<std::string, std::string>> fields{
       {"name", a.name},
       {"kind", std::string(to_string(a.kind))},
       {"email", or_dash(a.email)},
@@ -31,7 +32,11 @@ std::vector<std::pair<std::string, std::string>> account_fields(const Context& c
       {a.active ? "inactive at" : "inactive since", show_time(ctx, a.inactive_at, now)},
       {"password", a.has_password ? "set" : "none"},
       {"tokens", std::to_string(a.tokens)},
+      {"rights", a.rights.empty() ? std::string("-") : rights_text(a.rights)},
   };
+  if (a.locked_until)
+    fields.emplace_back("locked until", paint(ctx, show_time(ctx, a.locked_until, now), Tone::bad));
+  return fields;
 }
 
 }  // namespace
@@ -447,6 +452,92 @@ void add_user_delete(CLI::App& user, Context& ctx) {
                "Run every check and say what would change; change nothing (needs no --yes)");
 }
 
+// --- user grant / user revoke -----------------------------------------------------------------
+
+struct UserRightsOptions {
+  std::string name;
+  std::vector<std::string> rights;
+};
+
+std::vector<Right> rights_of(const UserRightsOptions& o) {
+  std::vector<Right> rights;
+  for (const auto& word : o.rights) rights.push_back(*from_string<Right>(word));
+  return rights;
+}
+
+void print_rights_change(Context& ctx, const RightsChange& c, bool granted) {
+  if (ctx.json) {
+    Json doc = to_json(c.account);
+    doc["changed"] = !c.changed.empty();
+    return print_json(doc);
+  }
+  if (c.changed.empty())
+    return say(fmt::format("{} {} those rights; nothing changed.", c.account.name,
+                           granted ? "already holds" : "holds none of"));
+  say(fmt::format("{} {} {}: {}.", granted ? "Granted" : "Revoked", granted ? "to" : "from",
+                  c.account.name, rights_text(c.changed)));
+}
+
+void run_user_grant(Context& ctx, const UserRightsOptions& o) {
+  print_rights_change(ctx, grant_rights(ctx.session(OpenMode::write), o.name, rights_of(o)), true);
+}
+
+void run_user_revoke(Context& ctx, const UserRightsOptions& o) {
+  print_rights_change(ctx, revoke_rights(ctx.session(OpenMode::write), o.name, rights_of(o)),
+                      false);
+}
+
+void add_rights_arguments(CLI::App& cmd, UserRightsOptions& o) {
+  takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
+  one_of<Right>(cmd.add_option("rights", o.rights,
+                               "user-management, token-management, webhook-management, audit, "
+                               "administration"))
+      ->required();
+}
+
+void add_user_grant(CLI::App& user, Context& ctx) {
+  auto [cmd, o] = add_command(
+      user, ctx,
+      {"grant", "Give an account rights (administration makes the store delegated)",
+       "hookctl user grant helpdesk user-management"},
+      run_user_grant);
+  add_rights_arguments(cmd, o);
+}
+
+void add_user_revoke(CLI::App& user, Context& ctx) {
+  auto [cmd, o] = add_command(user, ctx,
+                              {"revoke", "Take rights from an account (never the last administrator's)",
+                               "hookctl user revoke helpdesk user-management"},
+                              run_user_revoke);
+  add_rights_arguments(cmd, o);
+}
+
+// --- user unlock -------------------------------------------------------------------------------
+
+struct UserUnlockOptions {
+  std::string name;
+};
+
+void run_user_unlock(Context& ctx, const UserUnlockOptions& o) {
+  Unlock u = unlock_account(ctx.session(OpenMode::write), o.name);
+  if (ctx.json) {
+    Json doc = to_json(u.account);
+    doc["changed"] = u.changed;
+    return print_json(doc);
+  }
+  say(u.changed ? fmt::format("Unlocked {}: its password is accepted again.", u.account.name)
+                : fmt::format("{} is not locked; nothing changed.", u.account.name));
+}
+
+void add_user_unlock(CLI::App& user, Context& ctx) {
+  auto [cmd, o] = add_command(
+      user, ctx,
+      {"unlock", "Lift a password lockout at once (after too many failed password checks)",
+       "hookctl user unlock alice"},
+      run_user_unlock);
+  takes(cmd.add_option("name", o.name, "Account name"), ValueKind::user)->required();
+}
+
 // --- the group ---------------------------------------------------------------------------------
 
 void register_user_commands(CLI::App& app, Context& ctx) {
@@ -461,6 +552,9 @@ void register_user_commands(CLI::App& app, Context& ctx) {
   add_user_reactivate(*user, ctx);
   add_user_set_password(*user, ctx);
   add_user_delete(*user, ctx);
+  add_user_grant(*user, ctx);
+  add_user_revoke(*user, ctx);
+  add_user_unlock(*user, ctx);
 }
 
 }  // namespace hookctl::cli

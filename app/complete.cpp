@@ -82,7 +82,7 @@ std::vector<Candidate> store_names(CandidateKind kind, const std::optional<std::
   try {
     Time now = system_now();
     try {
-      now = command_now(std::getenv("HOOKCTL_NOW"));
+      now = command_now(clock_override());
     } catch (...) {
       // A malformed HOOKCTL_NOW is reported by the command itself; candidates use the clock.
     }
@@ -130,7 +130,7 @@ std::vector<Candidate> values_for(CLI::Option& opt, const std::string& cur, cons
       for (const char* d : {"1h", "1d", "7d", "14d", "30d", "60d", "90d"}) out.push_back({d, ""});
       return out;
     case ValueKind::policy_key:
-      out.push_back({std::string(inactivity_period_key), ""});
+      for (std::string_view key : policy_keys) out.push_back({std::string(key), ""});
       return out;
   }
   return out;

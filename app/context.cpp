@@ -1,18 +1,23 @@
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <iterator>
 
 #include "cli.hpp"
+#include "command_rights.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/rights.hpp"
 #include "hookctl/text.hpp"
 #include "output.hpp"
 
@@ -49,7 +54,7 @@ Time Context::now() {
              "shown)");
       now_ = t;
     } else {
-      now_ = command_now(std::getenv("HOOKCTL_NOW"));
+      now_ = command_now(clock_override());
     }
   }
   return *now_;
@@ -58,11 +63,89 @@ Time Context::now() {
 Session& Context::session(OpenMode mode) {
   if (!session_) {
     Time t = now();  // a malformed HOOKCTL_NOW fails before the store is touched
+    // Under sudo the store is the target user's: a caller who is not root may not point the
+    // command at another one (where it could plant an account holding every right).
+    if (auto caller = sudo_caller(); caller && *caller != 0) {
+      const char* env = std::getenv("HOOKCTL_DB");
+      if (db || (env != nullptr && *env != '\0'))
+        fail(ErrorKind::usage,
+             "under sudo the store is the target user's own: --db and HOOKCTL_DB are refused "
+             "unless you are root");
+    }
     store_ = open_store(locate_store(db), mode);
     session_ = std::make_unique<Session>(*store_, t, invoking_actor());
-    if (at || std::getenv("HOOKCTL_NOW") != nullptr) session_->note_real_time(system_now());
+    if (at || clock_override() != nullptr) session_->note_real_time(system_now());
+    authorize_actor();
   }
   return *session_;
+}
+
+void Context::authorize_actor() {
+  std::optional<std::vector<Right>> needs;
+  for (std::string c = command; !needs && !c.empty();) {  // "policy set KEY" is "policy set"'s
+    needs = rights_needed(c);
+    const size_t space = c.rfind(' ');
+    c = space == std::string::npos ? std::string() : c.substr(0, space);
+  }
+  if (!needs) fail(ErrorKind::internal, fmt::format("no rights are declared for '{}'", command));
+  auto from_env = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? std::optional<std::string>(v) : std::nullopt;
+  };
+  if (!as && !as_token_file) {
+    as = from_env("HOOKCTL_AS");
+    if (!as) as_token_file = from_env("HOOKCTL_AS_TOKEN_FILE");
+  }
+  if (as && as_token_file)
+    fail(ErrorKind::usage, "give --as NAME or --as-token-file FILE, not both");
+  // A command that needs no right, with no actor named, is not asked anything (auth verify runs
+  // once per webhook call).
+  if (needs->empty() && !as && !as_token_file && !owner_override) return;
+  ActorCredentials credentials;
+  credentials.owner_override = owner_override;
+  if (!owner_override) {
+    if (as) {
+      credentials.account = *as;
+      credentials.password = read_actor_password();
+    } else if (as_token_file) {
+      credentials.admin_token = read_admin_token_file(*as_token_file);
+    }
+  }
+  authorize(*session_, command, *needs, credentials);
+}
+
+Secret Context::read_admin_token_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    fail(ErrorKind::usage, fmt::format("--as-token-file: cannot open {}: {}", terminal_safe(path),
+                                       std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+    ::close(fd);
+    fail(ErrorKind::usage,
+         fmt::format("--as-token-file: {} must be a regular file only its owner can read "
+                     "(chmod 600): it holds a credential",
+                     terminal_safe(path)));
+  }
+  try {
+    Secret token = read_bounded(fd, 1024, true, "the admin token file");
+    ::close(fd);
+    return token;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+Secret Context::read_actor_password() {
+  if (as_password_fd)
+    return read_bounded(*as_password_fd, password_max_bytes, true, "the password of --as");
+  if (!stdin_tty())
+    fail(ErrorKind::usage,
+         fmt::format("--as {}: no terminal to ask for its password; give it on a descriptor with "
+                     "--as-password-fd N",
+                     *as));
+  return read_hidden_line(fmt::format("Password for {} (acting): ", *as));
 }
 
 std::string Context::clock_warning() const {
@@ -184,6 +267,14 @@ void confirm(Context& ctx, bool yes, const std::string& question) {
   std::string answer;
   if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes"))
     fail(ErrorKind::usage, "not confirmed; nothing was changed");
+}
+
+std::string command_path(const CLI::App& cmd) {
+  std::string path = cmd.get_name();
+  for (const CLI::App* p = cmd.get_parent(); p != nullptr && p->get_parent() != nullptr;
+       p = p->get_parent())
+    path = p->get_name() + " " + path;
+  return path;
 }
 
 CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& purpose,

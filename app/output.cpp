@@ -42,6 +42,10 @@ void describe(Fields& f, const Account& a) {
   f.time("inactive_at", a.inactive_at);
   f.boolean("has_password", a.has_password);
   f.integer("tokens", a.tokens);
+  std::vector<std::string> rights;
+  for (Right r : a.rights) rights.emplace_back(to_string(r));
+  f.texts("rights", rights);
+  f.opt_time("locked_until", a.locked_until);
 }
 
 template <class Fields>
@@ -85,6 +89,9 @@ void describe(Fields& f, const AuditEvent& e) {
   f.text("subject", e.subject);
   f.text("details", e.details);
   f.integer("repeated", e.repeated);
+  f.opt_text("actor_account", e.actor_account);
+  f.text("authenticated_by", e.authenticated_by);
+  f.text("result", e.result);
 }
 
 // A token that keeps an account from being deleted (DeletionBlockers), as a blocker.

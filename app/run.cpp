@@ -214,17 +214,20 @@ int report(const Context& ctx, ErrorKind kind, const std::string& message,
 }
 
 // The first word of the command line that is not a global option (--db VALUE, --db=VALUE,
-// --json and the other flags): the command group, or --version, when it can be told without
+// --as NAME, --json and the other flags): the command group, or --version, when it can be told without
 // parsing. Empty for any other option (--help, ...) or for none.
 std::string_view first_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];
-    if (word == "--db") {
+    if (word == "--db" || word == "--as" || word == "--as-password-fd" ||
+        word == "--as-token-file") {
       ++i;
       continue;
     }
     if (word == "--json" || word == "--wide" || word == "--no-headers" || word == "-q" ||
-        word == "--quiet" || word.substr(0, 5) == "--db=")
+        word == "--quiet" || word == "--owner-override" || word.substr(0, 5) == "--db=" ||
+        word.substr(0, 5) == "--as=" || word.substr(0, 17) == "--as-password-fd=" ||
+        word.substr(0, 16) == "--as-token-file=")
       continue;
     if (word == "--version") return word;  // CLI11 prints the version where it meets the flag
     if (!word.empty() && word[0] == '-') return {};
@@ -280,9 +283,23 @@ int run_cli(int argc, char** argv) {
                "else 80 columns)");
   app.add_flag("--no-headers", ctx.no_headers, "Print tables without their heading line");
   app.add_flag("-q,--quiet", ctx.quiet, "Do not say \"No matching ...\" when a list is empty");
+  takes(app.add_option("--as", ctx.as,
+                       "Act as this account (delegated mode; default $HOOKCTL_AS); its password "
+                       "is asked for"),
+        ValueKind::user);
+  app.add_option("--as-password-fd", ctx.as_password_fd,
+                 "Read the --as account's password from this file descriptor (one line)")
+      ->check(CLI::Range(0, 1 << 20));
+  takes(app.add_option("--as-token-file", ctx.as_token_file,
+                       "Act as the owner of the admin token in FILE (mode 0600; default "
+                       "$HOOKCTL_AS_TOKEN_FILE), for scripts and cron"),
+        ValueKind::file);
+  app.add_flag("--owner-override", ctx.owner_override,
+               "Act as the store's owner whatever its rights say (the store file's owner or "
+               "root only; audited)");
   app.footer(
       "Exit codes: 0 ok, 1 found (--exit-code), 2 usage, 3 not found, 4 conflict,\n"
-      "5 unauthorized, 6 store, 70 internal. See 'man hookctl'.");
+      "5 unauthorized, 6 store, 7 forbidden, 70 internal. See 'man hookctl'.");
 
   // CLI11 builds every option of every command up front, which cost a point command (auth
   // verify, user show) a fifth of its run time. A command line that names its group gets that

@@ -11,6 +11,8 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/password.hpp"
+#include "hookctl/policy.hpp"
+#include "hookctl/rights.hpp"
 #include "hookctl/token_format.hpp"
 #include "hookctl/tokens.hpp"
 #include "rows.hpp"
@@ -198,6 +200,8 @@ PasswordChange set_account_password(Session& session, std::string_view name,
   return session.store().write([&] {
     PasswordChange c;
     c.account = require_account(session, name);
+    ensure_actor_holds(session, c.account.rights,
+                       fmt::format("change the password of {}", c.account.name));
     c.had_password = c.account.has_password;
     if (!hash && !c.had_password) {
       c.changed = false;
@@ -253,6 +257,8 @@ Deletion delete_account(Session& session, std::string_view name,
     Deletion result;
     result.account = require_account(session, name);
     const Account& leaver = result.account;
+    ensure_actor_holds(session, leaver.rights, fmt::format("delete {}", leaver.name));
+    ensure_not_last_administrator(session, leaver, "be deleted");
     std::vector<Token> tokens = live_tokens(session, leaver.id);
 
     if (!tokens.empty() && !transfer_to) {
@@ -457,26 +463,100 @@ ImportSummary import_accounts(Session& session, std::istream& in,
   return summary;
 }
 
-LoginOutcome login(Session& session, std::string_view name, std::string_view password,
-                   Account* account_out) {
+PasswordCheck check_password(Session& session, std::string_view name, std::string_view password) {
+  PasswordCheck c;
   std::optional<std::string> hash;
-  std::optional<Account> account;
+  int64_t failures = 0;
+  std::optional<Time> locked_until;
   session.store().read([&] {
-    auto& q = session.store().statement("SELECT password_hash FROM accounts WHERE name = ?1");
+    auto& q = session.store().statement(
+        "SELECT password_hash, failed_logins, locked_until FROM accounts WHERE name = ?1");
     q.bind(1, std::string(name));
     if (q.step()) {
       hash = optional_text(q, 0);
+      failures = q.integer(1);
+      locked_until = optional_time(q, 2);
       q.reset();
-      account = require_account(session, name);
+      c.account = require_account(session, name);
     }
   });
-  // The slow hash runs outside any transaction, so a login never holds the store.
+  if (c.account && c.account->locked_until) {
+    c.result = PasswordCheck::Result::locked;
+    return c;
+  }
+  // The slow hash runs outside any transaction, so a check never holds the store.
   bool ok = false;
   if (hash)
     ok = verify_password(*hash, password);
   else
     verify_password_decoy(password);
-  if (!ok) {
+  c.result = ok ? PasswordCheck::Result::accepted : PasswordCheck::Result::rejected;
+  if (!c.account || !session.store().writable()) return c;
+  if (ok && failures == 0 && !locked_until) return c;
+  const int64_t id = c.account->id;
+  session.store().write([&] {
+    if (ok) {
+      auto& q = session.store().statement(
+          "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?1");
+      q.bind(1, id);
+      q.run();
+      return;
+    }
+    const LockoutPolicy policy = stored_lockout_policy(session.store());
+    // Counted inside the write, so concurrent failures all count.
+    auto& count = session.store().statement(
+        "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ?1 "
+        "RETURNING failed_logins");
+    count.bind(1, id);
+    count.step();
+    const int64_t failed = count.integer(0);
+    count.reset();
+    if (policy.threshold == 0 || failed < policy.threshold) return;
+    const Time until = session.now() + policy.duration;
+    auto& lock = session.store().statement(
+        "UPDATE accounts SET failed_logins = 0, locked_until = ?2 WHERE id = ?1");
+    lock.bind(1, id);
+    lock.bind(2, secs(until));
+    lock.run();
+    record_event(session, AuditAction::user_lockout, c.account->name,
+                 fmt::format("password locked until {} after {} failed checks in a row",
+                             format_rfc3339(until), failed));
+  });
+  session.store().read([&] { c.account = require_account(session, name); });
+  return c;
+}
+
+Unlock unlock_account(Session& session, std::string_view name) {
+  return session.store().write([&] {
+    Unlock u;
+    u.account = require_account(session, name);
+    auto& q = session.store().statement(
+        "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?1 AND "
+        "(failed_logins <> 0 OR locked_until IS NOT NULL)");
+    q.bind(1, u.account.id);
+    u.changed = q.run() > 0;
+    if (!u.changed) return u;
+    record_event(session, AuditAction::user_unlock, u.account.name,
+                 u.account.locked_until
+                     ? fmt::format("was locked until {}", format_rfc3339(*u.account.locked_until))
+                     : std::string("failed password checks forgotten"));
+    u.account = require_account(session, name);
+    return u;
+  });
+}
+
+LoginOutcome login(Session& session, std::string_view name, std::string_view password,
+                   Account* account_out) {
+  const PasswordCheck check = check_password(session, name, password);
+  const std::optional<Account>& account = check.account;
+  if (check.result == PasswordCheck::Result::locked) {
+    if (account_out) *account_out = *account;
+    record_rejection(session, AuditAction::auth_login_rejected, account->name, "locked",
+                     fmt::format("password locked until {}",
+                                 format_rfc3339(*account->locked_until)));
+    return LoginOutcome::locked;
+  }
+  if (check.result == PasswordCheck::Result::rejected) {
     record_rejection(session, AuditAction::auth_login_rejected,
                      account ? std::string_view(account->name) : std::string_view("(unknown)"),
                      "bad-credentials", "wrong password, no password, or unknown user");
@@ -490,8 +570,15 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
     return LoginOutcome::inactive;
   }
   if (!session.store().writable()) return LoginOutcome::accepted;  // nothing can be recorded
+  std::optional<std::string> hash;
+  session.store().read([&] {
+    auto& q = session.store().statement("SELECT password_hash FROM accounts WHERE id = ?1");
+    q.bind(1, account->id);
+    if (q.step()) hash = optional_text(q, 0);
+    q.reset();
+  });
   std::optional<std::string> rehash;
-  if (password_needs_rehash(*hash)) rehash = hash_password(password);
+  if (hash && password_needs_rehash(*hash)) rehash = hash_password(password);
   session.store().write([&] {
     auto& q = session.store().statement(
         "UPDATE accounts SET last_activity_at = "

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "hookctl/names.hpp"
+#include "hookctl/rights.hpp"
 #include "hookctl/vocabulary.hpp"
+#include "rows.hpp"
 
 namespace hookctl {
 
@@ -50,15 +52,18 @@ std::optional<RejectionSummary> find_summary(Session& session, AuditAction actio
 
 // Appends one row to the audit log and returns its id.
 int64_t insert_event(Session& session, AuditAction action, std::string_view subject,
-                     std::string_view details) {
+                     std::string_view details, std::string_view result = "ok") {
   auto& q = session.store().statement(
-      "INSERT INTO audit (at, actor, action, subject, details) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "RETURNING id");
+      "INSERT INTO audit (at, actor, action, subject, details, actor_account, authenticated_by, "
+      "result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
   q.bind(1, static_cast<int64_t>(session.now().time_since_epoch().count()));
   q.bind(2, session.actor());
   q.bind(3, to_string(action));
   q.bind(4, std::string(subject));
   q.bind(5, std::string(details));
+  detail::bind_optional(q, 6, session.acting().account);
+  q.bind(7, session.acting().authenticated_by);
+  q.bind(8, std::string(result));
   q.step();
   const int64_t id = q.integer(0);
   q.reset();  // completes the statement, so the transaction can commit
@@ -74,7 +79,9 @@ RejectionSummary find_or_write_summary(Session& session, AuditAction action,
       std::string(reason) + ": " + std::string(details) + std::string(counted_suffix);
   // A summary is bookkeeping of refused calls, not a change: no clock note, so its text keeps
   // the shape the counting relies on.
-  return RejectionSummary{insert_event(session, action, subject, text), true, true};
+  // A refused administrative command is recorded with the result "denied".
+  const std::string_view result = action == AuditAction::admin_denied ? "denied" : "ok";
+  return RejectionSummary{insert_event(session, action, subject, text, result), true, true};
 }
 
 // Adds `later` to the tally of `event` if it is a summary that counts; anything else (an event
@@ -97,6 +104,10 @@ void add_to_tally(Store& store, int64_t event, int64_t later) {
 
 int64_t record_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details) {
+  // Every change records an event inside its write transaction: the acting account's right is
+  // checked again here, so a right taken meanwhile stops the change, and the act counts as the
+  // account's activity.
+  confirm_acting(session, action);
   // An event recorded under an overridden clock (a rehearsal, a test) says so: its `at` is not
   // when it happened.
   if (auto real = session.overridden_real_time())
@@ -232,8 +243,9 @@ void select_events(Session& session, const AuditFilter& filter, const std::strin
   // tally (most events have none).
   const std::string sql =
       "SELECT latest.at, latest.actor, latest.action, latest.subject, latest.details, "
-      "coalesce(tally.repeated, 0), latest.id FROM (SELECT id, at, actor, action, subject, "
-      "details FROM audit WHERE TRUE" +
+      "coalesce(tally.repeated, 0), latest.id, latest.actor_account, latest.authenticated_by, "
+      "latest.result FROM (SELECT id, at, actor, action, subject, details, actor_account, "
+      "authenticated_by, result FROM audit WHERE TRUE" +
       std::string(filter.since ? " AND at >= ?1" : "") +
       std::string(subject ? " AND subject = ?2 COLLATE NOCASE" : "") + actions +
       " ORDER BY id DESC" + std::string(limit ? " LIMIT ?3" : "") +
@@ -253,6 +265,9 @@ void select_events(Session& session, const AuditFilter& filter, const std::strin
     e.subject = q.text(3);
     e.details = q.text(4);
     e.repeated = q.integer(5);
+    e.actor_account = detail::optional_text(q, 7);
+    e.authenticated_by = q.text(8);
+    e.result = q.text(9);
     emit(q.integer(6), e);
   }
 }

@@ -155,6 +155,10 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
   if (parsed.problem == TokenProblem::bad_checksum)
     return reject(std::move(v), Rejection::bad_checksum,
                   "the token's checksum does not match: it was mistyped or truncated");
+  // Its kind is in its public prefix: no secret is compared, nothing is learnt.
+  if (parsed.kind == TokenKind::admin)
+    return reject(std::move(v), Rejection::not_bound,
+                  "an admin token authenticates an administrator, never a webhook call");
 
   const TokenHash presented = hash_token(auth.token.view());
   if (!l.token_found) {

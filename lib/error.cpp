@@ -14,6 +14,8 @@ std::string_view error_code_name(ErrorKind kind) noexcept {
       return "unauthorized";
     case ErrorKind::store:
       return "store";
+    case ErrorKind::forbidden:
+      return "forbidden";
     case ErrorKind::output:
       return "output";
     case ErrorKind::internal:

@@ -8,6 +8,8 @@
 #include "rows.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string>
 
 namespace hookctl {
 
@@ -18,8 +20,31 @@ Duration stored_inactivity_period(Store& store) {
   return period;
 }
 
+LockoutPolicy stored_lockout_policy(Store& store) {
+  LockoutPolicy p;
+  auto& q = store.statement("SELECT key, value FROM policy WHERE key IN (?1, ?2)");
+  q.bind(1, lockout_threshold_key);
+  q.bind(2, lockout_duration_key);
+  while (q.step()) {
+    if (q.text(0) == lockout_threshold_key)
+      p.threshold = q.integer(1);
+    else
+      p.duration = Duration{q.integer(1)};
+  }
+  return p;
+}
+
 std::vector<PolicySetting> show_policy(Session& session) {
-  return {{std::string(inactivity_period_key), format_duration(session.inactivity_period())}};
+  const LockoutPolicy lockout = stored_lockout_policy(session.store());
+  std::vector<PolicySetting> out;
+  out.push_back({std::string(inactivity_period_key), format_duration(session.inactivity_period())});
+  PolicySetting threshold;
+  threshold.key = std::string(lockout_threshold_key);
+  threshold.value = std::to_string(lockout.threshold);
+  threshold.duration = false;
+  out.push_back(threshold);
+  out.push_back({std::string(lockout_duration_key), format_duration(lockout.duration)});
+  return out;
 }
 
 namespace {
@@ -58,10 +83,65 @@ std::vector<std::string> newly(const std::vector<std::string>& before,
 
 }  // namespace
 
+namespace {
+
+// lockout-threshold and lockout-duration: a value stored as an integer, with no effect on the
+// accounts and webhooks at the moment it changes.
+PolicyChange set_lockout_policy(Session& session, std::string_view key, std::string_view value) {
+  const bool threshold = key == lockout_threshold_key;
+  int64_t stored = 0;
+  std::string shown;
+  if (threshold) {
+    const std::string text(value);
+    size_t used = 0;
+    long long n = -1;
+    try {
+      n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) ||
+        n < 0 || n > 1000)
+      fail(ErrorKind::usage,
+           "the lockout threshold must be a whole number from 0 (never lock) to 1000");
+    stored = n;
+    shown = std::to_string(n);
+  } else {
+    const Duration d = parse_duration(value);
+    if (d < Duration{60}) fail(ErrorKind::usage, "the lockout duration must be at least one minute");
+    stored = d.count();
+    shown = format_duration(d);
+  }
+  return session.store().write([&] {
+    const LockoutPolicy before = stored_lockout_policy(session.store());
+    PolicyChange c;
+    c.previous = {std::string(key), threshold ? std::to_string(before.threshold)
+                                              : format_duration(before.duration)};
+    c.current = {std::string(key), shown};
+    c.previous.duration = c.current.duration = !threshold;
+    if (c.previous.value == c.current.value) return c;
+    auto& q = session.store().statement(
+        "INSERT INTO policy (key, value) VALUES (?1, ?2) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    q.bind(1, std::string(key));
+    q.bind(2, std::to_string(stored));
+    q.run();
+    record_event(session, AuditAction::policy_set, key,
+                 fmt::format("{} -> {}", c.previous.value, c.current.value));
+    c.changed = true;
+    return c;
+  });
+}
+
+}  // namespace
+
 PolicyChange set_policy(Session& session, std::string_view key, std::string_view value) {
+  if (key == lockout_threshold_key || key == lockout_duration_key)
+    return set_lockout_policy(session, key, value);
   if (key != inactivity_period_key)
-    fail(ErrorKind::usage,
-         fmt::format("unknown policy key '{}' (known: {})", printable(key), inactivity_period_key));
+    fail(ErrorKind::usage, fmt::format("unknown policy key '{}' (known: {}, {}, {})",
+                                       printable(key), inactivity_period_key,
+                                       lockout_threshold_key, lockout_duration_key));
   Duration period = parse_duration(value);
   if (period < Duration{60})
     fail(ErrorKind::usage, "the inactivity period must be at least one minute");

@@ -47,9 +47,25 @@ void Session::note_rejection_summary(std::string_view action, std::string_view s
       {std::string(action), std::string(subject), std::string(reason), summary});
 }
 
+std::optional<unsigned> sudo_caller() {
+  const char* text = std::getenv("SUDO_UID");
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  char* end = nullptr;
+  const unsigned long uid = std::strtoul(text, &end, 10);
+  if (*end != '\0' || uid == static_cast<unsigned long>(::getuid())) return std::nullopt;
+  return static_cast<unsigned>(uid);
+}
+
+const char* clock_override() {
+  const char* v = std::getenv("HOOKCTL_NOW");
+  if (v == nullptr || *v == '\0' || sudo_caller()) return nullptr;
+  return v;
+}
+
 std::string invoking_actor() {
   const char* sudo_user = std::getenv("SUDO_USER");
-  if (::geteuid() == 0 && sudo_user != nullptr && *sudo_user != '\0') return std::string(sudo_user);
+  if ((::geteuid() == 0 || sudo_caller()) && sudo_user != nullptr && *sudo_user != '\0')
+    return std::string(sudo_user);
   uid_t uid = ::geteuid();
   struct passwd pw;
   struct passwd* result = nullptr;

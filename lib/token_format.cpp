@@ -30,7 +30,15 @@ void checksum(std::string_view body, char* out) noexcept {
 }
 
 std::string_view prefix_of(TokenKind kind) noexcept {
-  return kind == TokenKind::app ? "hka_" : "hki_";
+  switch (kind) {
+    case TokenKind::app:
+      return "hka_";
+    case TokenKind::api:
+      return "hki_";
+    case TokenKind::admin:
+      return "hkm_";
+  }
+  return "hki_";
 }
 
 }  // namespace
@@ -67,6 +75,8 @@ ParsedToken parse_token(std::string_view text) noexcept {
     p.kind = TokenKind::app;
   else if (text.substr(0, 4) == "hki_")
     p.kind = TokenKind::api;
+  else if (text.substr(0, 4) == "hkm_")
+    p.kind = TokenKind::admin;
   else
     return p;
   if (text[4 + token_id_length] != '_') return p;

@@ -7,6 +7,7 @@
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
 #include "hookctl/rules.hpp"
+#include "hookctl/rights.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -75,18 +76,40 @@ void revoke_token_row(Session& session, const std::string& id, std::string_view 
 
 }  // namespace detail
 
-IssuedCredential create_token(Session& session, std::string_view user,
-                              const std::optional<std::string>& label,
-                              const std::optional<Duration>& expires_in,
-                              const Deliver<IssuedCredential>& deliver) {
+namespace {
+
+IssuedCredential create_token_of(Session& session, TokenKind kind, std::string_view user,
+                                 const std::optional<std::string>& label,
+                                 const std::optional<Duration>& expires_in,
+                                 const Deliver<IssuedCredential>& deliver) {
   if (label) validate_text(*label, "token name", 100);
   auto expires_at = expiry(session, expires_in);
   return session.store().write([&] {
     Account owner = require_active_account(session, user, "own a new token");
-    IssuedCredential issued = insert_token(session, TokenKind::api, owner.id, label, expires_at);
+    // An admin token is the account's credential: issuing one is acting as that account.
+    if (kind == TokenKind::admin)
+      ensure_actor_holds(session, owner.rights,
+                         fmt::format("issue an admin token for {}", owner.name));
+    IssuedCredential issued = insert_token(session, kind, owner.id, label, expires_at);
     if (deliver) deliver(issued);
     return issued;
   });
+}
+
+}  // namespace
+
+IssuedCredential create_token(Session& session, std::string_view user,
+                              const std::optional<std::string>& label,
+                              const std::optional<Duration>& expires_in,
+                              const Deliver<IssuedCredential>& deliver) {
+  return create_token_of(session, TokenKind::api, user, label, expires_in, deliver);
+}
+
+IssuedCredential create_admin_token(Session& session, std::string_view user,
+                                    const std::optional<std::string>& label,
+                                    const std::optional<Duration>& expires_in,
+                                    const Deliver<IssuedCredential>& deliver) {
+  return create_token_of(session, TokenKind::admin, user, label, expires_in, deliver);
 }
 
 void list_tokens(Session& session, const TokenFilter& filter,
@@ -153,8 +176,15 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
                        format_rfc3339(*before.previous_secret_valid_until)));
     int64_t owner_id = account_id(session, before.owner);
     std::string owner_name = before.owner;
+    // A new secret of an admin token is a credential of its owner (and of a new owner).
+    if (before.kind == TokenKind::admin)
+      ensure_actor_holds(session, require_account(session, before.owner).rights,
+                         fmt::format("rotate an admin token of {}", before.owner));
     if (options.owner) {
       Account target = require_active_account(session, *options.owner, "receive the token");
+      if (before.kind == TokenKind::admin)
+        ensure_actor_holds(session, target.rights,
+                           fmt::format("give an admin token to {}", target.name));
       owner_id = target.id;
       owner_name = target.name;
     }

@@ -169,6 +169,11 @@ Binding bind_webhook(Session& session, std::string_view webhook, std::string_vie
     Token t = require_token(session, token_id);
     Binding b;
     const bool already = w.token == t.id;
+    if (t.kind == TokenKind::admin)
+      fail(ErrorKind::conflict,
+           fmt::format("token {} is an admin token: it authenticates an administrator, never a "
+                       "webhook call; bind an integration token",
+                       t.id));
     if (t.kind == TokenKind::app && !already)
       fail(ErrorKind::conflict,
            fmt::format("token {} is an App token of webhook {}; bind an integration token, or a "

@@ -33,7 +33,7 @@ STUB
   export HOOKCTL_NOW=2026-01-01T00:00:00Z
 }
 verify() { printf 'Bearer %s' "$2" | hookctl auth verify "$1"; }
-for r in cron systemd rotate repair offboard service-account import lock; do
+for r in cron systemd rotate repair offboard service-account import lock delegate; do
   [ -n "$(recipe "$r")" ] || bad "recipe $r not found in README"
 done
 
@@ -214,6 +214,27 @@ hook=$(hookctl webhook create orders --owner alice 2>/dev/null)
 out=$(bash -e <(recipe lock) 2>&1) || bad "lock recipe failed: $out"
 if printf 'correct horse battery\n' | hookctl auth login alice >/dev/null 2>&1; then bad "lock: login must be refused"; else ok "lock: login refused"; fi
 expect "lock: the webhook still accepts its token" "200" "$(verify orders "$hook")"
+rm -rf "$work"
+
+# --- delegate: a help desk that may reactivate accounts, in a delegated store
+new_sandbox
+hookctl user create alice --no-password >/dev/null 2>&1
+printf 'help desk password\n' > "$work/helpdesk.password"
+printf 'administrator password\n' > "$work/admin.password"
+out=$(cd "$work" && bash -e <(recipe delegate) 2>&1) || bad "delegate recipe failed: $out"
+export HOOKCTL_NOW=2026-06-01T00:00:00Z  # alice is inactive by now; so are the others
+hookctl --owner-override user reactivate helpdesk >/dev/null
+if hookctl user reactivate alice >/dev/null 2>&1; then bad "delegate: no actor must be refused"; else ok "delegate: no actor refused"; fi
+if printf 'help desk password\n' | hookctl --as helpdesk --as-password-fd 0 user reactivate alice >/dev/null 2>&1; then
+  ok "delegate: the help desk reactivates"
+else
+  bad "delegate: the help desk must reactivate alice"
+fi
+if printf 'help desk password\n' | hookctl --as helpdesk --as-password-fd 0 policy set inactivity-period 30d --yes >/dev/null 2>&1; then
+  bad "delegate: the help desk must not change policy"
+else
+  ok "delegate: policy refused to the help desk"
+fi
 rm -rf "$work"
 
 exit $fail

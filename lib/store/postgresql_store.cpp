@@ -229,6 +229,15 @@ class PostgresStore final : public Store {
   bool created() const noexcept override { return created_; }
   bool migrated() const noexcept override { return migrated_; }
   bool writable() const noexcept override { return true; }
+  bool caller_owns_store() override {
+    auto& q = statement(
+        "SELECT pg_has_role(current_user, n.nspowner, 'USAGE') OR "
+        "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+        "FROM pg_namespace n WHERE n.nspname = 'hookctl'");
+    const bool owns = q.step() && q.integer(0) != 0;
+    q.reset();
+    return owns;
+  }
 
   void check_integrity() override {
     // PostgreSQL guards its own pages (and checksums them when the cluster has them on); what

@@ -32,7 +32,8 @@ std::string cat(const Parts&... parts) {
   return out;
 }
 
-// Columns: id, name, kind, email, has_password, created_at, last_activity_at, source, tokens.
+// Columns: id, name, kind, email, has_password, created_at, last_activity_at, source, tokens,
+// rights (a mask), locked_until.
 extern const std::string account_select;
 Account account_from(Query& q, Session& session);
 

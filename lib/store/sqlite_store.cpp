@@ -688,4 +688,10 @@ Error io_error(const SQLite::Exception& e, int system_errno) {
                                              : std::string()));
 }
 
+bool SqliteStore::caller_owns_store() {
+  struct stat st;
+  if (::stat(path_.c_str(), &st) != 0) return false;
+  return ::geteuid() == 0 || st.st_uid == ::geteuid();
+}
+
 }  // namespace hookctl

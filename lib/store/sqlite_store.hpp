@@ -72,6 +72,7 @@ class SqliteStore final : public Store {
   bool created() const noexcept override { return created_ || adopted_empty_file_; }
   bool migrated() const noexcept override { return migrated_; }
   bool writable() const noexcept override { return writable_; }
+  bool caller_owns_store() override;
 
   // Runs SQLite's quick_check over the whole file: Error(store) naming the first problem when
   // the store is damaged. O(size of the store); `init` runs it on an existing store.

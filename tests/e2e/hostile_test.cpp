@@ -64,6 +64,8 @@ std::string exit_name(int code) {
       return "unauthorized";
     case 6:
       return "store";
+    case 7:
+      return "forbidden";
     default:
       return "code " + std::to_string(code);
   }

@@ -29,7 +29,9 @@ const std::set<std::string> user_fields{"name",
                                         "last_activity_source",
                                         "inactive_at",
                                         "has_password",
-                                        "tokens"};
+                                        "tokens",
+                                        "rights",
+                                        "locked_until"};
 
 std::set<std::string> keys(const json& object) {
   std::set<std::string> k;

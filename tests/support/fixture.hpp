@@ -189,7 +189,8 @@ struct Fixture {
   std::string dump() {
     std::string out;
     for (const char* table :
-         {"accounts", "tokens", "webhooks", "policy", "audit", "rejection_tally"}) {
+         {"accounts", "account_rights", "tokens", "webhooks", "policy", "audit",
+          "rejection_tally"}) {
       auto& q = store->statement(std::string("SELECT * FROM ") + table + " ORDER BY 1");
       out += std::string("[") + table + "]\n";
       while (q.step()) {

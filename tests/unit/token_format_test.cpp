@@ -2,6 +2,7 @@
 #include "hookctl/vocabulary.hpp"
 
 #include <catch2/catch.hpp>
+#include <utility>
 #include <set>
 #include <string>
 
@@ -17,11 +18,12 @@ const std::string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 
 TEST_CASE("issued tokens are 75 characters with the kind's prefix and the id inside") {
   REQUIRE(token_length == 75);
-  for (auto kind : {TokenKind::app, TokenKind::api}) {
+  for (auto [kind, prefix] : {std::pair{TokenKind::app, "hka_"}, std::pair{TokenKind::api, "hki_"},
+                               std::pair{TokenKind::admin, "hkm_"}}) {
     IssuedToken t = issue_token(kind);
     std::string text(t.text.view());
     CHECK(text.size() == 75);
-    CHECK(text.substr(0, 4) == (kind == TokenKind::app ? "hka_" : "hki_"));
+    CHECK(text.substr(0, 4) == prefix);
     CHECK(t.id.size() == token_id_length);
     CHECK(text.substr(4, 12) == t.id);
     CHECK(text[16] == '_');
@@ -140,7 +142,8 @@ TEST_CASE("hashes compare equal only for the same 32 bytes") {
   CHECK(a != other);
 }
 
-TEST_CASE("token kinds print as app and api") {
+TEST_CASE("token kinds print as app, api and admin") {
   CHECK(to_string(TokenKind::app) == "app");
   CHECK(to_string(TokenKind::api) == "api");
+  CHECK(to_string(TokenKind::admin) == "admin");
 }

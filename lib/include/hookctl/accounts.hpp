@@ -159,10 +159,29 @@ ImportSummary import_accounts(Session& session, std::istream& in,
                               const std::function<void(size_t, size_t)>& progress,
                               const ImportOptions& options = {});
 
-enum class LoginOutcome { accepted, rejected, inactive };
+// One password check, with the lockout rule (policy lockout-threshold, lockout-duration): an
+// account whose password failed `threshold` times in a row is locked for `duration` (audited as
+// user.lockout); while locked its password is not even compared. A success clears the count.
+// Tokens are never locked: their secrets are 256-bit.
+struct PasswordCheck {
+  enum class Result { accepted, rejected, locked } result = Result::rejected;
+  std::optional<Account> account;  // the account named, when it exists (as after the check)
+};
+// Unknown account, no password and a wrong password are all `rejected`, and take the time of a
+// real check. Nothing is recorded on a read-only store (and nothing locks).
+PasswordCheck check_password(Session& session, std::string_view name, std::string_view password);
 
-// Checks a password. Unknown account, no password and a wrong password are all `rejected` (and
-// take the time of a real check). The right password on an inactive account is `inactive`.
+// Lifts a lockout at once, and forgets the failed checks. Error(not_found); `changed` is false
+// when the account was not locked and had no failed checks.
+struct Unlock {
+  Account account;
+  bool changed = false;
+};
+Unlock unlock_account(Session& session, std::string_view name);
+
+enum class LoginOutcome { accepted, rejected, inactive, locked };
+
+// Checks a password (check_password). The right password on an inactive account is `inactive`.
 // Acceptance records activity (source "login"). Rejections are summarised in the audit log.
 LoginOutcome login(Session& session, std::string_view name, std::string_view password,
                    Account* account_out = nullptr);

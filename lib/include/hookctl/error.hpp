@@ -16,6 +16,7 @@ enum class ErrorKind {
   conflict = 4,      // already exists, still has tokens, inactive target, revoked token, ...
   unauthorized = 5,  // an authentication check failed
   store = 6,         // store missing, unreadable, foreign, newer, or locked past the timeout
+  forbidden = 7,     // the actor is authenticated but does not hold the right the command needs
   output = 74,       // standard output could not be written (a full disk, a closed pipe, ...)
   internal = 70,     // a bug
 };

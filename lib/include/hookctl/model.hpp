@@ -16,6 +16,10 @@ namespace hookctl {
 
 enum class AccountKind { person, service };
 
+// What an account may do to the store in delegated mode (see rights.hpp). Declared in the order
+// their words sort, so a list of rights in this order is sorted as users read it.
+enum class Right { administration, audit, token_management, user_management, webhook_management };
+
 struct Account {
   int64_t id = 0;
   std::string name;
@@ -28,6 +32,9 @@ struct Account {
   int64_t tokens = 0;  // non-revoked tokens
   Time inactive_at{};  // last_activity_at + inactivity period; inactive from this instant on
   bool active = true;
+  std::vector<Right> rights;  // sorted
+  // While a lockout lasts (failed password checks in a row): the end of it; nullopt otherwise.
+  std::optional<Time> locked_until;
 };
 
 enum class TokenStatus { active, expired, revoked, owner_inactive };
@@ -77,6 +84,10 @@ enum class AuditAction {
   user_reactivate,
   user_set_password,
   user_delete,
+  user_grant,
+  user_revoke,
+  user_lockout,
+  user_unlock,
   token_create,
   token_edit,
   token_rotate,
@@ -89,6 +100,7 @@ enum class AuditAction {
   policy_set,
   auth_rejected,
   auth_login_rejected,
+  admin_denied,
 };
 
 struct AuditEvent {
@@ -100,6 +112,11 @@ struct AuditEvent {
   // A rejection summary's count of the later rejections of its kind in its clock hour (see
   // record_rejection), which grows after the event was written; 0 for every other event.
   int64_t repeated = 0;
+  // The account that acted (authenticated), if any; how it proved it ("owner" for the OS user
+  // in owner mode, "owner-override", "password"); and "ok", or "denied" for a refused attempt.
+  std::optional<std::string> actor_account;
+  std::string authenticated_by = "owner";
+  std::string result = "ok";
 };
 
 // The audit event that summarises one kind of rejection (action, subject, reason) in one clock

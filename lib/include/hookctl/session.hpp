@@ -13,6 +13,21 @@
 
 namespace hookctl {
 
+// Who a command acts as, beyond the OS user (Session::actor): set by authorize() (rights.hpp)
+// before the command's first change, and written with every audit event.
+struct Acting {
+  // The account acting, once authenticated (always, in delegated mode).
+  std::optional<int64_t> account_id;
+  std::optional<std::string> account;
+  // How: "owner" (owner mode, no account), "owner-override", "password", or "token:<id>".
+  std::string authenticated_by = "owner";
+  std::optional<std::string> admin_token;  // the id of the admin token it authenticated with
+  // The rights the command needs, any one of them (empty: none). record_event checks, inside
+  // each write transaction, that the acting account still holds one: a right revoked after the
+  // command authenticated stops it.
+  std::vector<Right> needs;
+};
+
 class Session {
  public:
   Session(Store& store, Time now, std::string actor)
@@ -21,6 +36,8 @@ class Session {
   Store& store() noexcept { return store_; }
   Time now() const noexcept { return now_; }
   const std::string& actor() const noexcept { return actor_; }
+  const Acting& acting() const noexcept { return acting_; }
+  void act_as(Acting acting) { acting_ = std::move(acting); }
 
   // The real time, when `now` was overridden (HOOKCTL_NOW, --at) and differs from it by more
   // than a minute: every audit event then says the clock was overridden (see record_event).
@@ -49,6 +66,7 @@ class Session {
   Store& store_;
   Time now_;
   std::string actor_;
+  Acting acting_;
   std::optional<Time> real_time_;
   std::optional<Duration> period_;
   unsigned period_generation_ = 0;  // the store connection period_ was read from
@@ -59,8 +77,17 @@ class Session {
   std::vector<KnownSummary> known_summaries_;
 };
 
+// Under sudo to another user (SUDO_UID set, and not this process's real uid): the uid of the user
+// who ran sudo. nullopt otherwise. (A caller who sets SUDO_UID without sudo only restricts
+// itself: it runs as itself either way.)
+std::optional<unsigned> sudo_caller();
+
 // The invoking OS user; under sudo, the user who ran sudo ("root via sudo" is not an answer an
 // auditor wants). Falls back to "uid:N".
 std::string invoking_actor();
+
+// $HOOKCTL_NOW, or null when it is unset, empty, or ignored: under sudo (sudo_caller) the
+// caller may not move the clock that inactivity and the audit log are judged by.
+const char* clock_override();
 
 }  // namespace hookctl

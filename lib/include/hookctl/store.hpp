@@ -135,6 +135,11 @@ class Store {
   // Checks the store for damage: Error(store) naming the first problem. O(size of the store).
   virtual void check_integrity() = 0;
 
+  // Whether the caller owns the store itself, below any rights hookctl keeps in it: the OS
+  // owner of an SQLite file (or root); on PostgreSQL, a role that owns the schema "hookctl"
+  // (directly or by membership) or a superuser. Such a caller may act with --owner-override.
+  virtual bool caller_owns_store() = 0;
+
   // Undoes the creation of a store this object created and has not published: called when the
   // command that created it failed, so a failed command creates nothing.
   virtual void abandon_creation() noexcept = 0;

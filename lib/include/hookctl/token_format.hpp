@@ -4,7 +4,8 @@
 //   ^^^^ ^^^^^^^^^^^^ ^
 //   kind  public id    separator
 //
-// - prefix `hka_` for an App token, `hki_` for an integration (API) token;
+// - prefix `hka_` for an App token, `hki_` for an integration (API) token, `hkm_` for an admin
+//   token (it authenticates an administrator acting on the store, never a webhook call);
 // - the public id: 12 characters (60 random bits), the primary key, so a check is one indexed
 //   look-up; it is what `token show ID` and listings use, and is not secret;
 // - the secret: 52 characters of 5 random bits each (260 bits from randombytes_buf);
@@ -23,7 +24,7 @@
 
 namespace hookctl {
 
-enum class TokenKind { app, api };
+enum class TokenKind { app, api, admin };
 
 inline constexpr size_t token_id_length = 12;
 inline constexpr size_t token_secret_length = 52;

@@ -18,6 +18,15 @@ IssuedCredential create_token(Session& session, std::string_view user,
                               const std::optional<Duration>& expires_in,
                               const Deliver<IssuedCredential>& deliver = {});
 
+// A new admin token (prefix hkm_) on an active account: whoever holds its secret acts as that
+// account (--as-token-file), with its rights; it never authenticates a webhook call, and no
+// webhook can be bound to it. In delegated mode the actor must hold every right the account
+// holds (Error(forbidden)), as for setting its password.
+IssuedCredential create_admin_token(Session& session, std::string_view user,
+                                    const std::optional<std::string>& label,
+                                    const std::optional<Duration>& expires_in,
+                                    const Deliver<IssuedCredential>& deliver = {});
+
 struct TokenFilter {
   std::optional<std::string> user;
   std::optional<std::string> webhook;

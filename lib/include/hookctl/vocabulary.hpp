@@ -32,7 +32,19 @@ struct Words<AccountKind> {
 template <>
 struct Words<TokenKind> {
   static constexpr std::array table{std::pair{TokenKind::app, std::string_view("app")},
-                                    std::pair{TokenKind::api, std::string_view("api")}};
+                                    std::pair{TokenKind::api, std::string_view("api")},
+                                    std::pair{TokenKind::admin, std::string_view("admin")}};
+};
+
+// In the order they sort (see Right).
+template <>
+struct Words<Right> {
+  static constexpr std::array table{
+      std::pair{Right::administration, std::string_view("administration")},
+      std::pair{Right::audit, std::string_view("audit")},
+      std::pair{Right::token_management, std::string_view("token-management")},
+      std::pair{Right::user_management, std::string_view("user-management")},
+      std::pair{Right::webhook_management, std::string_view("webhook-management")}};
 };
 
 // (How a status is decided is rules::token_status.)
@@ -110,6 +122,10 @@ struct Words<AuditAction> {
       std::pair{AuditAction::user_reactivate, std::string_view("user.reactivate")},
       std::pair{AuditAction::user_set_password, std::string_view("user.set-password")},
       std::pair{AuditAction::user_delete, std::string_view("user.delete")},
+      std::pair{AuditAction::user_grant, std::string_view("user.grant")},
+      std::pair{AuditAction::user_revoke, std::string_view("user.revoke")},
+      std::pair{AuditAction::user_lockout, std::string_view("user.lockout")},
+      std::pair{AuditAction::user_unlock, std::string_view("user.unlock")},
       std::pair{AuditAction::token_create, std::string_view("token.create")},
       std::pair{AuditAction::token_edit, std::string_view("token.edit")},
       std::pair{AuditAction::token_rotate, std::string_view("token.rotate")},
@@ -121,7 +137,8 @@ struct Words<AuditAction> {
       std::pair{AuditAction::webhook_delete, std::string_view("webhook.delete")},
       std::pair{AuditAction::policy_set, std::string_view("policy.set")},
       std::pair{AuditAction::auth_rejected, std::string_view("auth.rejected")},
-      std::pair{AuditAction::auth_login_rejected, std::string_view("auth.login-rejected")}};
+      std::pair{AuditAction::auth_login_rejected, std::string_view("auth.login-rejected")},
+      std::pair{AuditAction::admin_denied, std::string_view("admin.denied")}};
 };
 
 // The engines a store can live in, as `--version --json` names them.
