@@ -345,10 +345,13 @@ void list_audit(Session& session, const AuditFilter& filter,
     std::map<int64_t, AuditEvent> found;
     select_events(session, filter, &*filter.subject, false,
                   [&](int64_t id, const AuditEvent& e) { found.emplace(id, e); });
-    for (const auto& [token, spans] : tokens)
-      select_events(session, filter, &token, false, [&](int64_t id, const AuditEvent& e) {
+    // Not a structured binding: clang before 16 (the fuzz build's) cannot capture one.
+    for (const auto& entry : tokens) {
+      const OwnedSpans& spans = entry.second;
+      select_events(session, filter, &entry.first, false, [&](int64_t id, const AuditEvent& e) {
         if (covers(spans, id)) found.emplace(id, e);
       });
+    }
     auto first = found.begin();
     if (filter.limit && static_cast<int64_t>(found.size()) > *filter.limit)
       std::advance(first, static_cast<int64_t>(found.size()) - std::max<int64_t>(*filter.limit, 0));

@@ -40,6 +40,8 @@ class ConnectionBase {
   virtual ~ConnectionBase() = default;
   // Closes the connection if it waits for a request; otherwise it closes after its answer.
   virtual void drain() = 0;
+  // Closes the socket whatever the connection is doing: its pending operations end at once.
+  virtual void abort() = 0;
 };
 
 }  // namespace
@@ -131,6 +133,10 @@ class Connection final : public ConnectionBase,
       error_code ec;
       stream_.socket().close(ec);  // the pending read ends with operation_aborted
     }
+  }
+  void abort() override {
+    error_code ec;
+    stream_.socket().close(ec);
   }
 
  private:
@@ -449,7 +455,7 @@ void HttpServer::Impl::begin_drain(std::string_view why) {
   for (ConnectionBase* c : open)
     if (connections.count(c)) c->drain();
   if (connections.empty()) return;
-  drain_timer.expires_after(drain_timeout);
+  drain_timer.expires_after(options.drain_timeout);
   drain_timer.async_wait([this](error_code e) {
     if (e) return;  // every connection finished
     log.write("warning", "drain.timeout", {{"open_connections", connections.size()}});
@@ -492,6 +498,15 @@ bool HttpServer::run() {
   }
   s.ioc.run();
   if (s.workers) s.workers->join();
+  // A drain that timed out stopped the loop with connections still open and their handlers
+  // queued (answers from the workers among them). Destroyed with the loop, they would call back
+  // into a server half torn down: close them and let every handler end now.
+  if (!s.connections.empty()) {
+    std::vector<ConnectionBase*> open(s.connections.begin(), s.connections.end());
+    for (ConnectionBase* c : open) c->abort();
+    s.ioc.restart();
+    s.ioc.run_for(std::chrono::seconds(2));
+  }
   const size_t pending = s.service.pending_uses();
   const size_t rejections = s.service.pending_rejections();
   auto problem = s.service.flush_activity();

@@ -51,6 +51,7 @@ struct ServerOptions {
   // The limits above, shortened by tests that must see them trip.
   std::chrono::milliseconds header_timeout = server::header_timeout;
   std::chrono::milliseconds idle_timeout = server::idle_timeout;
+  std::chrono::milliseconds drain_timeout = server::drain_timeout;
 };
 
 class HttpServer {

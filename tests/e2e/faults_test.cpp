@@ -216,7 +216,7 @@ TEST_CASE("a read-only store answers reads and webhook calls and refuses writes 
   {
     Result probe = as_nobody({"--version"});
     if (probe.code != 0) {
-      WARN("skipped: user nobody cannot run " << HOOKCTL_BIN);
+      WARN("skipped: user nobody cannot run " << e2e::hookctl_bin());
       return;
     }
   }

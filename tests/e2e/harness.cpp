@@ -95,7 +95,7 @@ class ExecArgs {
   ExecArgs(const Sandbox& s, const std::vector<std::string>& args,
            const std::map<std::string, std::string>& extra = {})
       : env_strings_(environment(s, extra)) {
-    argv_strings_.push_back(HOOKCTL_BIN);
+    argv_strings_.push_back(hookctl_bin());
     argv_strings_.insert(argv_strings_.end(), args.begin(), args.end());
     envp_ = pointers(env_strings_);
     argv_ = pointers(argv_strings_);
@@ -216,7 +216,7 @@ Result Sandbox::run_env(const std::vector<std::string>& args, const std::string&
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, &child_signals(), exec.argv(), exec.envp());
+  int rc = ::posix_spawn(&pid, hookctl_bin(), &actions, &child_signals(), exec.argv(), exec.envp());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);
@@ -277,7 +277,7 @@ Process Sandbox::start(const std::vector<std::string>& args, const std::string& 
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   pid_t pid;
-  int rc = ::posix_spawn(&pid, HOOKCTL_BIN, &actions, &child_signals(), exec.argv(), exec.envp());
+  int rc = ::posix_spawn(&pid, hookctl_bin(), &actions, &child_signals(), exec.argv(), exec.envp());
   posix_spawn_file_actions_destroy(&actions);
   ::close(in_fd);
   ::close(out_pipe[1]);
@@ -318,7 +318,7 @@ Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& 
     if (setup.gid && ::setgid(*setup.gid) != 0) ::_exit(127);
     if (setup.uid && ::setuid(*setup.uid) != 0) ::_exit(127);
     std::signal(SIGPIPE, SIG_DFL);
-    ::execve(HOOKCTL_BIN, exec.argv(), exec.envp());
+    ::execve(hookctl_bin(), exec.argv(), exec.envp());
     ::_exit(127);
   }
   ::close(in_pipe[0]);
@@ -486,6 +486,14 @@ std::string base64(const std::string& in) {
     out += '=';
   }
   return out;
+}
+
+const char* hookctl_bin() {
+  static const char* const bin = [] {
+    const char* v = std::getenv("HOOKCTL_TEST_BIN");
+    return v != nullptr && *v != '\0' ? v : HOOKCTL_BIN;
+  }();
+  return bin;
 }
 
 }  // namespace e2e

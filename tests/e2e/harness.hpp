@@ -149,6 +149,10 @@ std::string read_file(const std::filesystem::path& path);  // "" when missing
 unsigned mode_of(const std::filesystem::path& path);
 // The name hookctl records as the actor: the effective user's login name (or uid:N).
 std::string os_user();
+
+// The hookctl binary the tests run: $HOOKCTL_TEST_BIN when set (scripts/sanitize points the
+// suite at the instrumented build's binary this way), else the one built beside the tests.
+const char* hookctl_bin();
 // The entries of a directory (names only, sorted); empty when it does not exist.
 std::vector<std::string> entries(const std::filesystem::path& dir);
 

@@ -107,7 +107,7 @@ std::string joined(const std::vector<std::string>& words) {
 }
 }  // namespace
 
-TEST_CASE("every command's help has a purpose and an example") {
+TEST_CASE("every command's help has a purpose and an example", "[cli]") {
   Sandbox s;
   std::vector<std::vector<std::string>> commands = all_commands(s);
   REQUIRE(commands.size() > 20);  // the walk found the tree
@@ -122,7 +122,7 @@ TEST_CASE("every command's help has a purpose and an example") {
   }
 }
 
-TEST_CASE("a mistyped command suggests the right one and exits 2") {
+TEST_CASE("a mistyped command suggests the right one and exits 2", "[cli]") {
   Sandbox s;
   Result r = s.run({"webhok", "list"});
   CHECK(r.code == 2);
@@ -135,7 +135,7 @@ TEST_CASE("a mistyped command suggests the right one and exits 2") {
   CHECK(r.error_json()["error"]["code"] == "usage");
 }
 
-TEST_CASE("the man page documents every command and exactly the options --help lists") {
+TEST_CASE("the man page documents every command and exactly the options --help lists", "[cli]") {
   Sandbox s;
   const auto man = man_page_options();
   for (const auto& path : all_commands(s)) {
@@ -149,7 +149,7 @@ TEST_CASE("the man page documents every command and exactly the options --help l
   }
 }
 
-TEST_CASE("no usage error repeats the value given to an option") {
+TEST_CASE("no usage error repeats the value given to an option", "[cli]") {
   Sandbox s;
   s.user("svc", {"--service"});
   // Not a secret by shape (those are refused before parsing), but a value a user may not want
@@ -188,7 +188,7 @@ TEST_CASE("no usage error repeats the value given to an option") {
   CHECK(key.err.find("inactivity-period") != std::string::npos);
 }
 
-TEST_CASE("an unknown option is named, with the option it most likely meant") {
+TEST_CASE("an unknown option is named, with the option it most likely meant", "[cli]") {
   Sandbox s;
   Result v = s.run({"-V"});
   CHECK(v.code == 2);
@@ -203,7 +203,8 @@ TEST_CASE("an unknown option is named, with the option it most likely meant") {
   CHECK(near.err.find("did you mean --inactive") != std::string::npos);
 }
 
-TEST_CASE("the man page documents every global option in the synopsis and under GLOBAL OPTIONS") {
+TEST_CASE("the man page documents every global option in the synopsis and under GLOBAL OPTIONS",
+          "[cli]") {
   Sandbox s;
   std::set<std::string> offered;  // the options of the command line itself, from the completer
   {
@@ -250,7 +251,8 @@ TEST_CASE("the man page documents every global option in the synopsis and under 
   CHECK(documented.count("-h") == 1);
 }
 
-TEST_CASE("version --json describes the build for packagers and plain --version is unchanged") {
+TEST_CASE("version --json describes the build for packagers and plain --version is unchanged",
+          "[cli]") {
   Sandbox s;
   Result plain = s.run({"--version"});
   REQUIRE(plain.code == 0);

@@ -126,7 +126,7 @@ TEST_CASE("user import with stdin closed does not report success") {
   Result r = s.run({"user", "import", "/dev/stdin"}, "");
   CHECK(r.code == 0);  // an empty stdin is an empty import
   std::string script = "exec ";
-  script.append(HOOKCTL_BIN).append(" user import <&-");
+  script.append(e2e::hookctl_bin()).append(" user import <&-");
   std::string cmd = "HOOKCTL_DB='" + s.db.string() + "' sh -c '" + script + "' 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);

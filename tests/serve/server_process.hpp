@@ -77,7 +77,11 @@ class ServerProcess {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        // A server that did not exit cleanly (a sanitizer report aborts it) shows its log with
+        // the assertion that checks the code.
+        if (code != 0) UNSCOPED_INFO("hookctl serve exited " << code << ":\n" << log());
+        return code;
       }
       if (std::chrono::steady_clock::now() > deadline) return -1;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
