@@ -196,13 +196,23 @@ void complete(CLI::App& root, std::vector<std::string> words) {
         any_sub = true;
       }
     if (!any_sub) {
+      // A positional that takes several values (user grant NAME RIGHT...) takes every word from
+      // its place on; the values already given are not offered again.
       size_t index = 0;
       for (CLI::Option* opt : cmd->get_options())
         if (opt->get_positional()) {
-          if (index++ == positionals) {
+          const bool many = opt->get_items_expected_max() > 1;
+          if (index == positionals || (many && index < positionals)) {
             out = values_for(*opt, cur, line, files);
+            if (many)
+              std::erase_if(out, [&](const Candidate& c) {
+                return std::find(line.positionals.begin() + static_cast<std::ptrdiff_t>(index),
+                                 line.positionals.end(),
+                                 c.word) != line.positionals.end();
+              });
             break;
           }
+          ++index;
         }
     }
   }

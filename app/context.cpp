@@ -142,9 +142,8 @@ Secret Context::read_actor_password() {
     return read_bounded(*as_password_fd, password_max_bytes, true, "the password of --as");
   if (!stdin_tty())
     fail(ErrorKind::usage,
-         fmt::format("--as {}: no terminal to ask for its password; give it on a descriptor with "
-                     "--as-password-fd N",
-                     *as));
+         "--as: no terminal to ask for the account's password; give it on a descriptor with "
+         "--as-password-fd N");
   return read_hidden_line(fmt::format("Password for {} (acting): ", *as));
 }
 

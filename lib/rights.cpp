@@ -87,7 +87,7 @@ Account authenticate_password(Session& session, std::string_view command,
     deny(session, ErrorKind::unauthorized,
          account ? std::string_view(account->name) : std::string_view("(unknown)"),
          "bad-credentials", command,
-         fmt::format("cannot act as '{}': unknown user or wrong password", printable(name)));
+         "cannot act as that account: unknown user or wrong password");
   if (!account->active)
     deny(session, ErrorKind::unauthorized, account->name, "inactive", command,
          fmt::format("cannot act as '{}': the account is inactive since {}; a holder of "

@@ -24,7 +24,7 @@ void delegated_store(Sandbox& s) {
   s.at(e2e::t0);
   for (const char* name : {"root-admin", "helpdesk", "plain"})
     REQUIRE(s.run({"user", "create", name, "--password-stdin"}, password).code == 0);
-  s.user("target", {"--no-password"});
+  s.user("target");
   REQUIRE(s.run({"user", "grant", "helpdesk", "user-management"}).code == 0);
   REQUIRE(s.run({"user", "grant", "root-admin", "administration"}).code == 0);
 }
@@ -244,7 +244,7 @@ TEST_CASE("an admin token for another account needs every right that account hol
 TEST_CASE("under sudo the caller can neither choose the store nor move the clock", "[sqlite]") {
   Sandbox s;
   s.at(e2e::t0);
-  s.user("alice", {"--no-password"});
+  s.user("alice");
   // The environment sudo leaves: the caller's uid and name in SUDO_UID and SUDO_USER, the
   // process running as the target user (here the tests' own uid, so 1000 is someone else).
   const std::map<std::string, std::string> sudo{{"SUDO_UID", "1000"}, {"SUDO_USER", "carol"}};

@@ -81,7 +81,7 @@ TEST_CASE("acting with a wrong password counts towards the lockout too") {
 TEST_CASE("lockout policy values are checked") {
   Sandbox s;
   s.at(e2e::t0);
-  s.user("alice", {"--no-password"});
+  s.user("alice");
   const std::string before = s.dump();
   CHECK(s.run({"policy", "set", "lockout-threshold", "-1"}).code == 2);
   CHECK(s.run({"policy", "set", "lockout-threshold", "3x"}).code == 2);

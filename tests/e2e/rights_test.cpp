@@ -1,8 +1,9 @@
 // Rights held by accounts: user grant / user revoke, the user object's rights, and the last
 // administrator kept, through the CLI on both engines.
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "e2e/harness.hpp"
 
@@ -13,7 +14,7 @@ using e2e::Sandbox;
 TEST_CASE("user grant and user revoke change the rights shown on the user object") {
   Sandbox s;
   s.at(e2e::t0);
-  s.user("helpdesk", {"--no-password"});
+  s.user("helpdesk");
   Result g = s.run({"user", "grant", "helpdesk", "user-management", "audit"});
   REQUIRE(g.code == 0);
   CHECK(g.out == "Granted to helpdesk: audit, user-management.\n");
@@ -44,7 +45,7 @@ TEST_CASE("user grant and user revoke change the rights shown on the user object
 TEST_CASE("user grant and revoke refuse bad input with the documented codes, changing nothing") {
   Sandbox s;
   s.at(e2e::t0);
-  s.user("helpdesk", {"--no-password"});
+  s.user("helpdesk");
   const std::string before = s.dump();
   CHECK(s.run({"user", "revoke", "helpdesk"}).code == 2);  // at least one right
   CHECK(s.run({"user", "grant", "helpdesk"}).code == 2);
@@ -102,4 +103,25 @@ TEST_CASE("two administrators revoking each other at once leave one administrato
     CHECK(((ra.code == 0 && rb.code == 4) || (ra.code == 4 && rb.code == 0)));
     CHECK(s.count("account_rights", "name = 'administration'") == 1);
   }
+}
+
+TEST_CASE("completion offers the rights, each once, after the account name") {
+  Sandbox s;
+  s.at(e2e::t0);
+  s.user("helpdesk");
+  auto words = [&](const std::vector<std::string>& line) {
+    std::vector<std::string> args{"__complete"};
+    args.insert(args.end(), line.begin(), line.end());
+    std::istringstream in(s.run(args).out);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l.substr(0, l.find('\t')));
+    return out;
+  };
+  CHECK(words({"user", "grant", ""}) == std::vector<std::string>{"helpdesk"});
+  CHECK(words({"user", "grant", "helpdesk", ""}) ==
+        std::vector<std::string>{"administration", "audit", "token-management", "user-management",
+                                 "webhook-management"});
+  CHECK(words({"user", "grant", "helpdesk", "audit", "user-management", ""}) ==
+        std::vector<std::string>{"administration", "token-management", "webhook-management"});
+  CHECK(words({"user", "revoke", "helpdesk", "ad"}) == std::vector<std::string>{"administration"});
 }
