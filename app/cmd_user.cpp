@@ -496,19 +496,20 @@ void add_rights_arguments(CLI::App& cmd, UserRightsOptions& o) {
 }
 
 void add_user_grant(CLI::App& user, Context& ctx) {
-  auto [cmd, o] = add_command(
-      user, ctx,
-      {"grant", "Give an account rights (administration makes the store delegated)",
-       "hookctl user grant helpdesk user-management"},
-      run_user_grant);
+  auto [cmd, o] =
+      add_command(user, ctx,
+                  {"grant", "Give an account rights (administration makes the store delegated)",
+                   "hookctl user grant helpdesk user-management"},
+                  run_user_grant);
   add_rights_arguments(cmd, o);
 }
 
 void add_user_revoke(CLI::App& user, Context& ctx) {
-  auto [cmd, o] = add_command(user, ctx,
-                              {"revoke", "Take rights from an account (never the last administrator's)",
-                               "hookctl user revoke helpdesk user-management"},
-                              run_user_revoke);
+  auto [cmd, o] =
+      add_command(user, ctx,
+                  {"revoke", "Take rights from an account (never the last administrator's)",
+                   "hookctl user revoke helpdesk user-management"},
+                  run_user_revoke);
   add_rights_arguments(cmd, o);
 }
 

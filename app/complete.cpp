@@ -207,8 +207,7 @@ void complete(CLI::App& root, std::vector<std::string> words) {
             if (many)
               std::erase_if(out, [&](const Candidate& c) {
                 return std::find(line.positionals.begin() + static_cast<std::ptrdiff_t>(index),
-                                 line.positionals.end(),
-                                 c.word) != line.positionals.end();
+                                 line.positionals.end(), c.word) != line.positionals.end();
               });
             break;
           }

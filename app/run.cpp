@@ -214,8 +214,8 @@ int report(const Context& ctx, ErrorKind kind, const std::string& message,
 }
 
 // The first word of the command line that is not a global option (--db VALUE, --db=VALUE,
-// --as NAME, --json and the other flags): the command group, or --version, when it can be told without
-// parsing. Empty for any other option (--help, ...) or for none.
+// --as NAME, --json and the other flags): the command group, or --version, when it can be told
+// without parsing. Empty for any other option (--help, ...) or for none.
 std::string_view first_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];

@@ -551,9 +551,9 @@ LoginOutcome login(Session& session, std::string_view name, std::string_view pas
   const std::optional<Account>& account = check.account;
   if (check.result == PasswordCheck::Result::locked) {
     if (account_out) *account_out = *account;
-    record_rejection(session, AuditAction::auth_login_rejected, account->name, "locked",
-                     fmt::format("password locked until {}",
-                                 format_rfc3339(*account->locked_until)));
+    record_rejection(
+        session, AuditAction::auth_login_rejected, account->name, "locked",
+        fmt::format("password locked until {}", format_rfc3339(*account->locked_until)));
     return LoginOutcome::locked;
   }
   if (check.result == PasswordCheck::Result::rejected) {

@@ -108,15 +108,16 @@ PolicyChange set_lockout_policy(Session& session, std::string_view key, std::str
     shown = std::to_string(n);
   } else {
     const Duration d = parse_duration(value);
-    if (d < Duration{60}) fail(ErrorKind::usage, "the lockout duration must be at least one minute");
+    if (d < Duration{60})
+      fail(ErrorKind::usage, "the lockout duration must be at least one minute");
     stored = d.count();
     shown = format_duration(d);
   }
   return session.store().write([&] {
     const LockoutPolicy before = stored_lockout_policy(session.store());
     PolicyChange c;
-    c.previous = {std::string(key), threshold ? std::to_string(before.threshold)
-                                              : format_duration(before.duration)};
+    c.previous = {std::string(key),
+                  threshold ? std::to_string(before.threshold) : format_duration(before.duration)};
     c.current = {std::string(key), shown};
     c.previous.duration = c.current.duration = !threshold;
     if (c.previous.value == c.current.value) return c;
@@ -139,9 +140,9 @@ PolicyChange set_policy(Session& session, std::string_view key, std::string_view
   if (key == lockout_threshold_key || key == lockout_duration_key)
     return set_lockout_policy(session, key, value);
   if (key != inactivity_period_key)
-    fail(ErrorKind::usage, fmt::format("unknown policy key '{}' (known: {}, {}, {})",
-                                       printable(key), inactivity_period_key,
-                                       lockout_threshold_key, lockout_duration_key));
+    fail(ErrorKind::usage,
+         fmt::format("unknown policy key '{}' (known: {}, {}, {})", printable(key),
+                     inactivity_period_key, lockout_threshold_key, lockout_duration_key));
   Duration period = parse_duration(value);
   if (period < Duration{60})
     fail(ErrorKind::usage, "the inactivity period must be at least one minute");

@@ -86,8 +86,7 @@ Account authenticate_password(Session& session, std::string_view command,
   if (check.result == PasswordCheck::Result::rejected)
     deny(session, ErrorKind::unauthorized,
          account ? std::string_view(account->name) : std::string_view("(unknown)"),
-         "bad-credentials", command,
-         "cannot act as that account: unknown user or wrong password");
+         "bad-credentials", command, "cannot act as that account: unknown user or wrong password");
   if (!account->active)
     deny(session, ErrorKind::unauthorized, account->name, "inactive", command,
          fmt::format("cannot act as '{}': the account is inactive since {}; a holder of "
@@ -131,11 +130,11 @@ Account authenticate_admin_token(Session& session, std::string_view command,
   // Both comparisons always run, in constant time.
   const bool now_ok = hashes_equal(presented, current.data(), current.size());
   const bool before_ok = hashes_equal(presented, previous.data(), previous.size());
-  const bool matches = owner && (now_ok || (before_ok && rules::in_grace(previous_until,
-                                                                          session.now())));
+  const bool matches =
+      owner && (now_ok || (before_ok && rules::in_grace(previous_until, session.now())));
   if (!matches || revoked_at || (expires_at && *expires_at <= session.now()))
-    deny(session, ErrorKind::unauthorized, owner ? token_id : std::string("(unknown)"),
-         "bad-token", command, refused);
+    deny(session, ErrorKind::unauthorized, owner ? token_id : std::string("(unknown)"), "bad-token",
+         command, refused);
   std::optional<Account> account;
   session.store().read([&] { account = find_account_by_id(session, *owner); });
   if (!account->active)
@@ -196,9 +195,8 @@ void confirm_acting(Session& session, AuditAction action) {
   if (!actor->active)
     fail(ErrorKind::unauthorized, fmt::format("the acting account '{}' is inactive", actor->name));
   if (!acting.needs.empty() && !holds_any(actor->rights, acting.needs))
-    fail(ErrorKind::forbidden,
-         fmt::format("{} no longer holds {}; nothing was changed", actor->name,
-                     needs_text(acting.needs)));
+    fail(ErrorKind::forbidden, fmt::format("{} no longer holds {}; nothing was changed",
+                                           actor->name, needs_text(acting.needs)));
   auto& q = session.store().statement(
       "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?3 "
       "WHERE id = ?1 AND last_activity_at < ?2 - 60");
@@ -216,7 +214,8 @@ void confirm_acting(Session& session, AuditAction action) {
   }
 }
 
-void ensure_actor_holds(Session& session, const std::vector<Right>& rights, std::string_view doing) {
+void ensure_actor_holds(Session& session, const std::vector<Right>& rights,
+                        std::string_view doing) {
   const Acting& acting = session.acting();
   if (!acting.account_id || acting.needs.empty()) return;  // owner mode, or no limit
   const std::optional<Account> actor = find_account_by_id(session, *acting.account_id);
@@ -225,8 +224,8 @@ void ensure_actor_holds(Session& session, const std::vector<Right>& rights, std:
     if (!actor || !holds(actor->rights, r)) missing.push_back(r);
   if (!missing.empty())
     fail(ErrorKind::forbidden,
-         fmt::format("{} cannot {}: it does not hold {} itself", acting.account.value_or(""),
-                     doing, rights_text(missing)));
+         fmt::format("{} cannot {}: it does not hold {} itself", acting.account.value_or(""), doing,
+                     rights_text(missing)));
 }
 
 std::string rights_text(const std::vector<Right>& rights) {

@@ -6,8 +6,8 @@
 #include "hookctl/audit.hpp"
 #include "hookctl/error.hpp"
 #include "hookctl/names.hpp"
-#include "hookctl/rules.hpp"
 #include "hookctl/rights.hpp"
+#include "hookctl/rules.hpp"
 #include "rows.hpp"
 
 namespace hookctl {

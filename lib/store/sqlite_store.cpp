@@ -481,8 +481,8 @@ void SqliteStore::migrate() {
     // else runs; the version is read again inside the transaction, so a migration another process
     // ran meanwhile is not run twice.
     int seen = db_->execAndGet("PRAGMA user_version").getInt();
-    const bool rebuild = seen < static_cast<int>(list.size()) &&
-                         list[static_cast<size_t>(seen)].rebuilds_tables;
+    const bool rebuild =
+        seen < static_cast<int>(list.size()) && list[static_cast<size_t>(seen)].rebuilds_tables;
     if (rebuild) db_->exec("PRAGMA foreign_keys = OFF");
     bool done;
     try {
@@ -494,9 +494,10 @@ void SqliteStore::migrate() {
         if (rebuild) {
           SQLite::Statement check(*db_, "PRAGMA foreign_key_check");
           if (check.executeStep())
-            store_fail(fmt::format("upgrading the store {} would break a reference in table {}; "
-                                   "nothing was changed",
-                                   terminal_safe(path_.string()), check.getColumn(0).getString()));
+            store_fail(
+                fmt::format("upgrading the store {} would break a reference in table {}; "
+                            "nothing was changed",
+                            terminal_safe(path_.string()), check.getColumn(0).getString()));
         }
         db_->exec(fmt::format("PRAGMA application_id = {}", application_id));
         db_->exec(fmt::format("PRAGMA user_version = {}", version + 1));

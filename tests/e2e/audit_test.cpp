@@ -122,9 +122,9 @@ TEST_CASE("every change appears in audit --json with time, actor, action, subjec
   must(s.run({"user", "delete", "imp", "--yes"}));
 
   json events = audit(s);
-  const std::set<std::string> fields{"at",       "actor",         "action",
-                                     "subject",  "details",       "repeated",
-                                     "actor_account", "authenticated_by", "result"};
+  const std::set<std::string> fields{"at",      "actor",    "action",        "subject",
+                                     "details", "repeated", "actor_account", "authenticated_by",
+                                     "result"};
   std::string previous;
   for (const auto& e : events) {
     INFO(e.dump());

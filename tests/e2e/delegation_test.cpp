@@ -39,9 +39,8 @@ Result as(const Sandbox& s, const std::string& actor, std::vector<std::string> a
 
 // The store without the audit log's refusal summaries and tallies (a refusal adds to those).
 std::string state(const Sandbox& s) {
-  return s.table("accounts") + s.table("account_rights") + s.table("tokens") +
-         s.table("webhooks") + s.table("policy") +
-         std::to_string(s.count("audit", "action <> 'admin.denied'"));
+  return s.table("accounts") + s.table("account_rights") + s.table("tokens") + s.table("webhooks") +
+         s.table("policy") + std::to_string(s.count("audit", "action <> 'admin.denied'"));
 }
 
 }  // namespace
@@ -121,7 +120,8 @@ TEST_CASE("an inactive actor cannot act, and another holder of user-management r
   CHECK(as(s, "helpdesk", {"user", "reactivate", "target"}).code == 0);
 }
 
-TEST_CASE("an actor grants and takes only rights it holds, and cannot take over a mightier account") {
+TEST_CASE(
+    "an actor grants and takes only rights it holds, and cannot take over a mightier account") {
   Sandbox s;
   delegated_store(s);
   const std::string before = state(s);
@@ -182,11 +182,11 @@ TEST_CASE("an admin token lets a script act as its owner, and never passes a web
   const std::string secret = issued.line();
   REQUIRE(e2e::starts_with(secret, "hkm_"));
   const std::string id = e2e::token_id(secret);
-  const std::string file = token_file(s, secret, std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::owner_write);
+  const std::string file = token_file(
+      s, secret, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
-  Result acted = s.run({"--as-token-file", file, "user", "edit", "target", "--email",
-                        "target@example.org"});
+  Result acted =
+      s.run({"--as-token-file", file, "user", "edit", "target", "--email", "target@example.org"});
   REQUIRE(acted.code == 0);
   REQUIRE(s.run({"--owner-override", "user", "grant", "root-admin", "audit"}).code == 0);
   Result log = as(s, "root-admin", {"--json", "audit", "--action", "user.edit"});
@@ -197,8 +197,9 @@ TEST_CASE("an admin token lets a script act as its owner, and never passes a web
   CHECK(s.run_env({"user", "edit", "target", "--no-email"}, "", {{"HOOKCTL_AS_TOKEN_FILE", file}})
             .code == 0);
   // Its rights are its owner's.
-  CHECK(s.run({"--as-token-file", file, "policy", "set", "inactivity-period", "30d", "--yes"})
-            .code == 7);
+  CHECK(
+      s.run({"--as-token-file", file, "policy", "set", "inactivity-period", "30d", "--yes"}).code ==
+      7);
 
   // Never a webhook credential: not accepted for a call, not bindable.
   Result call = s.run({"auth", "verify", "orders"}, "Bearer " + secret);
@@ -230,11 +231,11 @@ TEST_CASE("an admin token for another account needs every right that account hol
   CHECK(up.out.empty());  // no secret was issued
   CHECK(s.count("tokens") == 0);
   // An expired admin token no longer authenticates.
-  Result brief = as(s, "helpdesk",
-                    {"token", "create", "--user", "helpdesk", "--admin", "--expires-in", "1h"});
+  Result brief =
+      as(s, "helpdesk", {"token", "create", "--user", "helpdesk", "--admin", "--expires-in", "1h"});
   REQUIRE(brief.code == 0);
-  const std::string file = token_file(s, brief.line(), std::filesystem::perms::owner_read |
-                                                           std::filesystem::perms::owner_write);
+  const std::string file = token_file(
+      s, brief.line(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   s.at("2026-01-01T02:00:00Z");
   Result expired = s.run({"--as-token-file", file, "user", "reactivate", "target"});
   CHECK(expired.code == 5);

@@ -40,8 +40,8 @@ std::vector<std::vector<std::string>> all_commands(const Sandbox& s) {
 
 // The global options, documented under GLOBAL OPTIONS rather than in each command's section.
 const std::set<std::string> global_options{
-    "--help",  "--db", "--json",           "--version",       "--wide",
-    "--no-headers", "--quiet", "--as", "--as-password-fd", "--as-token-file", "--owner-override"};
+    "--help",  "--db", "--json",           "--version",       "--wide",          "--no-headers",
+    "--quiet", "--as", "--as-password-fd", "--as-token-file", "--owner-override"};
 
 // The long options a command declares itself, from the completer (which also lists the options
 // of the command's parents: the global ones are set aside).

@@ -57,9 +57,10 @@ struct World {
 
   // Everything a refused command must leave alone (the failed-password count aside).
   std::string state() const {
-    return s.run({"--json", "user", "list"}).out + s.table("account_rights") +
-           s.table("tokens") + s.table("webhooks") + s.table("policy") +
-           std::to_string(s.count("audit", "action <> 'admin.denied' AND action <> 'user.lockout'"));
+    return s.run({"--json", "user", "list"}).out + s.table("account_rights") + s.table("tokens") +
+           s.table("webhooks") + s.table("policy") +
+           std::to_string(
+               s.count("audit", "action <> 'admin.denied' AND action <> 'user.lockout'"));
   }
 };
 

@@ -87,8 +87,9 @@ TEST_CASE("two administrators revoking each other at once leave one administrato
   for (int round = 0; round < 8; ++round) {
     const std::string a = "a" + std::to_string(round), b = "b" + std::to_string(round);
     for (const auto& name : {a, b})
-      REQUIRE(s.run({"user", "create", name, "--password-stdin"}, "a long enough password\n")
-                  .code == 0);
+      REQUIRE(
+          s.run({"user", "create", name, "--password-stdin"}, "a long enough password\n").code ==
+          0);
     REQUIRE(s.run({"user", "grant", a, "administration"}).code == 0);
     REQUIRE(s.run({"user", "grant", b, "administration"}).code == 0);
     if (round > 0) {  // the previous round's survivor steps down, so a and b are the only two

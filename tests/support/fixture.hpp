@@ -188,9 +188,8 @@ struct Fixture {
   // The store's logical content, every row of every table, to compare before and after.
   std::string dump() {
     std::string out;
-    for (const char* table :
-         {"accounts", "account_rights", "tokens", "webhooks", "policy", "audit",
-          "rejection_tally"}) {
+    for (const char* table : {"accounts", "account_rights", "tokens", "webhooks", "policy", "audit",
+                              "rejection_tally"}) {
       auto& q = store->statement(std::string("SELECT * FROM ") + table + " ORDER BY 1");
       out += std::string("[") + table + "]\n";
       while (q.step()) {

@@ -313,8 +313,9 @@ TEST_CASE("a store at schema 2 is migrated to rights and admin tokens keeping ev
   db.exec(
       "INSERT INTO tokens (id, kind, account_id, secret_hash, created_at) "
       "VALUES ('zzzzzzzzzzzz', 'admin', 1, x'03', 0)");
-  CHECK_THROWS(db.exec("INSERT INTO tokens (id, kind, account_id, secret_hash, created_at) "
-                       "VALUES ('yyyyyyyyyyyy', 'root', 1, x'04', 0)"));
+  CHECK_THROWS(
+      db.exec("INSERT INTO tokens (id, kind, account_id, secret_hash, created_at) "
+              "VALUES ('yyyyyyyyyyyy', 'root', 1, x'04', 0)"));
   // Foreign keys are enforced again for the connection that migrated, and the references hold.
   {
     SqliteStore s(at_path(p), OpenMode::write);

@@ -2,9 +2,9 @@
 #include "hookctl/vocabulary.hpp"
 
 #include <catch2/catch.hpp>
-#include <utility>
 #include <set>
 #include <string>
+#include <utility>
 
 using namespace hookctl;
 
@@ -19,7 +19,7 @@ const std::string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
 TEST_CASE("issued tokens are 75 characters with the kind's prefix and the id inside") {
   REQUIRE(token_length == 75);
   for (auto [kind, prefix] : {std::pair{TokenKind::app, "hka_"}, std::pair{TokenKind::api, "hki_"},
-                               std::pair{TokenKind::admin, "hkm_"}}) {
+                              std::pair{TokenKind::admin, "hkm_"}}) {
     IssuedToken t = issue_token(kind);
     std::string text(t.text.view());
     CHECK(text.size() == 75);

@@ -54,8 +54,8 @@ struct PolicyChange {
 };
 
 // Sets a policy key (validated: a known key; a period or duration of at least a minute; a
-// threshold from 0, never, to 1000) and records an audit event. Setting the current value writes nothing, not even an event. Error(usage) for an
-// unknown key or a bad value.
+// threshold from 0, never, to 1000) and records an audit event. Setting the current value writes
+// nothing, not even an event. Error(usage) for an unknown key or a bad value.
 PolicyChange set_policy(Session& session, std::string_view key, std::string_view value);
 
 }  // namespace hookctl

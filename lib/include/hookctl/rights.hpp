@@ -40,8 +40,7 @@ RightsChange revoke_rights(Session& session, std::string_view name,
 
 // Error(conflict) when `account` is the last one holding `administration`: it cannot `what`
 // ("lose administration", "be deleted"). Inside a write transaction.
-void ensure_not_last_administrator(Session& session, const Account& account,
-                                   std::string_view what);
+void ensure_not_last_administrator(Session& session, const Account& account, std::string_view what);
 
 // True when some account holds `administration` (the store is in delegated mode).
 bool delegated_mode(Session& session);
