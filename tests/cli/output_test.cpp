@@ -77,8 +77,24 @@ TEST_CASE("every JSON object streams exactly as its tree dumps") {
     w.auth = AuthScheme::basic;
     require_same_text(w);
 
-    require_same_text(AuditEvent{at(30), "root", "user.create", "alice", text});
-    require_same_text(AuditEvent{at(31), "root", "auth.rejected", "orders", text, 199});
+    AuditEvent e;
+    e.at = at(30);
+    e.actor = "root";
+    e.action = "user.create";
+    e.subject = "alice";
+    e.details = text;
+    require_same_text(e);
+    e.actor_account = "helpdesk";
+    e.authenticated_by = "token:ab3de7fghk2m";
+    require_same_text(e);
+    e.at = at(31);
+    e.action = "auth.rejected";
+    e.subject = "orders";
+    e.repeated = 199;
+    e.actor_account.reset();
+    e.authenticated_by = "owner";
+    e.result = "denied";
+    require_same_text(e);
     Problem p;
     p.kind = ProblemKind::token_unused;
     p.code = ProblemCode::never_used;
