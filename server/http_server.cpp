@@ -129,10 +129,7 @@ class Connection final : public ConnectionBase,
   void start() { wait_for_request(); }
 
   void drain() override {
-    if (phase_ == Phase::idle) {
-      error_code ec;
-      stream_.socket().close(ec);  // the pending read ends with operation_aborted
-    }
+    if (phase_ == Phase::idle) abort();  // the pending read ends with operation_aborted
   }
   void abort() override {
     error_code ec;
@@ -459,7 +456,11 @@ void HttpServer::Impl::begin_drain(std::string_view why) {
   drain_timer.async_wait([this](error_code e) {
     if (e) return;  // every connection finished
     log.write("warning", "drain.timeout", {{"open_connections", connections.size()}});
-    ioc.stop();
+    // Closed, not abandoned: each pending operation ends with an error and its handler closes
+    // the connection, so the loop runs out of work and no handler outlives the server. (Closing
+    // does not destroy a connection, so the copy stays valid.)
+    std::vector<ConnectionBase*> left(connections.begin(), connections.end());
+    for (ConnectionBase* c : left) c->abort();
   });
 }
 
@@ -498,15 +499,6 @@ bool HttpServer::run() {
   }
   s.ioc.run();
   if (s.workers) s.workers->join();
-  // A drain that timed out stopped the loop with connections still open and their handlers
-  // queued (answers from the workers among them). Destroyed with the loop, they would call back
-  // into a server half torn down: close them and let every handler end now.
-  if (!s.connections.empty()) {
-    std::vector<ConnectionBase*> open(s.connections.begin(), s.connections.end());
-    for (ConnectionBase* c : open) c->abort();
-    s.ioc.restart();
-    s.ioc.run_for(std::chrono::seconds(2));
-  }
   const size_t pending = s.service.pending_uses();
   const size_t rejections = s.service.pending_rejections();
   auto problem = s.service.flush_activity();

@@ -31,8 +31,9 @@ inline constexpr std::chrono::seconds write_timeout{10};
 // Open connections beyond this are closed as soon as accepted. Below the usual open-files soft
 // limit (1024), with room for the store and the listeners; a proxy pool needs tens.
 inline constexpr size_t default_max_connections = 900;
-// On SIGTERM: how long connections in the middle of a request get to finish before the loop
-// stops anyway (systemd's default stop timeout is 90 s).
+// On SIGTERM: how long connections in the middle of a request get to finish before they are
+// closed anyway (systemd's default stop timeout is 90 s). A check already on a worker thread
+// still ends first: its store call cannot be interrupted.
 inline constexpr std::chrono::seconds drain_timeout{10};
 // Rejections, 503s and HTTP errors are logged at most this many lines per second; the rest are
 // counted (in /metrics, and as "suppressed" on the next line), so a flood cannot flood journald.
