@@ -113,7 +113,7 @@ Account insert_new_account(Session& session, const NewAccount& spec) {
 Account create_account(Session& session, const NewAccount& spec) {
   validate_user_name(spec.name);
   if (spec.email) validate_email(*spec.email);
-  return session.store().write([&] { return insert_new_account(session, spec); });
+  return session.change([&] { return insert_new_account(session, spec); });
 }
 
 AccountWithToken create_account_with_token(Session& session, const NewAccount& spec,
@@ -122,7 +122,7 @@ AccountWithToken create_account_with_token(Session& session, const NewAccount& s
   validate_user_name(spec.name);
   if (spec.email) validate_email(*spec.email);
   if (token_label) validate_text(*token_label, "token name", 100);
-  return session.store().write([&] {
+  return session.change([&] {
     Account account = insert_new_account(session, spec);
     IssuedCredential credential =
         insert_token(session, TokenKind::api, account.id, token_label, std::nullopt);
@@ -180,7 +180,7 @@ void list_accounts(Session& session, const AccountFilter& filter,
 }
 
 Reactivation reactivate_account(Session& session, std::string_view name) {
-  return session.store().write([&] {
+  return session.change([&] {
     Account before = require_account(session, name);
     if (before.active) return Reactivation{before, false};
     auto& q = session.store().statement(
@@ -197,7 +197,7 @@ Reactivation reactivate_account(Session& session, std::string_view name) {
 
 PasswordChange set_account_password(Session& session, std::string_view name,
                                     const std::optional<std::string>& hash) {
-  return session.store().write([&] {
+  return session.change([&] {
     PasswordChange c;
     c.account = require_account(session, name);
     ensure_actor_holds(session, c.account.rights,
@@ -222,7 +222,7 @@ PasswordChange set_account_password(Session& session, std::string_view name,
 
 AccountEdit edit_account(Session& session, std::string_view name, const AccountChanges& changes) {
   if (changes.email && *changes.email) validate_email(**changes.email);
-  return session.store().write([&] {
+  return session.change([&] {
     AccountEdit e;
     e.account = require_account(session, name);
     const Account& before = e.account;
@@ -253,7 +253,7 @@ AccountEdit edit_account(Session& session, std::string_view name, const AccountC
 
 Deletion delete_account(Session& session, std::string_view name,
                         const std::optional<std::string>& transfer_to) {
-  return session.store().write([&] {
+  return session.change([&] {
     Deletion result;
     result.account = require_account(session, name);
     const Account& leaver = result.account;
@@ -439,7 +439,7 @@ ImportSummary import_accounts(Session& session, std::istream& in,
 
   ImportSummary summary;
   summary.lines = line;
-  session.store().write([&] {
+  session.change([&] {
     for (const auto& r : records) {
       if (auto existing = existing_name(session, r.name)) {
         if (options.skip_existing) {
@@ -491,7 +491,8 @@ PasswordCheck check_password(Session& session, std::string_view name, std::strin
   else
     verify_password_decoy(password);
   c.result = ok ? PasswordCheck::Result::accepted : PasswordCheck::Result::rejected;
-  if (!c.account || !session.store().writable()) return c;
+  // An account without a password has nothing to lock, and an unknown name no row to count on.
+  if (!c.account || !hash || !session.store().writable()) return c;
   if (ok && failures == 0 && !locked_until) return c;
   const int64_t id = c.account->id;
   session.store().write([&] {
@@ -527,7 +528,7 @@ PasswordCheck check_password(Session& session, std::string_view name, std::strin
 }
 
 Unlock unlock_account(Session& session, std::string_view name) {
-  return session.store().write([&] {
+  return session.change([&] {
     Unlock u;
     u.account = require_account(session, name);
     auto& q = session.store().statement(

@@ -104,10 +104,9 @@ void add_to_tally(Store& store, int64_t event, int64_t later) {
 
 int64_t record_event(Session& session, AuditAction action, std::string_view subject,
                      std::string_view details) {
-  // Every change records an event inside its write transaction: the acting account's right is
-  // checked again here, so a right taken meanwhile stops the change, and the act counts as the
-  // account's activity.
-  confirm_acting(session, action);
+  // Every change records an event inside its write transaction (Session::change, which has
+  // confirmed the acting account may act): the act counts as the account's activity.
+  record_acting(session, action);
   // An event recorded under an overridden clock (a rehearsal, a test) says so: its `at` is not
   // when it happened.
   if (auto real = session.overridden_real_time())

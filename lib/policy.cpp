@@ -113,7 +113,7 @@ PolicyChange set_lockout_policy(Session& session, std::string_view key, std::str
     stored = d.count();
     shown = format_duration(d);
   }
-  return session.store().write([&] {
+  return session.change([&] {
     const LockoutPolicy before = stored_lockout_policy(session.store());
     PolicyChange c;
     c.previous = {std::string(key),
@@ -146,7 +146,7 @@ PolicyChange set_policy(Session& session, std::string_view key, std::string_view
   Duration period = parse_duration(value);
   if (period < Duration{60})
     fail(ErrorKind::usage, "the inactivity period must be at least one minute");
-  return session.store().write([&] {
+  return session.change([&] {
     session.forget_policy();
     PolicyChange c;
     const Duration old_period = session.inactivity_period();

@@ -152,7 +152,9 @@ void authorize(Session& session, std::string_view command, const std::vector<Rig
   Acting acting;
   acting.needs = needs;
   if (credentials.owner_override) {
-    if (!session.store().caller_owns_store())
+    // Whoever creates the store owns it (a new SQLite file is not at its path until the
+    // command's first commit publishes it).
+    if (!session.store().created() && !session.store().caller_owns_store())
       deny(session, ErrorKind::forbidden, session.actor(), "not-owner", command,
            "--owner-override: only the owner of the store (or root) may act as its owner");
     acting.authenticated_by = "owner-override";
@@ -185,7 +187,7 @@ void authorize(Session& session, std::string_view command, const std::vector<Rig
   session.act_as(std::move(acting));
 }
 
-void confirm_acting(Session& session, AuditAction action) {
+void confirm_actor(Session& session) {
   const Acting& acting = session.acting();
   if (!acting.account_id) return;
   const std::optional<Account> actor = find_account_by_id(session, *acting.account_id);
@@ -197,10 +199,15 @@ void confirm_acting(Session& session, AuditAction action) {
   if (!acting.needs.empty() && !holds_any(actor->rights, acting.needs))
     fail(ErrorKind::forbidden, fmt::format("{} no longer holds {}; nothing was changed",
                                            actor->name, needs_text(acting.needs)));
+}
+
+void record_acting(Session& session, AuditAction action) {
+  const Acting& acting = session.acting();
+  if (!acting.account_id) return;
   auto& q = session.store().statement(
       "UPDATE accounts SET last_activity_at = ?2, last_activity_source = ?3 "
       "WHERE id = ?1 AND last_activity_at < ?2 - 60");
-  q.bind(1, actor->id);
+  q.bind(1, *acting.account_id);
   q.bind(2, secs(session.now()));
   q.bind(3, "admin:" + std::string(to_string(action)));
   q.run();
@@ -252,7 +259,7 @@ bool delegated_mode(Session& session) {
 RightsChange grant_rights(Session& session, std::string_view name,
                           const std::vector<Right>& rights) {
   const std::vector<Right> wanted = sorted_unique(rights);
-  return session.store().write([&] {
+  return session.change([&] {
     RightsChange c;
     c.account = require_account(session, name);
     for (Right r : wanted)
@@ -269,9 +276,10 @@ RightsChange grant_rights(Session& session, std::string_view name,
            fmt::format("user '{}' has no password, so it could never act as an administrator; "
                        "set one first with 'hookctl user set-password {}'",
                        c.account.name, c.account.name));
-    auto& q = session.store().statement(
-        "INSERT INTO account_rights (account_id, name, granted_at) VALUES (?1, ?2, ?3)");
     for (Right r : c.changed) {
+      // Store::statement hands the statement out reset, ready for the next row's bindings.
+      auto& q = session.store().statement(
+          "INSERT INTO account_rights (account_id, name, granted_at) VALUES (?1, ?2, ?3)");
       q.bind(1, c.account.id);
       q.bind(2, std::string(to_string(r)));
       q.bind(3, secs(session.now()));
@@ -286,7 +294,7 @@ RightsChange grant_rights(Session& session, std::string_view name,
 RightsChange revoke_rights(Session& session, std::string_view name,
                            const std::vector<Right>& rights) {
   const std::vector<Right> wanted = sorted_unique(rights);
-  return session.store().write([&] {
+  return session.change([&] {
     RightsChange c;
     c.account = require_account(session, name);
     for (Right r : wanted)
@@ -295,9 +303,9 @@ RightsChange revoke_rights(Session& session, std::string_view name,
     ensure_actor_holds(session, c.changed, "take them");
     if (holds(c.changed, Right::administration))
       ensure_not_last_administrator(session, c.account, "lose administration");
-    auto& q =
-        session.store().statement("DELETE FROM account_rights WHERE account_id = ?1 AND name = ?2");
     for (Right r : c.changed) {
+      auto& q = session.store().statement(
+          "DELETE FROM account_rights WHERE account_id = ?1 AND name = ?2");
       q.bind(1, c.account.id);
       q.bind(2, std::string(to_string(r)));
       q.run();

@@ -84,7 +84,7 @@ IssuedCredential create_token_of(Session& session, TokenKind kind, std::string_v
                                  const Deliver<IssuedCredential>& deliver) {
   if (label) validate_text(*label, "token name", 100);
   auto expires_at = expiry(session, expires_in);
-  return session.store().write([&] {
+  return session.change([&] {
     Account owner = require_active_account(session, user, "own a new token");
     // An admin token is the account's credential: issuing one is acting as that account.
     if (kind == TokenKind::admin)
@@ -156,7 +156,7 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
                       const Deliver<Rotation>& deliver) {
   const std::optional<Time> grace_until = grace_end(session, options.grace);
   auto new_expiry = expiry(session, options.expires_in);
-  return session.store().write([&] {
+  return session.change([&] {
     Token before = require_token(session, id);
     if (before.status == TokenStatus::revoked)
       fail(ErrorKind::conflict, fmt::format("token {} is revoked and cannot be rotated; create a "
@@ -228,7 +228,7 @@ Rotation rotate_token(Session& session, std::string_view id, const RotateOptions
 
 TokenEdit rename_token(Session& session, std::string_view id, const std::string& name) {
   validate_text(name, "token name", 100);
-  return session.store().write([&] {
+  return session.change([&] {
     TokenEdit e;
     e.token = require_token(session, id);
     e.previous_name = e.token.name;
@@ -246,7 +246,7 @@ TokenEdit rename_token(Session& session, std::string_view id, const std::string&
 }
 
 Revocation revoke_token(Session& session, std::string_view id) {
-  return session.store().write([&] {
+  return session.change([&] {
     Revocation r;
     r.token = require_token(session, id);
     if (r.token.status == TokenStatus::revoked) return r;

@@ -84,7 +84,7 @@ Installation create_webhook(Session& session, const NewWebhook& spec,
                             const Deliver<Installation>& deliver) {
   validate_name(spec.name, "webhook name");
   if (spec.description) validate_text(*spec.description, "description", 200);
-  return session.store().write([&] {
+  return session.change([&] {
     auto& exists = session.store().statement("SELECT name FROM webhooks WHERE name = ?1");
     exists.bind(1, spec.name);
     if (exists.step())
@@ -130,7 +130,7 @@ std::optional<Rejection> broken_reason(const Webhook& webhook) {
 WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookChanges& changes) {
   if (changes.description && *changes.description)
     validate_text(**changes.description, "description", 200);
-  return session.store().write([&] {
+  return session.change([&] {
     WebhookEdit e;
     e.webhook = require_webhook(session, name);
     const Webhook& before = e.webhook;
@@ -164,7 +164,7 @@ WebhookEdit edit_webhook(Session& session, std::string_view name, const WebhookC
 Binding bind_webhook(Session& session, std::string_view webhook, std::string_view token_id,
                      const std::optional<Duration>& grace) {
   const auto until = grace_end(session, grace);
-  return session.store().write([&] {
+  return session.change([&] {
     Webhook w = require_webhook(session, webhook);
     Token t = require_token(session, token_id);
     Binding b;
@@ -218,7 +218,7 @@ Binding bind_webhook_app_token(Session& session, std::string_view webhook, std::
                                const Deliver<Binding>& deliver,
                                const std::optional<Duration>& grace) {
   const auto until = grace_end(session, grace);
-  return session.store().write([&] {
+  return session.change([&] {
     Webhook w = require_webhook(session, webhook);
     Account a = require_active_account(session, owner, "own a new App token");
     Binding b;
@@ -260,7 +260,7 @@ Webhook show_webhook(Session& session, std::string_view name) {
 }
 
 WebhookRemoval delete_webhook(Session& session, std::string_view name) {
-  return session.store().write([&] {
+  return session.change([&] {
     WebhookRemoval r;
     r.webhook = require_webhook(session, name);
     // An App token served only this webhook: revoked with it, as is one still accepted from an

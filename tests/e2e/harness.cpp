@@ -364,38 +364,27 @@ bool Sandbox::store_exists() const {
   return pg_rows(*this, "SELECT to_regnamespace('hookctl') IS NOT NULL") == "t|\n";
 }
 
-std::string Sandbox::dump() const {
+std::string Sandbox::dump_except(const std::set<std::string>& columns) const {
   if (!store_exists()) return "<no store>";
+  std::string out;
   if (on_postgresql()) {
-    std::string out;
-    std::string tables = pg_rows(*this,
-                                 "SELECT table_name FROM information_schema.tables WHERE "
-                                 "table_schema = 'hookctl' ORDER BY table_name");
-    std::istringstream in(tables);
-    std::string t;
-    while (std::getline(in, t)) {
+    std::istringstream in(pg_rows(*this,
+                                  "SELECT table_name FROM information_schema.tables WHERE "
+                                  "table_schema = 'hookctl' ORDER BY table_name"));
+    for (std::string t; std::getline(in, t);) {
       t.pop_back();  // the '|' after the value
-      out += "## " + t + '\n' + pg_rows(*this, "SELECT * FROM hookctl." + t + " ORDER BY 1");
+      out += "## " + t + '\n' + table(t, columns);
     }
     return out;
   }
   SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
-  std::ostringstream out;
   SQLite::Statement tables(d, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
   while (tables.executeStep()) {
     std::string t = tables.getColumn(0).getString();
-    out << "## " << t << '\n';
-    SQLite::Statement rows(d, "SELECT * FROM \"" + t + "\" ORDER BY 1");
-    while (rows.executeStep()) {
-      for (int c = 0; c < rows.getColumnCount(); ++c) {
-        auto col = rows.getColumn(c);
-        out << (col.isNull() ? std::string("NULL") : col.getString()) << '|';
-      }
-      out << '\n';
-    }
+    out += "## " + t + '\n' + table(t, columns);
   }
-  out << "user_version=" << d.execAndGet("PRAGMA user_version").getInt() << '\n';
-  return out.str();
+  return out + "user_version=" + std::to_string(d.execAndGet("PRAGMA user_version").getInt()) +
+         '\n';
 }
 
 std::string Sandbox::raw_files() const {
@@ -407,14 +396,29 @@ std::string Sandbox::raw_files() const {
   return all;
 }
 
-std::string Sandbox::table(const std::string& name) const {
+std::string Sandbox::table(const std::string& name, const std::set<std::string>& except) const {
   if (!store_exists()) return "<no store>";
-  if (on_postgresql()) return pg_rows(*this, "SELECT * FROM hookctl." + name + " ORDER BY 1");
+  if (on_postgresql()) {
+    std::string select = "*";
+    if (!except.empty()) {
+      std::istringstream names(pg_rows(*this,
+                                       "SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_schema = 'hookctl' AND table_name = '" +
+                                           name + "' ORDER BY ordinal_position"));
+      select.clear();
+      for (std::string c; std::getline(names, c);) {
+        c.pop_back();
+        if (!except.count(c)) select += (select.empty() ? "" : ", ") + c;
+      }
+    }
+    return pg_rows(*this, "SELECT " + select + " FROM hookctl." + name + " ORDER BY 1");
+  }
   SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
   std::ostringstream out;
   SQLite::Statement rows(d, "SELECT * FROM \"" + name + "\" ORDER BY 1");
   while (rows.executeStep()) {
     for (int c = 0; c < rows.getColumnCount(); ++c) {
+      if (except.count(rows.getColumnName(c))) continue;
       auto col = rows.getColumn(c);
       out << (col.isNull() ? std::string("NULL") : col.getString()) << '|';
     }

@@ -364,7 +364,11 @@ TEST_CASE("policy set inactivity-period moves every inactive_at") {
   Result shown = s.run({"policy", "show", "--json"});
   REQUIRE(shown.code == 0);
   CHECK(shown.json() ==
-        json{{"inactivity_period", "60d"}, {"inactivity_period_seconds", 60 * 86400}});
+        json{{"inactivity_period", "60d"},
+                                   {"inactivity_period_seconds", 60 * 86400},
+                                   {"lockout_threshold", 10},
+                                   {"lockout_duration", "15m"},
+                                   {"lockout_duration_seconds", 15 * 60}});
 
   s.at("2026-03-05T00:00:00Z");
   CHECK(show(s, "alice")["status"] == "inactive");
@@ -557,7 +561,7 @@ TEST_CASE("auth login: unknown user, no password and wrong password give the sam
   create_with_password(s, "bob", "bob's real password");
   s.user("carol");  // no password
   s.at("2026-01-10T00:00:00Z");
-  std::string accounts = s.table("accounts");
+  std::string accounts = s.table("accounts", {"failed_logins"});
 
   Result wrong = login(s, "bob", "not the password");
   Result unknown = login(s, "nobody", "not the password");
@@ -575,8 +579,9 @@ TEST_CASE("auth login: unknown user, no password and wrong password give the sam
   Result j = s.run({"auth", "login", "nobody", "--json"}, "not the password\n");
   CHECK(j.code == 5);
   CHECK(j.error_json()["error"]["code"] == "unauthorized");
-  // A rejected login changes no account.
-  CHECK(s.table("accounts") == accounts);
+  // A rejected login changes no account, but counts towards bob's lockout.
+  CHECK(s.table("accounts", {"failed_logins"}) == accounts);
+  CHECK(s.count("accounts", "name = 'bob' AND failed_logins = 2") == 1);
   CHECK(show(s, "bob")["last_activity_source"] == "created");
 }
 

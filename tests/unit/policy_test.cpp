@@ -17,9 +17,13 @@ TEST_CASE("the default inactivity period is 60 days") {
   Fixture f;
   auto s = f.now();
   std::vector<PolicySetting> policy = show_policy(s);
-  REQUIRE(policy.size() == 1);
+  REQUIRE(policy.size() == 3);
   CHECK(policy[0].key == "inactivity-period");
   CHECK(policy[0].value == "60d");
+  CHECK(policy[1].key == "lockout-threshold");
+  CHECK(policy[1].value == "10");
+  CHECK(policy[2].key == "lockout-duration");
+  CHECK(policy[2].value == "15m");
   CHECK(s.inactivity_period() == default_inactivity_period);
   CHECK(default_inactivity_period == days(60));
 }

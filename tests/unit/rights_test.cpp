@@ -178,7 +178,7 @@ TEST_CASE("a right taken after authorize stops the change inside its transaction
   const std::string pw = "a long enough password";
   {
     auto s = f.now();
-    grant_rights(s, "ann", {Right::administration});
+    grant_rights(s, "ann", {Right::administration, Right::user_management});
     grant_rights(s, "desk", {Right::user_management});
   }
   auto desk = f.now();

@@ -68,11 +68,10 @@ struct ActorCredentials {
 void authorize(Session& session, std::string_view command, const std::vector<Right>& needs,
                const ActorCredentials& credentials);
 
-// Inside a write transaction, before its audit event: the acting account (if any) still exists,
-// is active and holds one of the rights the command needs, else Error(unauthorized) or
-// Error(forbidden); then the act counts as that account's activity (source "admin:<action>",
-// written at most once a minute, as token use is).
-void confirm_acting(Session& session, AuditAction action);
+// Inside a change's write transaction, with its audit event: the act counts as the acting
+// account's activity (source "admin:<action>", written at most once a minute, as token use is),
+// and as the use of the admin token it authenticated with. Nothing without an acting account.
+void record_acting(Session& session, AuditAction action);
 
 // In delegated mode, an acting account grants and takes only rights it holds itself, and
 // changes the password of, or deletes, another account only if it holds every

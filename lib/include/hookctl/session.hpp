@@ -13,6 +13,13 @@
 
 namespace hookctl {
 
+class Session;
+
+// Inside a change's write transaction, before the change's own writes (Session::change): the
+// acting account, if any, still exists, is active and holds one of the rights the command needs,
+// else Error(unauthorized) or Error(forbidden). Defined with the rights (rights.cpp).
+void confirm_actor(Session& session);
+
 // Who a command acts as, beyond the OS user (Session::actor): set by authorize() (rights.hpp)
 // before the command's first change, and written with every audit event.
 struct Acting {
@@ -22,9 +29,9 @@ struct Acting {
   // How: "owner" (owner mode, no account), "owner-override", "password", or "token:<id>".
   std::string authenticated_by = "owner";
   std::optional<std::string> admin_token;  // the id of the admin token it authenticated with
-  // The rights the command needs, any one of them (empty: none). record_event checks, inside
-  // each write transaction, that the acting account still holds one: a right revoked after the
-  // command authenticated stops it.
+  // The rights the command needs, any one of them (empty: none). Session::change checks, inside
+  // each change's write transaction, that the acting account still holds one: a right revoked
+  // after the command authenticated stops it.
   std::vector<Right> needs;
 };
 
@@ -38,6 +45,23 @@ class Session {
   const std::string& actor() const noexcept { return actor_; }
   const Acting& acting() const noexcept { return acting_; }
   void act_as(Acting acting) { acting_ = std::move(acting); }
+
+  // A change of the store made by the command: f runs in a write transaction (Store::write) that
+  // first confirms the acting account may still act (confirm_actor). The check comes before the
+  // change's own writes, which are what it judges the actor by: a right revoked or an account
+  // deactivated by someone else after the command authenticated stops the change, while an actor
+  // may still take its own rights or delete itself. Writes that are not changes by the command
+  // (a call's recorded use, a rejection's tally) use Store::write directly.
+  template <class F>
+  auto change(F&& f, Durability durability = Durability::full) -> decltype(f()) {
+    const bool outermost = !store_.in_transaction();
+    return store_.write(
+        [&] {
+          if (outermost) confirm_actor(*this);
+          return f();
+        },
+        durability);
+  }
 
   // The real time, when `now` was overridden (HOOKCTL_NOW, --at) and differs from it by more
   // than a minute: every audit event then says the clock was overridden (see record_event).
