@@ -103,8 +103,9 @@ TEST_CASE("two administrators revoking each other at once leave one administrato
     const std::string a = "a" + std::to_string(round), b = "b" + std::to_string(round);
     // The set-up is the store owner's (past delegated mode, which begins in round 0).
     for (const auto& name : {a, b}) {
-      REQUIRE(s.run({"--owner-override", "user", "create", name, "--password-stdin"}, password)
-                  .code == 0);
+      REQUIRE(
+          s.run({"--owner-override", "user", "create", name, "--password-stdin"}, password).code ==
+          0);
       REQUIRE(s.run({"--owner-override", "user", "grant", name, "administration"}).code == 0);
     }
     if (round > 0) {  // the previous round's survivor steps down, so a and b are the only two
