@@ -106,7 +106,7 @@ int64_t record_event(Session& session, AuditAction action, std::string_view subj
                      std::string_view details) {
   // Every change records an event inside its write transaction (Session::change, which has
   // confirmed the acting account may act): the act counts as the account's activity.
-  record_acting(session, action);
+  record_acting(session, to_string(action));
   // An event recorded under an overridden clock (a rehearsal, a test) says so: its `at` is not
   // when it happened.
   if (auto real = session.overridden_real_time())
@@ -332,6 +332,20 @@ std::map<std::string, OwnedSpans> tokens_of(Session& session, const std::string&
 
 void list_audit(Session& session, const AuditFilter& filter,
                 const std::function<void(const AuditEvent&)>& emit) {
+  // Reading the log is an act of the acting account as a change is: confirmed first (a right
+  // revoked meanwhile shows nothing), then counted as its activity and its admin token's use.
+  // The count is best effort, as a call's recorded use is: a read-only or busy store still lists.
+  if (session.acting().account_id) {
+    if (session.store().writable()) {
+      try {
+        session.change([&] { record_acting(session, "audit"); });
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::store) throw;
+      }
+    } else {
+      session.store().read([&] { confirm_actor(session); });
+    }
+  }
   session.store().read([&] {
     const std::map<std::string, OwnedSpans> tokens =
         filter.subject ? tokens_of(session, *filter.subject) : std::map<std::string, OwnedSpans>{};

@@ -201,7 +201,7 @@ void confirm_actor(Session& session) {
                                            actor->name, needs_text(acting.needs)));
 }
 
-void record_acting(Session& session, AuditAction action) {
+void record_acting(Session& session, std::string_view act) {
   const Acting& acting = session.acting();
   if (!acting.account_id) return;
   auto& q = session.store().statement(
@@ -209,7 +209,7 @@ void record_acting(Session& session, AuditAction action) {
       "WHERE id = ?1 AND last_activity_at < ?2 - 60");
   q.bind(1, *acting.account_id);
   q.bind(2, secs(session.now()));
-  q.bind(3, "admin:" + std::string(to_string(action)));
+  q.bind(3, "admin:" + std::string(act));
   q.run();
   if (acting.admin_token) {  // the token's use, coalesced the same way
     auto& used = session.store().statement(

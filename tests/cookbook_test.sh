@@ -33,7 +33,8 @@ STUB
   export HOOKCTL_NOW=2026-01-01T00:00:00Z
 }
 verify() { printf 'Bearer %s' "$2" | hookctl auth verify "$1"; }
-for r in cron systemd rotate repair offboard service-account import lock delegate; do
+for r in cron systemd rotate repair offboard service-account import lock delegate admin-token \
+  audit-export; do
   [ -n "$(recipe "$r")" ] || bad "recipe $r not found in README"
 done
 
@@ -235,6 +236,39 @@ if printf 'help desk password\n' | hookctl --as helpdesk --as-password-fd 0 poli
 else
   ok "delegate: policy refused to the help desk"
 fi
+rm -rf "$work"
+
+# --- admin-token / audit-export: a cron job acting with an admin token in a delegated store
+new_sandbox
+printf 'administrator password\n' > "$work/admin.password"
+printf 'help desk password\n' > "$work/helpdesk.password"
+(cd "$work" && bash -e <(recipe delegate)) >/dev/null 2>&1 || bad "admin-token: delegate set-up failed"
+# The administrator's password comes on fd 3, opened for each command, where the recipe's admin
+# would type it.
+out=$(cd "$work" && bash -e <(recipe admin-token |
+  sed '/--as admin /{s/--as admin /--as admin --as-password-fd 3 /; s/$/ 3<admin.password/}') 2>&1) ||
+  bad "admin-token recipe failed: $out"
+[ "$(stat -c %a "$work/audit-export.token")" = 600 ] && ok "admin-token: the token file is 0600" ||
+  bad "admin-token: the token file is not 0600"
+grep -q '^hkm_' "$work/audit-export.token" && ok "admin-token: the file holds an admin token" ||
+  bad "admin-token: no hkm_ secret in the file"
+recipe audit-export > "$work/export"
+chmod +x "$work/export"
+export HOOKCTL_AS_TOKEN_FILE="$work/audit-export.token" LOG="$work/audit.jsonl"
+out=$("$work/export" 2>&1) && ok "audit-export: the job runs" || bad "audit-export failed: $out"
+expect "audit-export: the log holds the grant" '"action":"user.grant"' "$(cat "$work/audit.jsonl")"
+expect "audit-export: the job's account acted" "admin:" \
+  "$(hookctl --json user show audit-export | jq -r .last_activity_source)"
+# Revoked, the job fails loudly and appends nothing.
+id=$(cut -c5-16 "$work/audit-export.token")
+printf 'administrator password\n' | hookctl --as admin --as-password-fd 0 token revoke "$id" --yes >/dev/null 2>&1 ||
+  bad "admin-token: revoke failed"
+lines=$(wc -l < "$work/audit.jsonl")
+if "$work/export" >/dev/null 2>&1; then bad "audit-export: a revoked token must fail the job"; else
+  ok "audit-export: a revoked token fails the job"; fi
+[ "$(wc -l < "$work/audit.jsonl")" = "$lines" ] && ok "audit-export: nothing appended after the refusal" ||
+  bad "audit-export: appended after the refusal"
+unset HOOKCTL_AS_TOKEN_FILE LOG
 rm -rf "$work"
 
 exit $fail

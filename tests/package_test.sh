@@ -14,9 +14,29 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null || bad "cmake --inst
 for f in bin/hookctl share/man/man1/hookctl.1.gz share/bash-completion/completions/hookctl \
          share/zsh/vendor-completions/_hookctl share/fish/vendor_completions.d/hookctl.fish \
          lib/systemd/system/hookctl-serve.service lib/sysusers.d/hookctl.conf \
-         share/hookctl/nginx/hookctl-upstream.conf share/hookctl/nginx/hookctl-check.conf; do
+         share/hookctl/nginx/hookctl-upstream.conf share/hookctl/nginx/hookctl-check.conf \
+         share/doc/hookctl/examples/sudoers.hookctl; do
   [ -e "$work/prefix/$f" ] && ok "installed $f" || bad "missing $f after cmake --install"
 done
+
+# The unit's store is the one `sudo -u hookctl hookctl` finds by itself: the default store in the
+# home the system user is given.
+home=$(awk '$1 == "u" && $2 == "hookctl" { print $(NF-1) }' "$work/prefix/lib/sysusers.d/hookctl.conf")
+unit_db=$(sed -n 's/^Environment=HOOKCTL_DB=//p' "$work/prefix/lib/systemd/system/hookctl-serve.service")
+[ "$unit_db" = "$home/.local/share/hookctl/store.db" ] &&
+  ok "the unit's store is the hookctl user's default store ($unit_db)" ||
+  bad "the unit's store $unit_db is not the default store of a user whose home is $home"
+grep -q "^ConditionPathExists=$unit_db\$" "$work/prefix/lib/systemd/system/hookctl-serve.service" &&
+  ok "the unit waits for that store" || bad "ConditionPathExists is not $unit_db"
+# The sudoers example lets its group run hookctl, and nothing else, as hookctl.
+sudoers="$work/prefix/share/doc/hookctl/examples/sudoers.hookctl"
+rules=$(grep -v '^#' "$sudoers" | grep -v '^Defaults' | grep -v '^$')
+[ "$rules" = "%hookctl-admins ALL = (hookctl) /usr/bin/hookctl" ] && ok "sudoers example: one rule" ||
+  bad "sudoers example rules: $rules"
+if command -v visudo >/dev/null; then
+  visudo -cf "$sudoers" >/dev/null && ok "visudo accepts the sudoers example" ||
+    bad "visudo rejects the sudoers example"
+fi
 
 # cpack -G DEB, then extract into a temporary root and use it from there.
 (cd "$build" && cpack -G DEB -B "$work/pkg" >/dev/null 2>&1) || bad "cpack -G DEB"

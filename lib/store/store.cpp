@@ -5,9 +5,13 @@
 
 #include <sqlite3.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <new>
 
+#include "hookctl/session.hpp"
 #include "libpq.hpp"
 #include "postgresql_store.hpp"
 #include "sqlite_store.hpp"
@@ -49,6 +53,20 @@ StoreLocation locate_store_argument(const std::string& text, std::string_view op
 StoreLocation locate_store(const std::optional<std::string>& db_option) {
   if (db_option && !db_option->empty()) return locate_store_argument(*db_option, "--db");
   if (auto v = env("HOOKCTL_DB")) return location_of(*v, "HOOKCTL_DB");
+  // Under sudo to another user the environment is the caller's to shape (a sudoers rule may keep
+  // HOME or XDG_DATA_HOME): the default store is the target user's, from its home directory in
+  // the password database, so `sudo -u hookctl hookctl ...` always finds the hookctl user's.
+  if (sudo_caller()) {
+    struct passwd pw;
+    struct passwd* found = nullptr;
+    char buf[4096];
+    if (::getpwuid_r(::geteuid(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr ||
+        found->pw_dir == nullptr || *found->pw_dir != '/')
+      fail(ErrorKind::store, "cannot find the store: the user sudo runs hookctl as has no home "
+                             "directory in the password database");
+    return {Engine::sqlite, fs::path(found->pw_dir) / ".local" / "share" / "hookctl" / "store.db",
+            {}, "the home directory of " + std::string(found->pw_name)};
+  }
   if (auto v = env("XDG_DATA_HOME"); v && fs::path(*v).is_absolute())
     return {Engine::sqlite, fs::path(*v) / "hookctl" / "store.db", {}, "XDG_DATA_HOME"};
   if (auto v = env("HOME"))

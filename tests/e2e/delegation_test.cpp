@@ -1,6 +1,9 @@
 // Delegated mode: once an account holds administration, every change and audit read needs an
 // authenticated actor holding the command's right. Each refusal changes nothing in the store but
 // the bounded record of the refusal.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -253,24 +256,54 @@ TEST_CASE("an admin token for another account needs every right that account hol
 }
 
 TEST_CASE("under sudo the caller can neither choose the store nor move the clock", "[sqlite]") {
+  // The tests run as root; sudo is played by running hookctl as nobody with the environment sudo
+  // leaves: the caller's uid and name in SUDO_UID and SUDO_USER.
   Sandbox s;
   s.at(e2e::t0);
   s.user("alice");
-  // The environment sudo leaves: the caller's uid and name in SUDO_UID and SUDO_USER, the
-  // process running as the target user (here the tests' own uid, so 1000 is someone else).
-  const std::map<std::string, std::string> sudo{{"SUDO_UID", "1000"}, {"SUDO_USER", "carol"}};
-  Result db = s.run_env({"--db", s.store, "user", "list"}, "", sudo);
+  ::chmod(s.dir.c_str(), 0755);
+  e2e::ChildSetup as_nobody;
+  as_nobody.uid = 65534;
+  as_nobody.gid = 65534;
+  const auto saved = s.env;
+  auto run_sudo = [&](const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+    s.env = saved;
+    for (const auto& [k, v] : env) s.env[k] = v;
+    Result r = s.run_as(args, "", as_nobody);
+    s.env = saved;
+    return r;
+  };
+  const std::map<std::string, std::string> carol{{"SUDO_UID", "1000"}, {"SUDO_USER", "carol"}};
+  // A caller who is not root names no store: neither --db nor HOOKCTL_DB.
+  Result db = run_sudo({"--db", s.store, "user", "list"}, carol);
   CHECK(db.code == 2);
   CHECK(contains(db.err, "under sudo"));
-  CHECK(s.run_env({"user", "list"}, "", sudo).code == 2);  // HOOKCTL_DB is set by the harness
-  // The target user's own store (its default place) is used, at the real time, by carol.
-  auto own = sudo;
-  own["HOOKCTL_DB"] = "";
-  own["HOOKCTL_NOW"] = "2020-01-01T00:00:00Z";
-  Result created = s.run_env({"--json", "user", "create", "bob", "--no-password"}, "", own);
+  CHECK(run_sudo({"user", "list"}, carol).code == 2);  // HOOKCTL_DB is set by the harness
+  // The default store is the target user's, from its home in the password database (nobody's
+  // is /nonexistent), whatever HOME and XDG_DATA_HOME say.
+  auto defaults = carol;
+  defaults["HOOKCTL_DB"] = "";
+  defaults["HOME"] = s.dir.string();
+  defaults["XDG_DATA_HOME"] = s.dir.string();
+  Result found = run_sudo({"user", "list"}, defaults);
+  CHECK(found.code == 6);
+  CHECK(contains(found.err, "/nonexistent/.local/share/hookctl/store.db"));
+  CHECK(contains(found.err, "home directory of nobody"));
+  // Root may name a store (here one nobody owns), but the clock stays real, and the actor is
+  // the sudo user.
+  const std::filesystem::path own = s.dir / "nobody";
+  std::filesystem::create_directory(own);
+  REQUIRE(::chown(own.c_str(), 65534, 65534) == 0);
+  const std::map<std::string, std::string> root{{"SUDO_UID", "0"},
+                                                {"SUDO_USER", "root-caller"},
+                                                {"HOOKCTL_DB", (own / "store.db").string()},
+                                                {"HOOKCTL_NOW", "2020-01-01T00:00:00Z"}};
+  Result created = run_sudo({"--json", "user", "create", "bob", "--no-password"}, root);
+  INFO(created.err);
   REQUIRE(created.code == 0);
   CHECK_FALSE(e2e::starts_with(created.json()["created_at"].get<std::string>(), "2020-"));
-  Result log = s.run_env({"--json", "audit", "--action", "user.create"}, "", own);
+  Result log = run_sudo({"--json", "audit", "--action", "user.create"}, root);
   REQUIRE(log.code == 0);
-  CHECK(log.json().back()["actor"] == "carol");
+  CHECK(log.json().back()["actor"] == "root-caller");
 }

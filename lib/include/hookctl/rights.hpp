@@ -68,10 +68,11 @@ struct ActorCredentials {
 void authorize(Session& session, std::string_view command, const std::vector<Right>& needs,
                const ActorCredentials& credentials);
 
-// Inside a change's write transaction, with its audit event: the act counts as the acting
-// account's activity (source "admin:<action>", written at most once a minute, as token use is),
-// and as the use of the admin token it authenticated with. Nothing without an acting account.
-void record_acting(Session& session, AuditAction action);
+// Inside a write transaction, with a change's audit event or for a read that needs a right: the
+// act counts as the acting account's activity (source "admin:<act>", where act is the event's
+// action or "audit"; written at most once a minute, as token use is), and as the use of the admin
+// token it authenticated with. Nothing without an acting account.
+void record_acting(Session& session, std::string_view act);
 
 // In delegated mode, an acting account grants and takes only rights it holds itself, and
 // changes the password of, or deletes, another account only if it holds every

@@ -36,7 +36,8 @@ struct StoreLocation {
 };
 
 // --db, else $HOOKCTL_DB, else $XDG_DATA_HOME/hookctl/store.db, else
-// ~/.local/share/hookctl/store.db. Empty variables count as unset. A value that starts with
+// ~/.local/share/hookctl/store.db; under sudo to another user (sudo_caller), the last with the
+// target user's home from the password database, whatever the environment says. Empty variables count as unset. A value that starts with
 // postgresql:// or postgres:// names a PostgreSQL database, anything else an SQLite file.
 // Error(store) when neither XDG_DATA_HOME nor HOME is usable; Error(usage) for a URI given with
 // --db that carries a password (command lines are visible to every user of the machine: use
