@@ -253,6 +253,7 @@ out=$(cd "$work" && bash -e <(recipe admin-token |
 grep -q '^hkm_' "$work/audit-export.token" && ok "admin-token: the file holds an admin token" ||
   bad "admin-token: no hkm_ secret in the file"
 recipe audit-export > "$work/export"
+export HOOKCTL_NOW=2026-01-02T00:00:00Z  # the next day's run
 chmod +x "$work/export"
 export HOOKCTL_AS_TOKEN_FILE="$work/audit-export.token" LOG="$work/audit.jsonl"
 out=$("$work/export" 2>&1) && ok "audit-export: the job runs" || bad "audit-export failed: $out"

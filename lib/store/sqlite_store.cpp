@@ -161,6 +161,32 @@ SqliteStore::SqliteStore(const StoreLocation& where, OpenMode mode)
     store_fail(fmt::format("{} is not a regular file, so not a hookctl store",
                            terminal_safe(path_.string())));
 
+  // An empty file at the path (made ahead by an administrator, say with install(1) to choose its
+  // owner) is replaced, never written in place: the store is built under a temporary name as a
+  // new one is, and renamed over the file by the first command that succeeds, while the file is
+  // still empty. A command that fails leaves the file as it was; one written in place could not
+  // be undone without emptying what another creating command had committed into it meanwhile.
+  if (exists && st.st_size == 0 && mode == OpenMode::create) {
+    if (auto why = store_ownership_problem(path_))
+      store_fail(fmt::format("refusing to write: {}", *why));
+    std::error_code ec;
+    publish_path_ = fs::canonical(path_, ec);  // a symbolic link: the file it leads to
+    if (ec)
+      store_fail(
+          fmt::format("cannot open the store {}: {}", terminal_safe(path_.string()), ec.message()));
+    struct stat wal;
+    if (::stat(with_suffix(publish_path_, "-wal").c_str(), &wal) == 0 && wal.st_size > 0)
+      store_fail(
+          fmt::format("{} is empty but {} is not: it may hold another database's "
+                      "changes; move both away, then run 'hookctl init'",
+                      terminal_safe(publish_path_.string()),
+                      terminal_safe(with_suffix(publish_path_, "-wal"))));
+    replaces_empty_file_ = true;
+    if (int err = begin_creation(); err != 0)
+      store_fail(fmt::format("cannot create the store {}: {}", terminal_safe(path_.string()),
+                             std::strerror(err)));
+  }
+
   if (!exists) {
     fs::path dir = path_.has_parent_path() ? path_.parent_path() : fs::path(".");
     // A directory another creating command made may vanish when that command fails and removes
@@ -202,8 +228,9 @@ int SqliteStore::begin_creation() {
   // The store is built complete under a private temporary name in its directory and appears at
   // its path only when the command that creates it succeeds (publish). Until then no other
   // process can open it, so a failed command removes only what nobody else has seen.
+  const fs::path& target = publish_path_.empty() ? path_ : publish_path_;
   std::string pattern =
-      (path_.parent_path() / ("." + path_.filename().string() + ".new-XXXXXX")).string();
+      (target.parent_path() / ("." + target.filename().string() + ".new-XXXXXX")).string();
   int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) return errno;
   ::fchmod(fd, 0600);  // whatever the umask
@@ -270,6 +297,9 @@ SqliteStore::CreationLock SqliteStore::lock_for_creation() {
                              std::strerror(errno)));
   struct stat st;
   if (::lstat(path_.c_str(), &st) == 0) {
+    if (replaces_empty_file_ && ::stat(publish_path_.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size == 0)
+      return lock;  // still the empty file this store is to replace
     adopt_existing();
     return CreationLock();
   }
@@ -279,11 +309,27 @@ SqliteStore::CreationLock SqliteStore::lock_for_creation() {
 void SqliteStore::publish_locked() {
   statements_.clear();
   db_.reset();  // the temporary store uses a rollback journal: closed, it is one complete file
-  // Never replaces a file that is there (only a process not following the creation lock can
-  // have put one): the rename fails instead.
-  int rc = ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
-  if (rc != 0 && errno == EINVAL) {  // a file system without RENAME_NOREPLACE: link, unlink
-    rc = ::link(temp_path_.c_str(), path_.c_str());
+  int rc;
+  struct stat empty;
+  if (replaces_empty_file_ && ::stat(publish_path_.c_str(), &empty) == 0 &&
+      S_ISREG(empty.st_mode) && empty.st_size == 0) {
+    // The empty file it replaces (checked under the creation lock): the store keeps its owner
+    // and group where this process may give them (root), and any empty -wal and -shm beside it
+    // go, so that no stale log is ever read with the new store.
+    if ((empty.st_uid != ::geteuid() || empty.st_gid != ::getegid()) &&
+        ::chown(temp_path_.c_str(), empty.st_uid, empty.st_gid) != 0) {
+      // Not permitted: the store stays this process's own, which store_ownership_problem accepts
+    }
+    for (const char* suffix : {"-wal", "-shm"})
+      ::unlink(with_suffix(publish_path_, suffix).c_str());
+    rc = ::rename(temp_path_.c_str(), publish_path_.c_str());
+  } else {
+    // Never replaces a file that is there (only a process not following the creation lock can
+    // have put one): the rename fails instead.
+    rc = ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && errno == EINVAL) {  // a file system without RENAME_NOREPLACE: link, unlink
+      rc = ::link(temp_path_.c_str(), path_.c_str());
+    }
   }
   const int err = errno;
   for (const char* suffix : {"", "-journal", "-wal", "-shm"})
@@ -314,6 +360,7 @@ void SqliteStore::adopt_existing() {
     ::unlink(with_suffix(temp_path_, suffix).c_str());
   pending_ = false;
   created_ = false;
+  replaces_empty_file_ = false;
   migrated_ = false;
   created_dirs_.clear();
   if (auto why = store_ownership_problem(path_))
@@ -444,8 +491,6 @@ void SqliteStore::configure(bool writable, OpenMode mode) {
   if (empty && mode != OpenMode::create)
     store_fail(fmt::format("{} is empty, not a hookctl store yet; create one with 'hookctl init'",
                            terminal_safe(path_.string())));
-  adopted_empty_file_ = empty && !created_;
-  if (adopted_empty_file_) ::chmod(path_.c_str(), 0600);  // it is about to hold credentials
   db_->exec("PRAGMA foreign_keys = ON");
   if (writable && pending_) {
     // A store being created is one file with a rollback journal until it is published, so that
@@ -514,16 +559,9 @@ void SqliteStore::migrate() {
 }
 
 void SqliteStore::abandon_creation() noexcept {
-  if (!created_ && created_dirs_.empty() && !adopted_empty_file_) return;
+  if (!created_ && created_dirs_.empty()) return;
   statements_.clear();
   db_.reset();
-  if (adopted_empty_file_) {
-    // The file existed, empty: leave it as it was found.
-    (void)::truncate(path_.c_str(), 0);
-    for (const char* suffix : {"-wal", "-shm", "-journal"})
-      ::unlink((path_.string() + suffix).c_str());
-    adopted_empty_file_ = false;
-  }
   if (pending_) {
     // Only the temporary file, which nobody else can have opened: a store at the real path
     // (published, or created by another process) may hold someone else's data.

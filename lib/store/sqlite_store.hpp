@@ -69,7 +69,7 @@ class SqliteStore final : public Store {
   int schema_version() const noexcept override { return sqlite_schema_version(); }
   int stored_schema_version() override;
   const std::filesystem::path& path() const noexcept { return path_; }
-  bool created() const noexcept override { return created_ || adopted_empty_file_; }
+  bool created() const noexcept override { return created_; }
   bool migrated() const noexcept override { return migrated_; }
   bool writable() const noexcept override { return writable_; }
   bool caller_owns_store() override;
@@ -79,7 +79,7 @@ class SqliteStore final : public Store {
   void check_integrity() override;
 
   // Undoes the creation of a store this object created and has not published (its temporary
-  // file, the directories it created), or empties again an existing empty file it initialised.
+  // file, the directories it created); an empty file it was to replace stays as it was.
   // A published store is never removed: other processes may have written into it.
   void abandon_creation() noexcept override;
 
@@ -158,7 +158,10 @@ class SqliteStore final : public Store {
   bool created_ = false;
   bool migrated_ = false;
   bool writable_ = false;
-  bool adopted_empty_file_ = false;  // an existing empty file this object initialised
+  // The store being created is to replace the empty file at publish_path_ (the path, or the
+  // file a symbolic link there leads to) rather than appear at a free path.
+  bool replaces_empty_file_ = false;
+  std::filesystem::path publish_path_;
   std::vector<std::filesystem::path> created_dirs_;
   bool pending_ = false;  // created under temp_path_, not yet published
   bool constructing_ = false;

@@ -62,10 +62,13 @@ StoreLocation locate_store(const std::optional<std::string>& db_option) {
     char buf[4096];
     if (::getpwuid_r(::geteuid(), &pw, buf, sizeof buf, &found) != 0 || found == nullptr ||
         found->pw_dir == nullptr || *found->pw_dir != '/')
-      fail(ErrorKind::store, "cannot find the store: the user sudo runs hookctl as has no home "
-                             "directory in the password database");
-    return {Engine::sqlite, fs::path(found->pw_dir) / ".local" / "share" / "hookctl" / "store.db",
-            {}, "the home directory of " + std::string(found->pw_name)};
+      fail(ErrorKind::store,
+           "cannot find the store: the user sudo runs hookctl as has no home "
+           "directory in the password database");
+    return {Engine::sqlite,
+            fs::path(found->pw_dir) / ".local" / "share" / "hookctl" / "store.db",
+            {},
+            "the home directory of " + std::string(found->pw_name)};
   }
   if (auto v = env("XDG_DATA_HOME"); v && fs::path(*v).is_absolute())
     return {Engine::sqlite, fs::path(*v) / "hookctl" / "store.db", {}, "XDG_DATA_HOME"};

@@ -415,6 +415,27 @@ TEST_CASE("auth verify answers huge input and binary garbage with 401, never a c
   CHECK(verify(s, "orders", "Bearer " + w.api).code == 0);
 }
 
+TEST_CASE("a token sent without its scheme is refused without echoing any of it") {
+  // 0.1 quoted the first 20 characters of the value as an "unknown scheme": the prefix and half
+  // the id, which a log or a terminal scrollback then kept.
+  World w;
+  Sandbox& s = w.s;
+  for (const std::string& value : {w.api, w.api.substr(0, 20), w.legacy}) {
+    INFO(value.substr(0, 4));
+    Result r = s.run({"auth", "verify", "orders"}, value);
+    CHECK(r.code == 5);
+    CHECK(
+        r.out ==
+        "401 malformed-header: no scheme: the value starts with a token; send 'Bearer <token>'\n");
+    for (const std::string* text : {&r.out, &r.err})
+      CHECK_FALSE(
+          e2e::contains(*text, value.substr(0, 5)));  // not even the prefix and one character
+    Result j = verify(s, "orders", value);
+    CHECK(j.code == 5);
+    CHECK_FALSE(e2e::contains(j.out + j.err, value.substr(0, 5)));
+  }
+}
+
 TEST_CASE("auth verify on an unknown webhook is exit 3") {
   World w;
   Sandbox& s = w.s;

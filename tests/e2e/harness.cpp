@@ -312,6 +312,11 @@ Result Sandbox::run_as(const std::vector<std::string>& args, const std::string& 
     }
     if (setup.umask) ::umask(*setup.umask);
     if (setup.stdout_closed) ::close(1);
+    if (setup.stdout_file) {
+      int fd = ::open(setup.stdout_file->c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::dup2(fd, 1) != 1) ::_exit(127);
+      ::close(fd);
+    }
     if (setup.gid || setup.uid) {
       if (::setgroups(0, nullptr) != 0) ::_exit(127);
     }

@@ -52,6 +52,8 @@ struct ChildSetup {
   std::optional<gid_t> gid;
   std::optional<mode_t> umask;
   bool stdout_closed = false;  // file descriptor 1 closed before exec
+  // File descriptor 1 opened on this file instead (/dev/full: every write fails with ENOSPC).
+  std::optional<std::string> stdout_file;
 };
 
 // A hookctl started by Sandbox::start and not waited for yet. Its stdout and stderr go to pipes

@@ -89,34 +89,67 @@ TEST_CASE("a secret that cannot be written out is not issued, and the old one ke
   s.webhook("orders", "svc");
   REQUIRE(s.run({"webhook", "bind", "orders", "--token", id}).code == 0);
   const std::string before = s.dump();
+  // Standard output closed, or a full disk (/dev/full: the write fails when it is flushed).
   e2e::ChildSetup closed;
   closed.stdout_closed = true;
-  for (bool json : {false, true}) {
-    std::vector<std::vector<std::string>> commands{
-        {"token", "rotate", id},
-        {"token", "create", "--user", "svc"},
-        {"webhook", "create", "other", "--owner", "svc"},
-        {"webhook", "bind", "orders", "--app-token", "--owner", "svc"}};
-    for (auto args : commands) {
-      if (json) args.push_back("--json");
-      Result r = s.run_as(args, "", closed);
-      INFO(args[0] << " " << args[1] << ": " << r.err);
-      CHECK(r.code == 74);
-      CHECK(contains(r.err, "standard output"));
-      CHECK(s.dump() == before);
+  e2e::ChildSetup full;
+  full.stdout_file = "/dev/full";
+  for (const auto* setup : {&closed, &full})
+    for (bool json : {false, true}) {
+      std::vector<std::vector<std::string>> commands{
+          {"token", "rotate", id},
+          {"token", "create", "--user", "svc"},
+          {"webhook", "create", "other", "--owner", "svc"},
+          {"webhook", "bind", "orders", "--app-token", "--owner", "svc"}};
+      for (auto args : commands) {
+        if (json) args.push_back("--json");
+        Result r = s.run_as(args, "", *setup);
+        INFO(args[0] << " " << args[1] << ": " << r.err);
+        CHECK(r.code == 74);
+        CHECK(contains(r.err, "standard output"));
+        CHECK(s.dump() == before);
+      }
     }
-  }
   CHECK(s.run({"auth", "verify", "orders"}, "Bearer " + tok).code == 0);
+}
+
+TEST_CASE("a store path with control characters is shown escaped") {
+  // A path is text from whoever named it (a variable, a shared script): printed raw, an escape
+  // sequence in it would recolour the terminal or forge the lines after it.
+  Sandbox s;
+  const std::filesystem::path odd = s.dir / "red\x1b[31mdir\rforged";
+  const std::string db = (odd / "store.db").string();
+  Result missing = s.run({"--db", db, "user", "list"});
+  CHECK(missing.code == 6);
+  CHECK(contains(missing.err, "red"));
+  CHECK_FALSE(contains(missing.err, "\x1b"));
+  CHECK_FALSE(contains(missing.err, "\r"));
+  Result created = s.run({"--db", db, "init"});
+  CHECK(created.code == 0);
+  for (const std::string* text : {&created.out, &created.err}) {
+    CHECK_FALSE(contains(*text, "\x1b"));
+    CHECK_FALSE(contains(*text, "\r"));
+  }
+  CHECK(contains(created.out + created.err, "forged"));
 }
 
 TEST_CASE("a listing that cannot be written out fails with exit 74") {
   Sandbox s;
   s.user("svc", {"--service"});
+  s.token("svc");
   e2e::ChildSetup closed;
   closed.stdout_closed = true;
-  Result r = s.run_as({"user", "list"}, "", closed);
-  CHECK(r.code == 74);
-  CHECK(contains(r.err, "cannot write"));
+  e2e::ChildSetup full;
+  full.stdout_file = "/dev/full";
+  for (const auto* setup : {&closed, &full})
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"user", "list"}, std::vector<std::string>{"token", "list"},
+          std::vector<std::string>{"--json", "user", "list"}}) {
+      Result r = s.run_as(args, "", *setup);
+      INFO(args[0] << ": " << r.err);
+      CHECK(r.code == 74);
+      CHECK(contains(r.err, "cannot write"));
+    }
 }
 
 TEST_CASE("user import with stdin closed does not report success") {

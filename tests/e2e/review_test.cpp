@@ -18,12 +18,14 @@ TEST_CASE("no time past year 9999 is recorded or shown") {
   CHECK(shown.json()["inactive_at"] == "9999-12-31T23:59:59Z");
   const std::string before = s.dump();
   CHECK(s.run({"token", "create", "--user", "svc", "--expires-in", "100d"}).code == 2);
+  CHECK(s.dump() == before);  // refused: nothing written
   std::string tok = s.token("svc");
+  const std::string with_token = s.dump();
   CHECK(s.run({"token", "rotate", e2e::token_id(tok), "--grace", "100d"}).code == 2);
   CHECK(s.run({"token", "rotate", e2e::token_id(tok), "--expires-in", "100d"}).code == 2);
+  CHECK(s.dump() == with_token);
   Result list = s.run({"token", "list", "--json"});
   CHECK(list.out.find("10000-") == std::string::npos);
-  (void)before;
 }
 
 TEST_CASE("a wrong secret's audit summary names the attacked token, never the secret") {

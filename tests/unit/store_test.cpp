@@ -338,7 +338,7 @@ TEST_CASE("an existing empty file is not a store for read or write", "[sqlite]")
   }
 }
 
-TEST_CASE("an existing empty file becomes a store on create, and is restored if abandoned",
+TEST_CASE("an existing empty file is replaced by the store on create, untouched if abandoned",
           "[sqlite]") {
   TempDir dir;
   fs::path p = dir / "empty.db";
@@ -349,12 +349,45 @@ TEST_CASE("an existing empty file becomes a store on create, and is restored if 
     CHECK(s.created());
     CHECK(s.migrated());
     CHECK(s.db().execAndGet("PRAGMA application_id").getInt() == application_id);
-    CHECK(mode_of(p) == 0600);  // it is about to hold credentials
+    CHECK(fs::file_size(p) == 0);  // built aside, never in the file itself
     s.abandon_creation();
   }
-  CHECK(fs::exists(p));
   CHECK(fs::file_size(p) == 0);
+  CHECK(mode_of(p) == 0644);
   CHECK(listing(dir.path()) == std::set<std::string>{"empty.db"});
+  {
+    SqliteStore s(at_path(p), OpenMode::create);
+    REQUIRE(s.publish());
+  }
+  CHECK(mode_of(p) == 0600);  // it holds credentials now
+  SqliteStore opened(at_path(p), OpenMode::write);
+  CHECK(opened.db().execAndGet("PRAGMA application_id").getInt() == application_id);
+}
+
+TEST_CASE("an empty file reached through a symbolic link is replaced where it is", "[sqlite]") {
+  TempDir dir;
+  fs::create_directory(dir / "data");
+  write_bytes(dir / "data" / "store.db", "");
+  fs::create_symlink(dir / "data" / "store.db", dir / "link.db");
+  {
+    SqliteStore s(at_path(dir / "link.db"), OpenMode::create);
+    REQUIRE(s.publish());
+  }
+  CHECK(fs::is_symlink(dir / "link.db"));
+  CHECK(fs::file_size(dir / "data" / "store.db") > 0);
+  SqliteStore opened(at_path(dir / "link.db"), OpenMode::write);
+  CHECK(opened.db().execAndGet("PRAGMA application_id").getInt() == application_id);
+}
+
+TEST_CASE("an empty file beside a -wal holding data is refused, both left alone", "[sqlite]") {
+  TempDir dir;
+  write_bytes(dir / "store.db", "");
+  write_bytes(dir / "store.db-wal", "someone's log");
+  CHECK(error_kind([&] { SqliteStore s(at_path(dir / "store.db"), OpenMode::create); }) ==
+        ErrorKind::store);
+  CHECK(read_bytes(dir / "store.db") == "");
+  CHECK(read_bytes(dir / "store.db-wal") == "someone's log");
+  CHECK(listing(dir.path()) == std::set<std::string>{"store.db", "store.db-wal"});
 }
 
 TEST_CASE("a directory or a path through a file is a store error", "[sqlite]") {

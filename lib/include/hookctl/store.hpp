@@ -37,11 +37,12 @@ struct StoreLocation {
 
 // --db, else $HOOKCTL_DB, else $XDG_DATA_HOME/hookctl/store.db, else
 // ~/.local/share/hookctl/store.db; under sudo to another user (sudo_caller), the last with the
-// target user's home from the password database, whatever the environment says. Empty variables count as unset. A value that starts with
-// postgresql:// or postgres:// names a PostgreSQL database, anything else an SQLite file.
-// Error(store) when neither XDG_DATA_HOME nor HOME is usable; Error(usage) for a URI given with
-// --db that carries a password (command lines are visible to every user of the machine: use
-// ~/.pgpass, PGPASSFILE or a service file; HOOKCTL_DB may carry one).
+// target user's home from the password database, whatever the environment says. Empty variables
+// count as unset. A value that starts with postgresql:// or postgres:// names a PostgreSQL
+// database, anything else an SQLite file. Error(store) when neither XDG_DATA_HOME nor HOME is
+// usable; Error(usage) for a URI given with --db that carries a password (command lines are
+// visible to every user of the machine: use ~/.pgpass, PGPASSFILE or a service file; HOOKCTL_DB
+// may carry one).
 StoreLocation locate_store(const std::optional<std::string>& db_option);
 
 // A store named by a command-line option (`option`, as shown in messages) such as --db or --to:
