@@ -234,6 +234,16 @@ TEST_CASE("an admin token lets a script act as its owner, and never passes a web
   CHECK(open_file.code == 2);
   CHECK(contains(open_file.err, "chmod 600"));
   CHECK_FALSE(contains(open_file.err, secret.substr(4, 20)));
+  // Neither the admin token's secret nor an actor's password is kept in the store, the audit log
+  // included: not in any row, and (SQLite) not in any byte of its files.
+  const std::string rows = s.dump();
+  CHECK_FALSE(contains(rows, secret.substr(4)));
+  CHECK_FALSE(contains(rows, "a long enough password"));
+  if (!s.on_postgresql()) {
+    const std::string files = s.raw_files();
+    CHECK_FALSE(contains(files, secret.substr(4)));
+    CHECK_FALSE(contains(files, "a long enough password"));
+  }
 }
 
 TEST_CASE("an admin token for another account needs every right that account holds") {
