@@ -53,12 +53,24 @@ void run_check(Context& ctx, const CheckOptions& o) {
   if (o.exit_code && !problems.empty()) ctx.exit_code = 1;
 }
 
+// The example of `check --help`, a job that mails the report only when there is one: exit 1
+// (problems found) mails it; any other failure (a missing store, a bad option: exit 2 and up)
+// must not pass for "nothing found" nor mail an empty report, so it is said on stderr and ends
+// the job with that status; a healthy store (exit 0) prints nothing. `rc=0; ... || rc=$?` keeps
+// the status under `set -e` too. tests/help_example_test.sh runs this text as --help prints it.
+constexpr const char* check_example =
+    "rc=0; report=$(hookctl check --wide --window 14d --exit-code) || rc=$?\n"
+    "  case $rc in\n"
+    "    0) ;;\n"
+    "    1) printf '%s\\n' \"$report\" | mail -s 'hookctl check' -- root ;;\n"
+    "    *) echo \"hookctl check failed (exit $rc)\" >&2; exit \"$rc\" ;;\n"
+    "  esac";
+
 void register_check_command(CLI::App& app, Context& ctx) {
   auto [cmd, o] = add_command(
       app, ctx,
       {"check", "Report risks: broken or at-risk webhooks, personal owners, unused tokens",
-       "report=$(hookctl check --wide --window 14d --exit-code) || printf '%s\\n' \"$report\" | "
-       "mail -s 'hookctl check' -- root"},
+       check_example},
       run_check);
   takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
         ValueKind::duration);
