@@ -74,9 +74,11 @@ void register_check_command(CLI::App& app, Context& ctx) {
       run_check);
   takes(cmd.add_option("--window", o.window, "How far ahead 'at risk' looks (default 14d)"),
         ValueKind::duration);
+  // The description lists the words the option accepts, from the same table, so it cannot
+  // drift from them.
   one_of<ProblemKind>(cmd.add_option("--kind", o.kinds,
-                                     "Only problems of this kind (repeatable): webhook-broken, "
-                                     "webhook-at-risk, personal-owner, token-unused"));
+                                     fmt::format("Only problems of this kind (repeatable): {}",
+                                                 fmt::join(words_of<ProblemKind>(), ", "))));
   cmd.add_flag("--exit-code", o.exit_code, "Exit 1 when there is any problem (of those kinds)");
   add_at_option(cmd, ctx);
 }

@@ -221,6 +221,22 @@ TEST_CASE("check reports tokens unused for longer than the inactivity period") {
   CHECK(s.run({"check", "--exit-code"}).code == 0);
 }
 
+TEST_CASE("check --help lists every kind --kind accepts in its description", "[cli]") {
+  Sandbox s;
+  Result r = s.run({"check", "--help"});
+  REQUIRE(r.code == 0);
+  const std::string intro = "Only problems of this kind (repeatable): ";
+  const size_t at = r.out.find(intro);
+  REQUIRE(at != std::string::npos);
+  const size_t from = at + intro.size();
+  const std::string described = r.out.substr(from, r.out.find('\n', from) - from);
+  for (const auto& [kind, codes] : codes_of_kind) {
+    INFO(kind << " in: " << described);
+    CHECK(contains(described, kind));
+    CHECK(s.run({"check", "--kind", kind}).code != 2);  // and it is accepted
+  }
+}
+
 // SQLite only: plants 0.1-era rows through SQLite.
 TEST_CASE("check reports stored e-mail addresses a mail command would misread", "[sqlite]") {
   // Stores written before addresses were validated may hold them; nothing can add one now.
