@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "hookctl/check.hpp"
+#include "hookctl/tokens.hpp"
 #include "output.hpp"
 
 namespace hookctl::cli {
@@ -14,6 +15,14 @@ struct CheckOptions {
   std::vector<std::string> kinds;  // empty: every kind
   bool exit_code = false;
 };
+
+namespace {
+// The SUBJECT cell: a token-unused row names its token with its label too, as people know it
+// (the JSON subject stays the id alone).
+std::string subject_cell(const Problem& p) {
+  return p.kind == ProblemKind::token_unused ? token_reference(p.subject, p.label) : p.subject;
+}
+}  // namespace
 
 void run_check(Context& ctx, const CheckOptions& o) {
   Duration window = duration_option(o.window, "--window").value_or(default_check_window);
@@ -47,7 +56,7 @@ void run_check(Context& ctx, const CheckOptions& o) {
     for (const auto& p : problems)
       t.add({paint(ctx, to_string(p.kind),
                    p.kind == ProblemKind::webhook_broken ? Tone::bad : Tone::warn),
-             p.subject, table_time(p.at, s.now()), p.message});
+             subject_cell(p), table_time(p.at, s.now()), p.message});
     t.print(ctx);
   }
   if (o.exit_code && !problems.empty()) ctx.exit_code = 1;
