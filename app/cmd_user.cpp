@@ -407,8 +407,9 @@ void print_deletion(Context& ctx, const Deletion& d, bool dry_run) {
   say(dry_run ? fmt::format("Would delete user {} (dry run: nothing was changed).", d.account.name)
               : fmt::format("Deleted user {}.", d.account.name));
   for (const auto& t : d.transferred)
-    say(fmt::format("  token {} ({}) {} owned by {}; webhooks: {}", t.id, to_string(t.kind),
-                    dry_run ? "would be" : "now", t.owner, name_list(t.webhooks)));
+    say(fmt::format("  token {} ({}) {} owned by {}; webhooks: {}", token_reference(t.id, t.name),
+                    to_string(t.kind), dry_run ? "would be" : "now", t.owner,
+                    name_list(t.webhooks)));
   if (!d.transferred.empty() && !dry_run)
     say("Secrets are unchanged; rotate them if the leaver knew them: hookctl token rotate ID "
         "--grace 1d");

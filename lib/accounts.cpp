@@ -264,8 +264,8 @@ Deletion delete_account(Session& session, std::string_view name,
     if (!tokens.empty() && !transfer_to) {
       std::string lines;
       for (const auto& t : tokens)
-        lines += fmt::format("\n  {}  {}  webhooks: {}", t.id, to_string(t.kind),
-                             list_or_none(t.webhooks));
+        lines += fmt::format("\n  {}  {}  webhooks: {}", token_reference(t.id, t.name),
+                             to_string(t.kind), list_or_none(t.webhooks));
       auto blockers = std::make_shared<DeletionBlockers>();
       blockers->tokens = tokens;
       fail(ErrorKind::conflict,

@@ -126,14 +126,16 @@ void check(Session& session, Duration window, const std::function<void(const Pro
     while (q.step()) {
       Token t = token_from(q, session);
       Time since = t.last_used_at.value_or(t.created_at);
-      emit(problem(ProblemKind::token_unused,
-                   t.last_used_at ? ProblemCode::long_unused : ProblemCode::never_used, t.id,
-                   t.last_used_at
-                       ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
-                                     format_rfc3339(since))
-                       : fmt::format("token {} (owner {}) never used since its creation at {}",
-                                     t.id, t.owner, format_rfc3339(since)),
-                   since));
+      Problem unused = problem(
+          ProblemKind::token_unused,
+          t.last_used_at ? ProblemCode::long_unused : ProblemCode::never_used, t.id,
+          t.last_used_at ? fmt::format("token {} (owner {}) last used {}", t.id, t.owner,
+                                       format_rfc3339(since))
+                         : fmt::format("token {} (owner {}) never used since its creation at {}",
+                                       t.id, t.owner, format_rfc3339(since)),
+          since);
+      unused.label = std::move(t.name);
+      emit(unused);
     }
 
     // Addresses stored before they were validated (by hookctl 0.1) that a mail command in a cron

@@ -8,6 +8,7 @@
 #include "hookctl/names.hpp"
 #include "hookctl/rights.hpp"
 #include "hookctl/rules.hpp"
+#include "hookctl/text.hpp"
 #include "rows.hpp"
 
 namespace hookctl {
@@ -146,6 +147,11 @@ void list_tokens(Session& session, const TokenFilter& filter,
       emit(t);
     }
   });
+}
+
+std::string token_reference(std::string_view id, const std::optional<std::string>& label) {
+  if (!label) return std::string(id);
+  return fmt::format("{} \"{}\"", id, terminal_safe(*label));
 }
 
 Token show_token(Session& session, std::string_view id) {

@@ -77,6 +77,19 @@ out=$(bash_complete webhook bind orders --token "")
 check "bash: bind --token offers integration tokens" "$id" "$out"
 refute "bash: bind --token omits App tokens" "$app_id" "$out"
 check "bash: token show offers App tokens" "$app_id" "$(bash_complete token show "")"
+# Nor revoked or expired tokens, nor those of an inactive owner (all of which the bind refuses).
+gone=$(hookctl token create --user svc-orders --name gone 2>/dev/null)
+hookctl token revoke --yes -- "${gone:4:12}" >/dev/null
+brief=$(hookctl token create --user svc-orders --name brief --expires-in 1h 2>/dev/null)
+HOOKCTL_NOW=2020-01-01T00:00:00Z hookctl user create lapsed --service --no-password >/dev/null 2>&1
+lapsed=$(HOOKCTL_NOW=2020-01-01T00:00:00Z hookctl token create --user lapsed 2>/dev/null)
+out=$(bash_complete webhook bind orders --token "")
+refute "bash: bind --token omits revoked tokens" "${gone:4:12}" "$out"
+refute "bash: bind --token omits tokens of inactive owners" "${lapsed:4:12}" "$out"
+check "bash: bind --token offers a token until it expires" "${brief:4:12}" "$out"
+out=$(HOOKCTL_NOW=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ) bash_complete webhook bind orders --token "")
+refute "bash: bind --token omits expired tokens" "${brief:4:12}" "$out"
+check "bash: token show offers a token of an inactive owner" "${lapsed:4:12}" "$(bash_complete token show "")"
 # --opt=VALUE, which bash splits at '='.
 check "bash: --opt=<TAB>" "svc-orders" "$(bash_complete user delete alice --transfer-to = "")"
 out=$(bash_complete user delete alice --transfer-to = sv)

@@ -221,6 +221,44 @@ TEST_CASE("check reports tokens unused for longer than the inactivity period") {
   CHECK(s.run({"check", "--exit-code"}).code == 0);
 }
 
+TEST_CASE("check shows an unused token with its label, and its JSON subject stays the id") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  Result created = s.run({"token", "create", "--user", "svc", "--name", "nightly export"});
+  REQUIRE(created.code == 0);
+  const std::string labelled = e2e::token_id(created.line());
+  const std::string bare = e2e::token_id(s.token("svc"));
+  s.at("2026-06-01T00:00:00Z");
+  Result r = s.run({"check", "--kind", "token-unused", "--wide"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "token-unused  " + labelled + " \"nightly export\"  "));
+  CHECK(contains(r.out, "token-unused  " + bare + "  "));
+  // In 80 cells the label is what gives way (tables_test.cpp has the long ones), not the id.
+  Result narrow = s.run({"check", "--kind", "token-unused"});
+  CHECK(contains(narrow.out, "token-unused  " + labelled + " \"nightly"));
+  json j = check(s, {"--kind", "token-unused"});  // the documented fields, no more
+  CHECK(find(j, "token-unused", labelled)["subject"] == labelled);
+  CHECK_FALSE(contains(find(j, "token-unused", labelled)["message"], "nightly export"));
+}
+
+TEST_CASE("check --help lists every kind --kind accepts in its description", "[cli]") {
+  Sandbox s;
+  Result r = s.run({"check", "--help"});
+  REQUIRE(r.code == 0);
+  const std::string intro = "Only problems of this kind (repeatable): ";
+  const size_t at = r.out.find(intro);
+  REQUIRE(at != std::string::npos);
+  const size_t from = at + intro.size();
+  const std::string described = r.out.substr(from, r.out.find('\n', from) - from);
+  for (const auto& [kind, codes] : codes_of_kind) {
+    INFO(kind << " in: " << described);
+    CHECK(contains(described, kind));
+    CHECK(s.run({"check", "--kind", kind}).code != 2);  // and it is accepted
+  }
+}
+
 // SQLite only: plants 0.1-era rows through SQLite.
 TEST_CASE("check reports stored e-mail addresses a mail command would misread", "[sqlite]") {
   // Stores written before addresses were validated may hold them; nothing can add one now.

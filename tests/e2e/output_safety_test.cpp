@@ -69,6 +69,35 @@ TEST_CASE("human output escapes control and bidi characters from the store", "[s
   CHECK(contains(s.run({"webhook", "show", "orders"}).out, "rlo\\u{202e}evil\\x0aforged"));
 }
 
+// SQLite only: plants a 0.1-era label through SQLite.
+TEST_CASE("a token's label is escaped wherever a token is named by id with its label", "[sqlite]") {
+  Sandbox s;
+  s.at(e2e::t0);
+  s.user("svc", {"--service"});
+  s.user("heir", {"--service"});
+  const std::string id = e2e::token_id(s.token("svc"));
+  {
+    SQLite::Database d(s.db.string(), SQLite::OPEN_READWRITE);
+    d.exec("UPDATE tokens SET name = 'two' || x'0a' || 'lines' || x'1b' || '[31m'");
+  }
+  // A line break in a label does not start a line of its own in a list of one token per line.
+  const std::string shown = id + " \"two\\x0alines\\x1b[31m\"";
+  Result refused = s.run({"user", "delete", "svc", "--yes"});
+  CHECK(refused.code == 4);
+  CHECK(contains(refused.err, "\n  " + shown + "  api  webhooks: (none)\n"));
+  Result dry = s.run({"user", "delete", "svc", "--transfer-to", "heir", "--dry-run"});
+  CHECK(dry.code == 0);
+  CHECK(contains(dry.out, "token " + shown + " (api) would be owned by heir"));
+  s.at("2026-06-01T00:00:00Z");
+  Result report = s.run({"check", "--wide"});
+  CHECK(report.code == 0);
+  CHECK(contains(report.out, shown));
+  for (const std::string& out : {refused.err, dry.out, report.out}) {
+    INFO(out);
+    CHECK_FALSE(contains(out, "\x1b"));
+  }
+}
+
 TEST_CASE("new labels and descriptions must be clean UTF-8 text") {
   Sandbox s;
   s.user("svc", {"--service"});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "harness.hpp"
@@ -399,6 +400,26 @@ TEST_CASE("check cuts long subjects and messages to 80 cells and --wide shows th
                                           "'hookctl webhook bind " + st.hooks[i] + " --token ID'");
   }
   CHECK(st.s.run({"check", "--no-headers"}).out == without_line(r.out, 0));
+}
+
+TEST_CASE("check names unused tokens with their labels, cut to 80 cells, the ids whole") {
+  Populated st;
+  st.s.at("2026-06-01T00:00:00Z");  // every token unused for longer than the inactivity period
+  const std::string cjk = st.cjk_id + " \"" + st.label + "\"";
+  const std::string ascii = st.ascii_id + " \"" + st.ascii_label + "\"";
+  Result r = st.run({"check", "--kind", "token-unused"}, {cjk, ascii});
+  Table t = read_table(r.out, {"KIND", "SUBJECT", "AT", "MESSAGE"});
+  REQUIRE(t.rows.size() == 4);
+  std::map<std::string, std::string> subject_of;  // by token id
+  for (const auto& row : t.rows) {
+    CHECK(t.cell(row, "KIND") == "token-unused");
+    const std::string subject = t.cell(row, "SUBJECT");
+    subject_of[subject.substr(0, st.cjk_id.size())] = subject;
+  }
+  check_cut(subject_of.at(st.cjk_id), cjk);
+  check_cut(subject_of.at(st.ascii_id), ascii);
+  CHECK(subject_of.at(st.short_id) == st.short_id + " \"short\"");
+  CHECK(subject_of.at(st.unlabelled_id) == st.unlabelled_id);
 }
 
 TEST_CASE("quiet listings: -q silences the note of an empty listing and nothing else") {

@@ -1041,6 +1041,44 @@ TEST_CASE("user delete refuses before it asks, and --dry-run changes nothing") {
   CHECK(s.dump() == before);
 }
 
+TEST_CASE("user delete names each token it lists with its label") {
+  Sandbox s;
+  s.at("2026-01-01T00:00:00Z");
+  s.user("svc", {"--service"});
+  s.user("heir", {"--service"});
+  const std::string app = e2e::token_id(s.webhook("orders", "svc"));  // labelled "orders"
+  s.at("2026-01-01T00:00:01Z");
+  Result created = s.run({"token", "create", "--user", "svc", "--name", "deploy bot"});
+  REQUIRE(created.code == 0);
+  const std::string labelled = e2e::token_id(created.line());
+  s.at("2026-01-01T00:00:02Z");
+  const std::string bare = e2e::token_id(s.token("svc"));  // no label: the id alone
+
+  // The refusal: one line per blocker, the label quoted after the id.
+  Result refused = s.run({"user", "delete", "svc", "--yes"});
+  INFO(refused.err);
+  CHECK(refused.code == 4);
+  CHECK(contains(refused.err, "\n  " + app + " \"orders\"  app  webhooks: orders\n"));
+  CHECK(contains(refused.err, "\n  " + labelled + " \"deploy bot\"  api  webhooks: (none)\n"));
+  CHECK(contains(refused.err, "\n  " + bare + "  api  webhooks: (none)\n"));
+
+  // The plan and the deletion: each moved token with its label.
+  Result dry = s.run({"user", "delete", "svc", "--transfer-to", "heir", "--dry-run"});
+  INFO(dry.out);
+  REQUIRE(dry.code == 0);
+  CHECK(contains(dry.out, "token " + labelled + " \"deploy bot\" (api) would be owned by heir"));
+  CHECK(contains(dry.out, "token " + app + " \"orders\" (app) would be owned by heir"));
+  CHECK(contains(dry.out, "token " + bare + " (api) would be owned by heir"));
+  // JSON is as before: ids only, the labels are in the token objects.
+  json plan =
+      s.run({"user", "delete", "svc", "--transfer-to", "heir", "--dry-run", "--json"}).json();
+  CHECK(plan["transferred_tokens"] == json::array({app, labelled, bare}));
+  Result done = s.run({"user", "delete", "svc", "--transfer-to", "heir", "--yes"});
+  INFO(done.out);
+  REQUIRE(done.code == 0);
+  CHECK(contains(done.out, "token " + labelled + " \"deploy bot\" (api) now owned by heir"));
+}
+
 TEST_CASE("user delete names the webhooks it leaves without a token") {
   Sandbox s;
   s.at("2026-01-01T00:00:00Z");

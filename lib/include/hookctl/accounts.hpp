@@ -120,9 +120,9 @@ struct DeletionBlockers final : ErrorDetails {
 };
 
 // Deletes an account. Refused with Error(conflict) while non-revoked tokens are linked (the
-// message lists them with their webhooks and the commands that resolve it; the error's details
-// are the DeletionBlockers), unless transfer_to names an active account: then every such token
-// moves there first, in the same transaction.
+// message lists them with their labels and webhooks, and the commands that resolve it; the
+// error's details are the DeletionBlockers), unless transfer_to names an active account: then
+// every such token moves there first, in the same transaction.
 Deletion delete_account(Session& session, std::string_view name,
                         const std::optional<std::string>& transfer_to);
 

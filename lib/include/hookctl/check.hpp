@@ -42,6 +42,9 @@ struct Problem {
   std::string subject;
   std::string message;
   std::optional<Time> at;
+  // token-unused: the token's label, which the human report shows beside its id (the subject);
+  // not a field of the JSON object, whose subject is the id alone.
+  std::optional<std::string> label;
 };
 
 // Broken webhooks; webhooks breaking within `window`; webhooks whose token belongs to a person

@@ -42,6 +42,13 @@ void list_tokens(Session& session, const TokenFilter& filter,
 
 Token show_token(Session& session, std::string_view id);
 
+// A token as messages and human output name it: its id, then its label in double quotes when it
+// has one (`ab3de7fghk2m "deploy bot"`), since the label is what people recognise a token by and
+// the id is what commands take. The label is terminal_safe (hookctl/text.hpp): stored text may
+// hold anything an older version accepted, and a line break in it must not start a line of its
+// own in a message that lists tokens one per line.
+std::string token_reference(std::string_view id, const std::optional<std::string>& label);
+
 struct RotateOptions {
   std::optional<std::string> owner;    // move to this active account
   std::optional<Duration> grace;       // previous secret stays valid this long
