@@ -33,10 +33,18 @@ STUB
   export HOOKCTL_NOW=2026-01-01T00:00:00Z
 }
 verify() { printf 'Bearer %s' "$2" | hookctl auth verify "$1"; }
-for r in cron systemd rotate repair offboard service-account import lock delegate admin-token \
+for r in using-it cron systemd rotate repair offboard service-account import lock delegate admin-token \
   audit-export; do
   [ -n "$(recipe "$r")" ] || bad "recipe $r not found in README"
 done
+
+# --- using it: the README's first steps, under dash (POSIX sh, as /bin/sh on Debian), stopping
+# at the first failure
+new_sandbox
+out=$(cd "$work" && sh -e <(recipe using-it) 2>/dev/null) || bad "using-it block failed under sh -e: $out"
+expect "using it: the bound token verifies" "200" "$out"
+expect "using it: the report lists nobody" "[]" "$out"
+rm -rf "$work"
 
 # --- cron: mail owners of accounts going inactive within 14 days
 new_sandbox
@@ -162,6 +170,19 @@ hookctl user create bob --no-password >/dev/null
 bobs=$(hookctl token create --user bob 2>/dev/null)
 "$work/offboard" bob nobody >/dev/null 2>&1 && bad "offboard: an unknown heir exits 0" || ok "offboard: an unknown heir fails"
 [ ! -e "$work/secrets/webhook-token-${bobs:4:12}" ] && ok "offboard: nothing rotated after a failed delete" || bad "offboard: rotated after a failed delete"
+# A rotation that fails (the leaver's token has expired) fails the recipe, and the secret store
+# keeps what it had for that token: never an empty secret over a good one.
+hookctl user create carol --no-password >/dev/null
+expired=$(hookctl token create --user carol --expires-in 1d 2>/dev/null)
+printf 'kept' > "$work/secrets/webhook-token-${expired:4:12}"
+if HOOKCTL_NOW=2026-01-03T00:00:00Z "$work/offboard" carol svc-orders >/dev/null 2>&1; then
+  bad "offboard: a failed rotation (expired token) exits 0"
+else
+  ok "offboard: a failed rotation (expired token) fails the recipe"
+fi
+[ "$(cat "$work/secrets/webhook-token-${expired:4:12}")" = kept ] &&
+  ok "offboard: the failed rotation left the stored secret alone" ||
+  bad "offboard: the failed rotation overwrote the stored secret"
 rm -rf "$work"
 
 # --- move webhooks onto a service account

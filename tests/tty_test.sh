@@ -67,6 +67,19 @@ tty "n\n" "$bin" user delete bob
 [ $rc = 2 ] && "$bin" user show bob >/dev/null && ok "declined confirmation changes nothing" || bad "decline: rc=$rc $out"
 tty "y\n" "$bin" user delete bob
 [ $rc = 0 ] && [[ $out == *"Delete user bob?"* ]] && ok "confirmed deletion" || bad "confirm: rc=$rc $out"
+# What blocks a deletion is said before any question: nobody answers "y" to be refused after.
+"$bin" user create carl --no-password >/dev/null 2>&1
+"$bin" token create --user carl >/dev/null 2>&1
+tty "" "$bin" user delete carl
+[ $rc = 4 ] && [[ $out == *"still linked"* && $out != *"Delete user"* ]] &&
+  ok "a blocked deletion is refused without a question" || bad "blocked delete: rc=$rc $out"
+# One webhook that will fail is one webhook.
+"$bin" user create svc --service --no-password >/dev/null 2>&1
+"$bin" webhook create hook2 --owner svc >/dev/null 2>&1
+app_id=$("$bin" --json token list --user svc | sed -n 's/.*"id": *"\([a-z2-7]*\)".*/\1/p' | head -1)
+tty "n\n" "$bin" token revoke -- "$app_id"
+[[ $out == *"(webhook hook2 will fail)"* ]] && ok "the question names one webhook in the singular" ||
+  bad "revoke question: $out"
 
 "$bin" user create dave --no-password >/dev/null
 tty "" "$bin" user list

@@ -1034,10 +1034,28 @@ TEST_CASE("user delete refuses before it asks, and --dry-run changes nothing") {
   CHECK(plan["dry_run"] == true);
   CHECK(plan["transferred_to"] == "heir");
   CHECK(plan["transferred_tokens"].size() == 2);
+  // The heir is named as stored, however it was typed.
+  CHECK(s.run({"user", "delete", "svc", "--transfer-to", "HEIR", "--dry-run", "--json"})
+            .json()["transferred_to"] == "heir");
   CHECK(s.dump() == before);
 
   // A dry run of a refused deletion is refused the same way.
   CHECK(s.run({"user", "delete", "svc", "--dry-run"}).code == 4);
+  CHECK(s.dump() == before);
+}
+
+TEST_CASE("user create checks the name before it reads a password") {
+  // A taken or malformed name is the answer, not a complaint about the password typed after it.
+  Sandbox s;
+  s.user("alice");
+  const std::string before = s.dump();
+  Result taken = s.run({"user", "create", "alice", "--password-stdin"}, "short\n");
+  CHECK(taken.code == 4);
+  CHECK(contains(taken.err, "alice"));
+  CHECK_FALSE(contains(taken.err, "short"));
+  Result malformed = s.run({"user", "create", "bad name!", "--password-stdin"}, "short\n");
+  CHECK(malformed.code == 2);
+  CHECK_FALSE(contains(malformed.err, "short"));
   CHECK(s.dump() == before);
 }
 

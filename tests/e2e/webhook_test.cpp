@@ -401,6 +401,24 @@ TEST_CASE("webhook bind of the bound token after its revocation is a conflict") 
   CHECK(s.dump() == before);
 }
 
+TEST_CASE("webhook bind of the bound token after it expired is a conflict") {
+  Sandbox s;
+  s.at(t0);
+  s.user("svc", {"--service"});
+  Result issued = s.run({"token", "create", "--user", "svc", "--expires-in", "1d"});
+  REQUIRE(issued.code == 0);
+  const std::string api = issued.line();
+  s.webhook("orders", "svc");
+  bind_token(s, "orders", api);
+  s.at("2026-01-03T00:00:00Z");  // a day after the token expired
+  const std::string before = s.dump();
+  Result r = s.run({"webhook", "bind", "orders", "--token", e2e::token_id(api)});
+  CHECK(r.code == 4);
+  CHECK(contains(r.err, "expired"));
+  CHECK(r.out.empty());
+  CHECK(s.dump() == before);
+}
+
 TEST_CASE("changes of a Basic-auth username are announced by bind and rotate --owner") {
   Sandbox s;
   s.at(t0);
