@@ -17,7 +17,8 @@ bool in_alphabet(char c) { return alphabet.find(c) != std::string_view::npos; }
 // prefix, separator and alphabet as documented in token_format.hpp (checksum aside).
 bool reference_shape(std::string_view t) {
   if (t.size() != hookctl::token_length) return false;
-  if (t.substr(0, 4) != "hka_" && t.substr(0, 4) != "hki_") return false;
+  const std::string_view prefix = t.substr(0, 4);
+  if (prefix != "hka_" && prefix != "hki_" && prefix != "hkm_") return false;
   for (size_t i = 4; i < t.size(); ++i)
     if (i == 4 + hookctl::token_id_length ? t[i] != '_' : !in_alphabet(t[i])) return false;
   return true;
@@ -45,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, size_t size) {
   // An id from the input (mapped onto the alphabet): a token issued for it parses back, and every
   // truncation, extension or upper-casing of it is refused as malformed.
   if (size < 1 + token_id_length) return 0;
-  TokenKind kind = data[0] & 1 ? TokenKind::app : TokenKind::api;
+  const TokenKind kinds[] = {TokenKind::app, TokenKind::api, TokenKind::admin};
+  TokenKind kind = kinds[data[0] % 3];
   std::string id(token_id_length, 'a');
   for (size_t i = 0; i < token_id_length; ++i) id[i] = alphabet[data[1 + i] & 31];
   IssuedToken issued = issue_token(kind, id);

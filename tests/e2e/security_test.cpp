@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "harness.hpp"
 
@@ -29,48 +30,48 @@ uid_t owner_of(const fs::path& p) {
 
 }  // namespace
 
-// SQLite only: the store is a file path here, so a PostgreSQL pass would only repeat it.
-TEST_CASE("a command that fails after creating the store never removes another's write",
-          "[race][sqlite]") {
-  // Both commands find no store. One fails (unknown user), the other succeeds: what the
-  // successful one reports must be in the store afterwards, every round. 200 light rounds.
-  int bob_succeeded = 0;
+namespace {
+
+// 200 rounds of a race between two commands that each find no store at `store` (as `prepare`
+// leaves it): one fails (an unknown user), the other succeeds, and what the successful one
+// reports must be in the store afterwards, every round, with no temporary file left beside it.
+void race_a_failing_creation(const std::function<fs::path(Sandbox&)>& prepare) {
   for (int round = 0; round < 200; ++round) {
     Sandbox s;
-    s.env["HOOKCTL_DB"] = (s.dir / "data" / "store.db").string();
+    const fs::path store = prepare(s);
     e2e::Process failing = s.start({"token", "create", "--user", "nosuch"});
     Result bob = s.run({"user", "create", "bob", "--no-password"});
     Result failed = failing.wait();
     INFO("round " << round << ": " << bob.err << failed.err);
     CHECK(failed.code == 3);
     REQUIRE(bob.code == 0);
-    ++bob_succeeded;
     REQUIRE(s.run({"user", "show", "bob"}).code == 0);
-    // No temporary file is left behind either way.
-    for (const auto& name : e2e::entries(s.dir / "data"))
+    for (const auto& name : e2e::entries(store.parent_path()))
       CHECK((name == "store.db" || name == "store.db-wal" || name == "store.db-shm"));
   }
-  CHECK(bob_succeeded == 200);
+}
+
+}  // namespace
+
+// SQLite only: the store is a file path here, so a PostgreSQL pass would only repeat them.
+TEST_CASE("a command that fails after creating the store never removes another's write",
+          "[race][sqlite]") {
+  race_a_failing_creation([](Sandbox& s) {
+    const fs::path store = s.dir / "data" / "store.db";  // its directory is created too
+    s.env["HOOKCTL_DB"] = store.string();
+    return store;
+  });
 }
 
 TEST_CASE("a command that fails on a prepared empty store file never empties another's write",
           "[race][sqlite]") {
-  // The same race on a store file an administrator made ahead (touch, install -m 600): the
-  // failing command must not empty the file once the successful one has written into it.
-  for (int round = 0; round < 200; ++round) {
-    Sandbox s;
+  // A store file an administrator made ahead (touch, install -m 600): the failing command must
+  // not empty the file once the successful one has written into it.
+  race_a_failing_creation([](Sandbox& s) {
     e2e::write_file(s.db, "");
     ::chmod(s.db.c_str(), 0600);
-    e2e::Process failing = s.start({"token", "create", "--user", "nosuch"});
-    Result bob = s.run({"user", "create", "bob", "--no-password"});
-    Result failed = failing.wait();
-    INFO("round " << round << ": " << bob.err << failed.err);
-    CHECK(failed.code == 3);
-    REQUIRE(bob.code == 0);
-    REQUIRE(s.run({"user", "show", "bob"}).code == 0);
-    for (const auto& name : e2e::entries(s.dir))
-      CHECK((name == "store.db" || name == "store.db-wal" || name == "store.db-shm"));
-  }
+    return s.db;
+  });
 }
 
 TEST_CASE("two commands creating the same store at once both land in it") {
