@@ -42,6 +42,14 @@ class ConnectionBase {
   virtual void drain() = 0;
   // Closes the socket whatever the connection is doing: its pending operations end at once.
   virtual void abort() = 0;
+  // Sends the answer to the request the connection handed to the batch.
+  virtual void answer(const Response& r) = 0;
+};
+
+// A request decided on the event loop, waiting for the others that arrived with it.
+struct Waiting {
+  std::shared_ptr<ConnectionBase> connection;
+  Request request;
 };
 
 }  // namespace
@@ -64,6 +72,10 @@ struct HttpServer::Impl {
   std::optional<asio::thread_pool> workers;
   std::mutex stores_mutex;
   std::vector<Store*> free_stores;
+  // Requests read in this turn of the event loop (without workers): decided together once the
+  // turn's reads are done (Service::handle_together).
+  std::vector<Waiting> batch, deciding;
+  std::vector<Request> batch_requests;
   bool draining = false;
   // The problem-line budget of the current second.
   std::chrono::steady_clock::time_point budget_second{};
@@ -96,6 +108,8 @@ struct HttpServer::Impl {
   template <class Acceptor>
   void accept(Acceptor& acceptor);
   void schedule_flush();
+  void enqueue(std::shared_ptr<ConnectionBase> connection, const Request& request);
+  void decide_batch();
   void flush(std::string_view when);
   void begin_drain(std::string_view why);
   void connection_added(ConnectionBase* c) {
@@ -199,7 +213,7 @@ class Connection final : public ConnectionBase,
     request.original_uri = field("X-Original-URI");
     if (!request.original_uri) request.original_uri = field("X-Forwarded-Uri");
 
-    if (!server_.workers) return respond(server_.service.handle(request), request.method);
+    if (!server_.workers) return server_.enqueue(this->shared_from_this(), request);
     // On a worker: the request's views stay valid, as the parser is left alone until the answer
     // is sent; the work guard keeps the event loop running until the answer is back on it.
     asio::post(*server_.workers, [self = this->shared_from_this(), request,
@@ -215,6 +229,11 @@ class Connection final : public ConnectionBase,
       asio::post(self->server_.ioc,
                  [self, request, r = std::move(r)] { self->respond(r, request.method); });
     });
+  }
+
+  void answer(const Response& r) override {
+    const auto& req = parser_->get();
+    respond(r, std::string_view(req.method_string().data(), req.method_string().size()));
   }
 
   void respond(const Response& r, std::string_view method) {
@@ -416,6 +435,22 @@ void HttpServer::Impl::accept(Acceptor& acceptor) {
     }
     accept(acceptor);
   });
+}
+
+void HttpServer::Impl::enqueue(std::shared_ptr<ConnectionBase> connection, const Request& request) {
+  // Posted behind the completions already queued: the requests that arrived in the same turn
+  // join the batch before it is decided.
+  if (batch.empty()) asio::post(ioc, [this] { decide_batch(); });
+  batch.push_back({std::move(connection), request});
+}
+
+void HttpServer::Impl::decide_batch() {
+  deciding.swap(batch);  // both keep their capacity from batch to batch
+  batch_requests.clear();
+  for (const Waiting& w : deciding) batch_requests.push_back(w.request);
+  std::vector<Response> responses = service.handle_together(batch_requests);
+  for (size_t i = 0; i < deciding.size(); ++i) deciding[i].connection->answer(responses[i]);
+  deciding.clear();
 }
 
 void HttpServer::Impl::flush(std::string_view when) {

@@ -103,7 +103,7 @@ Service::Service(Store& store, const Clock& clock, std::optional<UriPattern> web
   store_.set_busy_timeout(store_busy_timeout);
 }
 
-Response Service::handle(const Request& request, Store& store) {
+Service::Examined Service::examine(const Request& request, Store& store) {
   std::string_view path = path_of(request.target);
   constexpr std::string_view check_prefix = "/check/";
   if (path.substr(0, check_prefix.size()) == check_prefix) {
@@ -125,50 +125,103 @@ Response Service::handle(const Request& request, Store& store) {
       name = webhook_from_uri_->match(*request.original_uri);
     return check(name, request, store);
   }
-  if (path == "/healthz") return text(200, "ok\n");
-  if (path == "/readyz") return ready(store);
-  if (path == "/metrics") {
+  Examined e;
+  if (path == "/healthz") {
+    e.response = text(200, "ok\n");
+  } else if (path == "/readyz") {
+    e.response = ready(store);
+  } else if (path == "/metrics") {
     metrics_.set_pending_uses(pending_uses());
-    Response r = text(200, metrics_.render());
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    return r;
+    e.response = text(200, metrics_.render());
+    e.response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  } else {
+    e.response = text(404,
+                      "not found: the endpoints are /check/<webhook>, /check, /healthz, /readyz, "
+                      "/metrics\n");
   }
-  return text(404,
-              "not found: the endpoints are /check/<webhook>, /check, /healthz, /readyz, "
-              "/metrics\n");
+  return e;
 }
 
-Response Service::check(const std::optional<std::string>& webhook, const Request& request,
-                        Store& store) {
+Response Service::conclude(Examined e, Store& store) {
+  if (e.verdict) {
+    if (e.verdict->accepted) {
+      note_use(*e.verdict, e.now, store);
+    } else {
+      Session session(store, e.now, actor_);
+      summarise_rejection(session, *e.verdict);
+    }
+  }
+  if (e.response.check)
+    metrics_.count_check(e.response.outcome, e.response.rejection,
+                         std::chrono::steady_clock::now() - e.started);
+  return std::move(e.response);
+}
+
+std::vector<Response> Service::handle_together(const std::vector<Request>& requests) {
+  std::vector<Examined> examined;
+  examined.reserve(requests.size());
+  auto examine_rest = [&] {
+    while (examined.size() < requests.size())
+      examined.push_back(examine(requests[examined.size()], store_));
+  };
+  // On PostgreSQL a transaction would add two round trips to checks that take one each.
+  if (requests.size() > 1 && store_.engine() == Engine::sqlite && !store_.in_transaction()) {
+    try {
+      store_.read(examine_rest);
+    } catch (const std::exception&) {
+      // The snapshot could not be taken or ended: the checks not yet examined read alone, and
+      // each answers for itself (503 when the store cannot answer).
+    }
+  }
+  examine_rest();
+  std::vector<Response> responses;
+  responses.reserve(requests.size());
+  for (Examined& e : examined) responses.push_back(conclude(std::move(e), store_));
+  return responses;
+}
+
+Service::Examined Service::check(const std::optional<std::string>& webhook, const Request& request,
+                                 Store& store) {
   const auto started = std::chrono::steady_clock::now();
-  Response r = webhook ? decide(*webhook, request.authorization.value_or(std::string_view()), store)
-                       : unauthorized(CheckOutcome::no_webhook, {});
-  metrics_.count_check(r.outcome, r.rejection, std::chrono::steady_clock::now() - started);
-  return r;
+  Examined e;
+  if (webhook)
+    e = decide(*webhook, request.authorization.value_or(std::string_view()), store);
+  else
+    e.response = unauthorized(CheckOutcome::no_webhook, {});
+  e.started = started;
+  return e;
 }
 
-Response Service::decide(std::string_view webhook, std::string_view authorization, Store& store) {
+Service::Examined Service::decide(std::string_view webhook, std::string_view authorization,
+                                  Store& store) {
+  Examined e;
   // Not a name: no webhook can have it, and the store is not asked.
-  if (!is_valid_name(webhook)) return unauthorized(CheckOutcome::unknown_webhook, {});
-  const Time now = clock_.now();
-  Session session(store, now, actor_);  // one check, one now; the policy is read afresh
+  if (!is_valid_name(webhook)) {
+    e.response = unauthorized(CheckOutcome::unknown_webhook, {});
+    return e;
+  }
+  e.now = clock_.now();
+  Session session(store, e.now, actor_);  // one check, one now; the policy is read afresh
   Verdict v;
   try {
-    // decide_call reads the store with one statement (its own snapshot): no transaction
-    // around it, so a check is one round trip to a PostgreSQL server.
+    // decide_call reads the store with one statement (its own snapshot, unless the caller
+    // holds one): no transaction around it, so a check is one round trip to a PostgreSQL
+    // server.
     v = decide_call(session, webhook, authorization);
-  } catch (const std::exception& e) {
-    Error error = translate_exception(e);
-    if (error.kind() == ErrorKind::not_found)
-      return unauthorized(CheckOutcome::unknown_webhook, webhook);
-    Response r;
+  } catch (const std::exception& ex) {
+    Error error = translate_exception(ex);
+    if (error.kind() == ErrorKind::not_found) {
+      e.response = unauthorized(CheckOutcome::unknown_webhook, webhook);
+      return e;
+    }
+    Response& r = e.response;
     r.status = 503;
     r.check = true;
     r.outcome = CheckOutcome::unavailable;
     r.problem = error.what();
-    return r;
+    return e;
   }
-  Response r;
+  Response& r = e.response;
   r.check = true;
   r.webhook = v.webhook;
   r.rejection = v.rejection;
@@ -176,15 +229,14 @@ Response Service::decide(std::string_view webhook, std::string_view authorizatio
     r.status = 200;
     r.user = v.user.value_or("");
     r.token = v.token.value_or("");
-    note_use(v, now, store);
   } else {
     r.status = 401;
     r.www_authenticate = challenge(v.webhook_auth, v.webhook);
     if (v.user) r.user = *v.user;  // for the log only: the caller holds the genuine secret
     if (v.token) r.token = *v.token;
-    summarise_rejection(session, v);
   }
-  return r;
+  e.verdict = std::move(v);
+  return e;
 }
 
 void Service::note_use(const Verdict& v, Time now, Store& store) {

@@ -93,7 +93,14 @@ class Service {
   // The same, reading and writing through `store` (another connection to the same store, its
   // busy timeout set by use_store): several threads may call this at once, each with its own
   // store.
-  Response handle(const Request& request, Store& store);
+  Response handle(const Request& request, Store& store) {
+    return conclude(examine(request, store), store);
+  }
+  // Requests that arrived together, answered in order, each as handle() answers it. On SQLite
+  // their checks read the store in one read transaction, begun after all of them arrived (so a
+  // change committed before a request arrived is seen by its check): one snapshot's locks
+  // instead of one per check. Their writes (uses, rejection summaries) follow the read.
+  std::vector<Response> handle_together(const std::vector<Request>& requests);
   // Prepares another connection to the store for handle(request, store).
   static void use_store(Store& store) { store.set_busy_timeout(store_busy_timeout); }
 
@@ -110,9 +117,20 @@ class Service {
   Metrics& metrics() noexcept { return metrics_; }
 
  private:
+  // A request's answer as far as reading the store decides it, with what its writes need.
+  struct Examined {
+    Response response;
+    std::optional<Verdict> verdict;  // a check the store decided
+    Time now{};                      // the check's own now
+    std::chrono::steady_clock::time_point started{};
+  };
+  // Routes the request and reads what its answer needs; writes nothing.
+  Examined examine(const Request& request, Store& store);
+  // A check's writes (a use to note, a rejection to summarise) and its metrics.
+  Response conclude(Examined examined, Store& store);
   // webhook: nullopt when the request names none (401).
-  Response check(const std::optional<std::string>& webhook, const Request& request, Store& store);
-  Response decide(std::string_view webhook, std::string_view authorization, Store& store);
+  Examined check(const std::optional<std::string>& webhook, const Request& request, Store& store);
+  Examined decide(std::string_view webhook, std::string_view authorization, Store& store);
   void note_use(const Verdict& v, Time now, Store& store);
   void summarise_rejection(Session& session, const Verdict& v);
   Response ready(Store& store);

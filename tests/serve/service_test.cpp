@@ -2,6 +2,7 @@
 // every reason code (compared case by case through the CLI, the handler and HTTP), and no stale
 // answer after a change made with the CLI.
 #include <catch2/catch.hpp>
+#include <list>
 #include <string>
 #include <vector>
 
@@ -148,7 +149,8 @@ std::vector<std::string> header_lines(const Case& c) {
   return {"Authorization: " + *c.authorization};
 }
 
-Request check_request(const std::string& target, const std::optional<std::string>& auth) {
+// The request views `target` and `auth`: they must outlive it.
+Request check_request(std::string_view target, std::optional<std::string_view> auth) {
   Request q;
   q.method = "GET";
   q.target = target;
@@ -365,6 +367,103 @@ TEST_CASE("a use close to the owner's inactivity is written at once") {
   SQLite::Database db(w.s.db.string());
   CHECK(db.execAndGet("SELECT last_activity_at FROM accounts WHERE name = 'alice'").getInt64() ==
         serve_test::at(t_check).time_since_epoch().count());
+}
+
+TEST_CASE("requests that arrive together are answered as each alone, and write after the read") {
+  World w;
+  // As above: alice's use is urgent, so the batch's writes include a write at once.
+  Result policy = w.s.run({"policy", "set", "inactivity-period", "61m"});
+  if (policy.code == 2) policy = w.s.run({"policy", "set", "inactivity-period", "61m", "--yes"});
+  ok(policy);
+  // A request holds views: its targets and headers live as long as the requests.
+  const std::vector<Case> cases = matrix(w);
+  const std::string api = "Bearer " + w.api;
+  std::list<std::string> targets;
+  std::vector<Request> requests;
+  for (const Case& c : cases)
+    requests.push_back(check_request(targets.emplace_back("/check/" + c.webhook), c.authorization));
+  for (const char* target : {"/check/ghost", "/check", "/healthz", "/readyz", "/metrics", "/x"})
+    requests.push_back(check_request(targets.emplace_back(target), api));
+  const long long audit_before = w.s.count("audit");
+
+  Decider together(w.s, t_check);
+  const std::vector<Response> batch = together.service.handle_together(requests);
+  REQUIRE(batch.size() == requests.size());
+  CHECK_FALSE(together.store->in_transaction());
+  // The urgent use was written (a write inside the shared read would have failed and stayed
+  // pending), and the rejections were summarised.
+  SQLite::Database db(w.s.db.string());
+  CHECK(db.execAndGet("SELECT last_activity_at FROM accounts WHERE name = 'alice'").getInt64() ==
+        serve_test::at(t_check).time_since_epoch().count());
+  CHECK(together.service.pending_uses() == 0);
+  CHECK(w.s.count("audit") > audit_before);
+
+  Decider alone(w.s, t_check);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    INFO(requests[i].target);
+    const Response one = alone.service.handle(requests[i]);
+    CHECK(batch[i].status == one.status);
+    CHECK(code_of(batch[i]) == code_of(one));
+    CHECK(batch[i].www_authenticate == one.www_authenticate);
+    CHECK(batch[i].user == one.user);
+    CHECK(batch[i].token == one.token);
+    if (requests[i].target != "/metrics") CHECK(batch[i].body == one.body);
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    INFO(cases[i].what);
+    CHECK(code_of(batch[i]) == cases[i].code);
+  }
+}
+
+TEST_CASE("a batch meeting a store that cannot answer fails closed, then recovers") {
+  World w;
+  Decider d(w.s, t_check);
+  const std::string api = "Bearer " + w.api, billing = "Bearer " + w.billing;
+  const std::vector<Request> requests{check_request("/check/orders", api),
+                                      check_request("/check/billing", billing)};
+  {
+    SQLite::Database db(w.s.db.string(), SQLite::OPEN_READWRITE);
+    db.exec("ALTER TABLE webhooks RENAME TO webhooks_elsewhere");
+  }
+  for (const Response& r : d.service.handle_together(requests)) CHECK(r.status == 503);
+  CHECK_FALSE(d.store->in_transaction());
+  {
+    SQLite::Database db(w.s.db.string(), SQLite::OPEN_READWRITE);
+    db.exec("ALTER TABLE webhooks_elsewhere RENAME TO webhooks");
+  }
+  for (const Response& r : d.service.handle_together(requests)) CHECK(r.status == 200);
+}
+
+TEST_CASE("checks arriving at once on many connections each get their own answer") {
+  World w;
+  Running http(w.s, t_check);
+  const std::vector<Case> cases = matrix(w);
+  std::vector<Response> expected;  // each case alone (its answer headers are empty when refused)
+  Decider alone(w.s, t_check);
+  for (const Case& c : cases) {
+    expected.push_back(alone.service.handle(check_request("/check/" + c.webhook, c.authorization)));
+    if (expected.back().status != 200) expected.back().user = expected.back().token = "";
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<serve_test::Connection> connections;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      connections.emplace_back(http.address);
+      REQUIRE(connections.back().connected());
+    }
+    // Every request is sent before any answer is read, so the server reads several in one turn.
+    for (size_t i = 0; i < cases.size(); ++i) {
+      std::string request = "GET /check/" + cases[i].webhook + " HTTP/1.1\r\nHost: x\r\n";
+      for (const std::string& line : header_lines(cases[i])) request += line + "\r\n";
+      REQUIRE(connections[i].send(request + "\r\n"));
+    }
+    for (size_t i = 0; i < cases.size(); ++i) {
+      INFO(cases[i].what);
+      Reply reply = connections[i].read();
+      CHECK(reply.status == (cases[i].code == "accepted" ? 200 : 401));
+      CHECK(reply.header("X-Hookctl-User") == expected[i].user);
+      CHECK(reply.header("X-Hookctl-Token") == expected[i].token);
+    }
+  }
 }
 
 TEST_CASE("the opt-in access log has a line for every check, and no secret") {
