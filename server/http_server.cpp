@@ -244,34 +244,47 @@ class Connection final : public ConnectionBase,
     send(r, req.version(), keep, req.method() == http::verb::head);
   }
 
+  // The answer is written as text into a buffer the connection keeps: a check's answer is a
+  // status line and a few short headers, and this costs no allocation once the buffer has grown.
+  // Header values are names the store validated or fixed text: they hold no CR or LF.
   void send(const Response& r, unsigned version, bool keep, bool head) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), version);
-    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
-    if (!r.www_authenticate.empty()) res->set(http::field::www_authenticate, r.www_authenticate);
+    out_.clear();
+    const auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    out_.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        .append(std::to_string(r.status))
+        .append(" ")
+        .append(reason.data(), reason.size())
+        .append("\r\n");
+    auto header = [this](std::string_view name, std::string_view value) {
+      out_.append(name).append(": ").append(value).append("\r\n");
+    };
+    if (!r.content_type.empty()) header("Content-Type", r.content_type);
+    if (!r.www_authenticate.empty()) header("WWW-Authenticate", r.www_authenticate);
     if (r.status == 200 && r.check) {
-      res->set("X-Hookctl-User", r.user);
-      res->set("X-Hookctl-Token", r.token);
+      header("X-Hookctl-User", r.user);
+      header("X-Hookctl-Token", r.token);
     }
-    res->body() = r.body;
-    res->keep_alive(keep);
-    res->prepare_payload();
-    if (head) res->body().clear();  // Content-Length stays that of the GET answer
-    write(std::move(res), keep);
+    if (!keep)
+      header("Connection", "close");
+    else if (version == 10)
+      header("Connection", "keep-alive");
+    header("Content-Length", std::to_string(r.body.size()));  // a HEAD's is the GET's
+    out_.append("\r\n");
+    if (!head) out_.append(r.body);
+    write(keep);
   }
 
   void answer_error(http::status status) {
-    auto res = std::make_shared<http::response<http::string_body>>(status, 11);
-    res->keep_alive(false);
-    res->prepare_payload();
-    write(std::move(res), false);
+    Response r;
+    r.status = static_cast<int>(status);
+    send(r, 11, false, false);
   }
 
-  void write(std::shared_ptr<http::response<http::string_body>> res, bool keep) {
+  void write(bool keep) {
     phase_ = Phase::writing;
     stream_.expires_after(write_timeout);
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res, keep](error_code ec, size_t) {
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = this->shared_from_this(), keep](error_code ec, size_t) {
                         if (ec || !keep) return self->close();
                         self->wait_for_request();
                       });
@@ -288,6 +301,7 @@ class Connection final : public ConnectionBase,
   // Room for the largest header the parser accepts, so the parser's limit is what trips.
   beast::flat_buffer buffer_{max_header_bytes + read_chunk};
   std::optional<http::request_parser<http::empty_body>> parser_;
+  std::string out_;  // the answer being written
   Phase phase_ = Phase::idle;
 };
 

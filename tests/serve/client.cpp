@@ -100,6 +100,15 @@ int read_more(int fd, std::string& into, std::chrono::steady_clock::time_point d
 
 }  // namespace
 
+std::string Connection::read_until_closed(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (read_more(fd_, pending_, deadline) > 0) {
+  }
+  std::string all;
+  all.swap(pending_);
+  return all;
+}
+
 Reply Connection::read(int timeout_ms) {
   Reply reply;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

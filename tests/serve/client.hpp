@@ -32,6 +32,9 @@ class Connection {
   bool send(const std::string& bytes);
   // Reads one answer (header, then Content-Length bytes of body), waiting at most timeout_ms.
   Reply read(int timeout_ms = 5000);
+  // Every byte the server sends until it closes the connection (what arrived within timeout_ms
+  // when it does not).
+  std::string read_until_closed(int timeout_ms = 5000);
   // True when the server closes the connection within timeout_ms without sending anything.
   bool closed_by_peer(int timeout_ms);
 

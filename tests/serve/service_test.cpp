@@ -266,6 +266,50 @@ TEST_CASE("serve answers every endpoint, and finds the webhook where each proxy 
   }
 }
 
+TEST_CASE("serve answers HEAD, HTTP/1.0 and Connection: close as HTTP says") {
+  World w;
+  Running http(w.s, t_check);
+  auto ends_with = [](const std::string& s, const std::string& end) {
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+  };
+  {  // HEAD: the GET's Content-Length, no body; closed as asked
+    serve_test::Connection c(http.address);
+    REQUIRE(c.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const std::string raw = c.read_until_closed();
+    CHECK(raw.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+    CHECK(e2e::contains(raw, "\r\nContent-Length: 3\r\n"));
+    CHECK(e2e::contains(raw, "\r\nConnection: close\r\n"));
+    CHECK(ends_with(raw, "\r\n\r\n"));
+  }
+  {  // HTTP/1.0 without keep-alive: answered in 1.0, then closed
+    serve_test::Connection c(http.address);
+    REQUIRE(c.send("GET /check/orders HTTP/1.0\r\nAuthorization: Bearer " + w.api + "\r\n\r\n"));
+    const std::string raw = c.read_until_closed();
+    CHECK(raw.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+    CHECK(e2e::contains(raw, "\r\nX-Hookctl-User: svc\r\n"));
+    CHECK(ends_with(raw, "\r\nContent-Length: 0\r\n\r\n"));
+  }
+  {  // HTTP/1.0 with keep-alive: said so, and the connection serves the next request
+    serve_test::Connection c(http.address);
+    const std::string request = "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    REQUIRE(c.send(request));
+    Reply first = c.read();
+    CHECK(first.status == 200);
+    CHECK(first.header("Connection") == "keep-alive");
+    CHECK(first.body == "ok\n");
+    REQUIRE(c.send(request));
+    CHECK(c.read().status == 200);
+  }
+  {  // a 401 carries its challenge and an empty body
+    serve_test::Connection c(http.address);
+    Reply r = c.get("/check/orders", {"Authorization: Bearer " + w.stale});
+    CHECK(r.status == 401);
+    CHECK(r.header("WWW-Authenticate") == "Bearer realm=\"orders\"");
+    CHECK(r.header("Content-Length") == "0");
+    CHECK_FALSE(r.closed);
+  }
+}
+
 TEST_CASE("serve answers 503 while the store cannot answer, and recovers") {
   World w;
   Running http(w.s, t_check);
