@@ -102,43 +102,147 @@ void write_use(Session& session, const Verdict& v, Time now) {
 
 }  // namespace
 
-Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization) {
-  Store& store = session.store();
-  // Parsing touches nothing: done first, so the store is read once, by one statement.
-  Authorization auth = parse_authorization(authorization);
-  ParsedToken parsed;
-  if (auth.ok) parsed = parse_token(auth.token.view());
-  const bool lookup_token = auth.ok && parsed.problem == TokenProblem::none;
+namespace {
 
+// A call as parsed before the store is read: parsing touches nothing.
+struct ParsedCall {
+  Authorization auth;
+  ParsedToken parsed;
+  bool lookup_token = false;  // the token is well-formed: its id is looked up
+};
+
+ParsedCall parse_call(std::string_view authorization) {
+  ParsedCall c;
+  c.auth = parse_authorization(authorization);
+  if (c.auth.ok) c.parsed = parse_token(c.auth.token.view());
+  c.lookup_token = c.auth.ok && c.parsed.problem == TokenProblem::none;
+  return c;
+}
+
+// The row of lookup_sql (and of batch_lookup_sql, which adds its call's number after these
+// columns); the inactivity period it carries goes to the session.
+Lookup read_lookup(Query& q, Session& session) {
   Lookup l;
-  {
-    auto& q = store.statement(lookup_sql);
-    q.bind(1, std::string(webhook));
-    if (lookup_token) q.bind(2, std::string(parsed.id));
-    if (!q.step())
-      fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
-    l.name = q.text(0);
-    l.auth = from_string<AuthScheme>(q.text(1)).value_or(AuthScheme::bearer);
-    l.token_id = optional_text(q, 2);
-    l.previous_token_id = optional_text(q, 14);
-    l.previous_token_until = optional_time(q, 15);
-    if (!q.is_null(10)) {
-      l.token_found = true;
-      l.app = from_string<TokenKind>(q.text(3)) == TokenKind::app;
-      l.secret_hash_size = copy_hash(q, 4, l.secret_hash);
-      l.previous_hash_size = copy_hash(q, 5, l.previous_hash);
-      l.previous_valid_until = optional_time(q, 6);
-      l.revoked_at = optional_time(q, 7);
-      l.expires_at = optional_time(q, 8);
-      l.last_used_at = optional_time(q, 9);
-      l.owner_id = q.integer(10);
-      l.owner = q.text(11);
-      l.owner_last_activity = at(q.integer(12));
-    }
-    session.know_inactivity_period(
-        q.is_null(13) ? std::nullopt : std::optional<Duration>(Duration{q.integer(13)}));
-    q.reset();
+  l.name = q.text(0);
+  l.auth = from_string<AuthScheme>(q.text(1)).value_or(AuthScheme::bearer);
+  l.token_id = optional_text(q, 2);
+  l.previous_token_id = optional_text(q, 14);
+  l.previous_token_until = optional_time(q, 15);
+  if (!q.is_null(10)) {
+    l.token_found = true;
+    l.app = from_string<TokenKind>(q.text(3)) == TokenKind::app;
+    l.secret_hash_size = copy_hash(q, 4, l.secret_hash);
+    l.previous_hash_size = copy_hash(q, 5, l.previous_hash);
+    l.previous_valid_until = optional_time(q, 6);
+    l.revoked_at = optional_time(q, 7);
+    l.expires_at = optional_time(q, 8);
+    l.last_used_at = optional_time(q, 9);
+    l.owner_id = q.integer(10);
+    l.owner = q.text(11);
+    l.owner_last_activity = at(q.integer(12));
   }
+  session.know_inactivity_period(q.is_null(13) ? std::nullopt
+                                               : std::optional<Duration>(Duration{q.integer(13)}));
+  return l;
+}
+
+// One call's look-up: nullopt when the webhook does not exist.
+std::optional<Lookup> look_up(Session& session, std::string_view webhook, const ParsedCall& c) {
+  auto& q = session.store().statement(lookup_sql);
+  q.bind(1, std::string(webhook));
+  if (c.lookup_token) q.bind(2, std::string(c.parsed.id));
+  std::optional<Lookup> l;
+  if (q.step()) l = read_lookup(q, session);
+  q.reset();
+  return l;
+}
+
+// PostgreSQL: the look-ups of many calls in one statement, one round trip. The webhooks and
+// token ids come as two arrays; each row carries its call's number (from 1) last.
+const std::string batch_lookup_sql =
+    "SELECT w.name, w.auth, w.token_id, t.kind, t.secret_hash, t.previous_hash, "
+    "t.previous_valid_until, t.revoked_at, t.expires_at, t.last_used_at, a.id, a.name, "
+    "a.last_activity_at, "
+    "(SELECT value FROM policy WHERE key = 'inactivity-period'), w.previous_token_id, "
+    "w.previous_token_until, k.i "
+    "FROM unnest(?1::text[], ?2::text[]) WITH ORDINALITY AS k(webhook, token, i) "
+    "JOIN webhooks w ON w.name = k.webhook "
+    "LEFT JOIN tokens t ON t.id = k.token LEFT JOIN accounts a ON a.id = t.account_id";
+
+// A PostgreSQL array literal of text elements (nullopt: NULL).
+std::string array_literal(const std::vector<std::optional<std::string_view>>& elements) {
+  std::string out = "{";
+  for (const auto& e : elements) {
+    if (out.size() > 1) out += ',';
+    if (!e) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char ch : *e) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+Verdict judge(Session& session, const ParsedCall& c, const Lookup& l);
+
+}  // namespace
+
+Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization) {
+  const ParsedCall c = parse_call(authorization);
+  std::optional<Lookup> l = look_up(session, webhook, c);
+  if (!l) fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
+  return judge(session, c, *l);
+}
+
+std::vector<std::optional<Verdict>> decide_calls(Session& session, const std::vector<Call>& calls) {
+  Store& store = session.store();
+  std::vector<ParsedCall> parsed;
+  parsed.reserve(calls.size());
+  for (const Call& call : calls) parsed.push_back(parse_call(call.authorization));
+  std::vector<std::optional<Verdict>> verdicts(calls.size());
+  if (store.engine() != Engine::postgresql) {
+    // One read transaction: one snapshot, and SQLite's locks taken once.
+    store.read([&] {
+      for (size_t i = 0; i < calls.size(); ++i) {
+        if (!is_valid_name(calls[i].webhook)) continue;
+        if (auto l = look_up(session, calls[i].webhook, parsed[i]))
+          verdicts[i] = judge(session, parsed[i], *l);
+      }
+    });
+    return verdicts;
+  }
+  std::vector<std::optional<std::string_view>> webhooks, ids;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    // Not a name (the text could not even be sent): no webhook has it.
+    webhooks.push_back(is_valid_name(calls[i].webhook) ? std::optional(calls[i].webhook)
+                                                       : std::nullopt);
+    ids.push_back(parsed[i].lookup_token ? std::optional(parsed[i].parsed.id) : std::nullopt);
+  }
+  std::vector<std::optional<Lookup>> lookups(calls.size());
+  auto& q = store.statement(batch_lookup_sql);
+  q.bind(1, array_literal(webhooks));
+  q.bind(2, array_literal(ids));
+  while (q.step()) {
+    const int64_t i = q.integer(16) - 1;
+    if (i >= 0 && static_cast<size_t>(i) < calls.size()) lookups[i] = read_lookup(q, session);
+  }
+  q.reset();
+  for (size_t i = 0; i < calls.size(); ++i)
+    if (lookups[i]) verdicts[i] = judge(session, parsed[i], *lookups[i]);
+  return verdicts;
+}
+
+namespace {
+
+Verdict judge(Session& session, const ParsedCall& c, const Lookup& l) {
+  const Authorization& auth = c.auth;
+  const ParsedToken& parsed = c.parsed;
   Verdict v;
   v.webhook = l.name;
   v.webhook_auth = l.auth;
@@ -213,6 +317,8 @@ Verdict decide_call(Session& session, std::string_view webhook, std::string_view
   v.use_recent = token_fresh && owner_fresh;
   return v;
 }
+
+}  // namespace
 
 void record_use(Session& session, Verdict& v) {
   if (!v.accepted) return;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_set>
+#include <utility>
 
 #include "hookctl/error.hpp"
 #include "hookctl/vocabulary.hpp"
@@ -72,8 +73,8 @@ struct HttpServer::Impl {
   std::optional<asio::thread_pool> workers;
   std::mutex stores_mutex;
   std::vector<Store*> free_stores;
-  // Requests read in this turn of the event loop (without workers): decided together once the
-  // turn's reads are done (Service::handle_together).
+  // Requests read in this turn of the event loop: decided together once the turn's reads are
+  // done (Service::handle_together), on the loop or, with workers, on one of them.
   std::vector<Waiting> batch, deciding;
   std::vector<Request> batch_requests;
   bool draining = false;
@@ -213,22 +214,8 @@ class Connection final : public ConnectionBase,
     request.original_uri = field("X-Original-URI");
     if (!request.original_uri) request.original_uri = field("X-Forwarded-Uri");
 
-    if (!server_.workers) return server_.enqueue(this->shared_from_this(), request);
-    // On a worker: the request's views stay valid, as the parser is left alone until the answer
-    // is sent; the work guard keeps the event loop running until the answer is back on it.
-    asio::post(*server_.workers, [self = this->shared_from_this(), request,
-                                  guard = asio::make_work_guard(server_.ioc)]() mutable {
-      Store& store = self->server_.take_store();
-      Response r;
-      try {
-        r = self->server_.service.handle(request, store);
-      } catch (...) {
-        r.status = 500;
-      }
-      self->server_.return_store(store);
-      asio::post(self->server_.ioc,
-                 [self, request, r = std::move(r)] { self->respond(r, request.method); });
-    });
+    // The request's views stay valid until the answer is sent: the parser is left alone.
+    server_.enqueue(this->shared_from_this(), request);
   }
 
   void answer(const Response& r) override {
@@ -459,12 +446,35 @@ void HttpServer::Impl::enqueue(std::shared_ptr<ConnectionBase> connection, const
 }
 
 void HttpServer::Impl::decide_batch() {
-  deciding.swap(batch);  // both keep their capacity from batch to batch
-  batch_requests.clear();
-  for (const Waiting& w : deciding) batch_requests.push_back(w.request);
-  std::vector<Response> responses = service.handle_together(batch_requests);
-  for (size_t i = 0; i < deciding.size(); ++i) deciding[i].connection->answer(responses[i]);
-  deciding.clear();
+  if (!workers) {
+    deciding.swap(batch);  // both keep their capacity from batch to batch
+    batch_requests.clear();
+    for (const Waiting& w : deciding) batch_requests.push_back(w.request);
+    std::vector<Response> responses = service.handle_together(batch_requests);
+    for (size_t i = 0; i < deciding.size(); ++i) deciding[i].connection->answer(responses[i]);
+    deciding.clear();
+    return;
+  }
+  // On a worker, with a store connection of its own; the answers come back to the event loop,
+  // which the work guard keeps running until they do.
+  asio::post(*workers, [this, waiting = std::exchange(batch, {}),
+                        guard = asio::make_work_guard(ioc)]() mutable {
+    std::vector<Request> requests;
+    requests.reserve(waiting.size());
+    for (const Waiting& w : waiting) requests.push_back(w.request);
+    Store& store = take_store();
+    std::vector<Response> responses;
+    try {
+      responses = service.handle_together(requests, store);
+    } catch (...) {
+      responses.assign(waiting.size(), Response{});
+      for (Response& r : responses) r.status = 500;
+    }
+    return_store(store);
+    asio::post(ioc, [waiting = std::move(waiting), responses = std::move(responses)] {
+      for (size_t i = 0; i < waiting.size(); ++i) waiting[i].connection->answer(responses[i]);
+    });
+  });
 }
 
 void HttpServer::Impl::flush(std::string_view when) {

@@ -103,42 +103,50 @@ Service::Service(Store& store, const Clock& clock, std::optional<UriPattern> web
   store_.set_busy_timeout(store_busy_timeout);
 }
 
-Service::Examined Service::examine(const Request& request, Store& store) {
-  std::string_view path = path_of(request.target);
+Service::Route Service::route(const Request& request) const {
+  Route r;
+  r.path = path_of(request.target);
   constexpr std::string_view check_prefix = "/check/";
-  if (path.substr(0, check_prefix.size()) == check_prefix) {
-    std::string_view rest = path.substr(check_prefix.size());
+  if (r.path.substr(0, check_prefix.size()) == check_prefix) {
+    r.check = true;
+    std::string_view rest = r.path.substr(check_prefix.size());
     // A proxy that keeps the original path behind a prefix (Envoy ext_authz) sends
     // /check/hooks/orders: the pattern finds the webhook in the part after /check.
     if (rest.find('/') != std::string_view::npos) {
-      std::optional<std::string> name;
-      if (webhook_from_uri_) name = webhook_from_uri_->match(path.substr(check_prefix.size() - 1));
-      return check(name, request, store);
+      if (webhook_from_uri_)
+        r.webhook = webhook_from_uri_->match(r.path.substr(check_prefix.size() - 1));
+    } else {
+      r.webhook = decode_segment(rest);
     }
-    return check(decode_segment(rest), request, store);
-  }
-  if (path == "/check") {
-    std::optional<std::string> name;
+  } else if (r.path == "/check") {
+    r.check = true;
     if (request.webhook_header)
-      name = std::string(*request.webhook_header);
+      r.webhook = std::string(*request.webhook_header);
     else if (webhook_from_uri_ && request.original_uri)
-      name = webhook_from_uri_->match(*request.original_uri);
-    return check(name, request, store);
+      r.webhook = webhook_from_uri_->match(*request.original_uri);
   }
-  Examined e;
-  if (path == "/healthz") {
-    e.response = text(200, "ok\n");
-  } else if (path == "/readyz") {
-    e.response = ready(store);
-  } else if (path == "/metrics") {
+  return r;
+}
+
+Response Service::endpoint(std::string_view path, Store& store) {
+  if (path == "/healthz") return text(200, "ok\n");
+  if (path == "/readyz") return ready(store);
+  if (path == "/metrics") {
     metrics_.set_pending_uses(pending_uses());
-    e.response = text(200, metrics_.render());
-    e.response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  } else {
-    e.response = text(404,
-                      "not found: the endpoints are /check/<webhook>, /check, /healthz, /readyz, "
-                      "/metrics\n");
+    Response r = text(200, metrics_.render());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
   }
+  return text(404,
+              "not found: the endpoints are /check/<webhook>, /check, /healthz, /readyz, "
+              "/metrics\n");
+}
+
+Service::Examined Service::examine(const Request& request, Store& store) {
+  Route r = route(request);
+  if (r.check) return check(r.webhook, request, store);
+  Examined e;
+  e.response = endpoint(r.path, store);
   return e;
 }
 
@@ -157,26 +165,43 @@ Response Service::conclude(Examined e, Store& store) {
   return std::move(e.response);
 }
 
-std::vector<Response> Service::handle_together(const std::vector<Request>& requests) {
-  std::vector<Examined> examined;
-  examined.reserve(requests.size());
-  auto examine_rest = [&] {
-    while (examined.size() < requests.size())
-      examined.push_back(examine(requests[examined.size()], store_));
-  };
-  // On PostgreSQL a transaction would add two round trips to checks that take one each.
-  if (requests.size() > 1 && store_.engine() == Engine::sqlite && !store_.in_transaction()) {
-    try {
-      store_.read(examine_rest);
-    } catch (const std::exception&) {
-      // The snapshot could not be taken or ended: the checks not yet examined read alone, and
-      // each answers for itself (503 when the store cannot answer).
+std::vector<Response> Service::handle_together(const std::vector<Request>& requests, Store& store) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<Examined> examined(requests.size());
+  // The checks that name a webhook, which read the store together.
+  std::vector<size_t> reading;
+  std::vector<std::string> webhooks;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    Route r = route(requests[i]);
+    if (r.check && r.webhook && is_valid_name(*r.webhook)) {
+      reading.push_back(i);
+      webhooks.push_back(std::move(*r.webhook));
+    } else {
+      examined[i] = r.check ? check(r.webhook, requests[i], store)  // decided without the store
+                            : Examined{endpoint(r.path, store), std::nullopt, {}, {}};
     }
   }
-  examine_rest();
+  if (!reading.empty()) {
+    const Time now = clock_.now();
+    std::vector<Call> calls;
+    calls.reserve(reading.size());
+    for (size_t k = 0; k < reading.size(); ++k)
+      calls.push_back({webhooks[k], requests[reading[k]].authorization.value_or("")});
+    try {
+      Session session(store, now, actor_);
+      std::vector<std::optional<Verdict>> verdicts = decide_calls(session, calls);
+      for (size_t k = 0; k < reading.size(); ++k) {
+        examined[reading[k]] = decided(std::move(verdicts[k]), webhooks[k], now);
+        examined[reading[k]].started = started;
+      }
+    } catch (const std::exception&) {
+      for (size_t k = 0; k < reading.size(); ++k)
+        examined[reading[k]] = check(webhooks[k], requests[reading[k]], store);
+    }
+  }
   std::vector<Response> responses;
   responses.reserve(requests.size());
-  for (Examined& e : examined) responses.push_back(conclude(std::move(e), store_));
+  for (Examined& e : examined) responses.push_back(conclude(std::move(e), store));
   return responses;
 }
 
@@ -194,26 +219,18 @@ Service::Examined Service::check(const std::optional<std::string>& webhook, cons
 
 Service::Examined Service::decide(std::string_view webhook, std::string_view authorization,
                                   Store& store) {
-  Examined e;
   // Not a name: no webhook can have it, and the store is not asked.
-  if (!is_valid_name(webhook)) {
-    e.response = unauthorized(CheckOutcome::unknown_webhook, {});
-    return e;
-  }
-  e.now = clock_.now();
-  Session session(store, e.now, actor_);  // one check, one now; the policy is read afresh
-  Verdict v;
+  if (!is_valid_name(webhook)) return decided(std::nullopt, {}, {});
+  const Time now = clock_.now();
+  Session session(store, now, actor_);  // one check, one now; the policy is read afresh
   try {
-    // decide_call reads the store with one statement (its own snapshot, unless the caller
-    // holds one): no transaction around it, so a check is one round trip to a PostgreSQL
-    // server.
-    v = decide_call(session, webhook, authorization);
+    // decide_call reads the store with one statement (its own snapshot): no transaction
+    // around it, so a check is one round trip to a PostgreSQL server.
+    return decided(decide_call(session, webhook, authorization), webhook, now);
   } catch (const std::exception& ex) {
     Error error = translate_exception(ex);
-    if (error.kind() == ErrorKind::not_found) {
-      e.response = unauthorized(CheckOutcome::unknown_webhook, webhook);
-      return e;
-    }
+    if (error.kind() == ErrorKind::not_found) return decided(std::nullopt, webhook, now);
+    Examined e;
     Response& r = e.response;
     r.status = 503;
     r.check = true;
@@ -221,6 +238,18 @@ Service::Examined Service::decide(std::string_view webhook, std::string_view aut
     r.problem = error.what();
     return e;
   }
+}
+
+Service::Examined Service::decided(std::optional<Verdict> verdict, std::string_view webhook,
+                                   Time now) {
+  Examined e;
+  e.now = now;
+  if (!verdict) {
+    // The realm names the webhook asked for when it is a name (see challenge).
+    e.response = unauthorized(CheckOutcome::unknown_webhook, webhook);
+    return e;
+  }
+  const Verdict& v = *verdict;
   Response& r = e.response;
   r.check = true;
   r.webhook = v.webhook;
@@ -235,7 +264,7 @@ Service::Examined Service::decide(std::string_view webhook, std::string_view aut
     if (v.user) r.user = *v.user;  // for the log only: the caller holds the genuine secret
     if (v.token) r.token = *v.token;
   }
-  e.verdict = std::move(v);
+  e.verdict = std::move(verdict);
   return e;
 }
 

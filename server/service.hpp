@@ -96,11 +96,15 @@ class Service {
   Response handle(const Request& request, Store& store) {
     return conclude(examine(request, store), store);
   }
-  // Requests that arrived together, answered in order, each as handle() answers it. On SQLite
-  // their checks read the store in one read transaction, begun after all of them arrived (so a
-  // change committed before a request arrived is seen by its check): one snapshot's locks
-  // instead of one per check. Their writes (uses, rejection summaries) follow the read.
-  std::vector<Response> handle_together(const std::vector<Request>& requests);
+  // Requests that arrived together, answered in order, each as handle() answers it. Their checks
+  // read the store together (decide_calls: one SQLite read transaction, one PostgreSQL
+  // statement), begun after all of them arrived, so a change committed before a request arrived
+  // is seen by its check; they share one now. Their writes (uses, rejection summaries) follow
+  // the read. When the shared read fails, each check reads alone (503 if the store is down).
+  std::vector<Response> handle_together(const std::vector<Request>& requests) {
+    return handle_together(requests, store_);
+  }
+  std::vector<Response> handle_together(const std::vector<Request>& requests, Store& store);
   // Prepares another connection to the store for handle(request, store).
   static void use_store(Store& store) { store.set_busy_timeout(store_busy_timeout); }
 
@@ -124,8 +128,20 @@ class Service {
     Time now{};                      // the check's own now
     std::chrono::steady_clock::time_point started{};
   };
+  // Where a request goes: a check (of the webhook it names, nullopt when none), or the endpoint
+  // at `path`.
+  struct Route {
+    bool check = false;
+    std::optional<std::string> webhook;
+    std::string_view path;
+  };
+  Route route(const Request& request) const;
+  // The endpoints that are not checks.
+  Response endpoint(std::string_view path, Store& store);
   // Routes the request and reads what its answer needs; writes nothing.
   Examined examine(const Request& request, Store& store);
+  // The answer to a check the store decided (nullopt: its webhook does not exist).
+  Examined decided(std::optional<Verdict> verdict, std::string_view webhook, Time now);
   // A check's writes (a use to note, a rejection to summarise) and its metrics.
   Response conclude(Examined examined, Store& store);
   // webhook: nullopt when the request names none (401).

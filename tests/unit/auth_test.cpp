@@ -392,6 +392,61 @@ TEST_CASE("decide_call decides exactly as verify_call and writes nothing, not ev
   CHECK(w.f.scalar("SELECT count(*) FROM audit WHERE action = 'auth.rejected'") == 1);
 }
 
+TEST_CASE("decide_calls decides each call as decide_call does, with one read, writing nothing") {
+  World w;
+  const Time when = w.f.start + days(10);
+  std::string typo = bearer(w.api);
+  typo[20] = typo[20] == 'a' ? 'b' : 'a';
+  const std::vector<std::pair<std::string, std::string>> texts{
+      {"orders", bearer(w.orders.credential)},  // accepted
+      {"ORDERS", bearer(w.orders.credential)},  // names match in any case
+      {"orders", bearer(w.api)},                // not bound
+      {"payments", basic("svc", w.api)},        // accepted
+      {"payments", basic("alice", w.api)},      // bad username
+      {"payments", bearer(w.api)},              // wrong scheme
+      {"orders", bearer(w.spare)},              // another owner's token, not bound
+      {"orders", typo},                         // bad checksum
+      {"orders", "Bearer nonsense"},            // malformed token
+      {"orders", ""},                           // no header
+      {"ghost", bearer(w.api)},                 // no such webhook
+      {"or\"d\\ers", bearer(w.api)},            // not a name (and not valid in an array)
+      {"orders", bearer(w.orders.credential)},  // the same call twice
+  };
+  std::vector<Call> calls;
+  for (const auto& [webhook, header] : texts) calls.push_back({webhook, header});
+  const std::string before = w.f.dump();
+  auto together = w.f.at(when);
+  const std::vector<std::optional<Verdict>> verdicts = decide_calls(together, calls);
+  REQUIRE(verdicts.size() == calls.size());
+  CHECK(w.f.dump() == before);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    INFO(texts[i].first << " " << i);
+    auto alone = w.f.at(when);
+    std::optional<Verdict> one;
+    try {
+      one = decide_call(alone, calls[i].webhook, calls[i].authorization);
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::not_found);
+    }
+    REQUIRE(verdicts[i].has_value() == one.has_value());
+    if (!one) continue;
+    CHECK(verdicts[i]->accepted == one->accepted);
+    CHECK(verdicts[i]->rejection == one->rejection);
+    CHECK(verdicts[i]->reason == one->reason);
+    CHECK(verdicts[i]->webhook == one->webhook);
+    CHECK(verdicts[i]->user == one->user);
+    CHECK(verdicts[i]->token == one->token);
+    CHECK(verdicts[i]->owner_inactive_at == one->owner_inactive_at);
+  }
+  CHECK(verdicts[0]->accepted);
+  CHECK(verdicts[1]->webhook == "orders");
+  CHECK(verdicts[3]->accepted);
+  CHECK(verdicts[4]->rejection == Rejection::bad_username);
+  CHECK_FALSE(verdicts[10]);
+  CHECK_FALSE(verdicts[11]);
+  CHECK(decide_calls(together, {}).empty());
+}
+
 TEST_CASE("record_uses writes a batch of uses, each only over a time a minute older") {
   World w;
   const Time t0 = w.f.start + days(1);

@@ -60,6 +60,20 @@ struct Verdict {
 // One read of the store. Unknown webhook: Error(not_found); store failures: Error(store).
 Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization);
 
+// A call to decide: the webhook named and the Authorization value presented (views, which must
+// outlive the decision).
+struct Call {
+  std::string_view webhook;
+  std::string_view authorization;
+};
+
+// Decides several calls as decide_call decides each, with one read of the store: one read
+// transaction on SQLite, one statement (one round trip) on PostgreSQL, so every verdict comes
+// from one snapshot taken after the calls arrived. A verdict is nullopt when its webhook does not
+// exist (a text that is not a valid name never exists). Writes nothing; store failures:
+// Error(store), for the whole batch.
+std::vector<std::optional<Verdict>> decide_calls(Session& session, const std::vector<Call>& calls);
+
 // Records an accepted call (decided at session.now()): the token's last use and the owner's
 // activity, in one write, skipped when the verdict's use is recent (coalesced to one write per
 // token per minute). A read-only or failing store leaves the store as it was and says so in
