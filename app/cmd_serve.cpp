@@ -18,10 +18,11 @@ struct ServeOptions {
   std::optional<size_t> store_connections;
 };
 
-// Check workers (each with its own connection) by default on PostgreSQL, where a check waits
-// for a round trip to the server; none on SQLite, which answers on the event loop in
-// microseconds.
-constexpr size_t default_postgresql_check_connections = 4;
+// Check workers (each with its own connection) by default: one on PostgreSQL, where a batch of
+// checks waits for a round trip to the server while the event loop reads the next requests
+// (which gather into the next batch); none on SQLite, which answers on the event loop in
+// microseconds. More workers only pay where round trips, not cores, are the limit.
+constexpr size_t default_postgresql_check_connections = 1;
 
 void run_serve(Context& ctx, const ServeOptions& o) {
   server::ServerOptions options;
@@ -86,7 +87,7 @@ void register_serve_command(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1, 100000));
   cmd.add_option("--store-connections", o.store_connections,
                  "Decide checks on this many worker threads, each with its own store connection "
-                 "(default 4 on PostgreSQL, 0 on SQLite: on the event loop)")
+                 "(default 1 on PostgreSQL, 0 on SQLite: on the event loop)")
       ->check(CLI::Range(0, 64));
   cmd.add_flag("--access-log", o.access_log,
                "Log every check (default: rejections and errors only, rate-limited)");

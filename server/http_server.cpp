@@ -77,6 +77,7 @@ struct HttpServer::Impl {
   // done (Service::handle_together), on the loop or, with workers, on one of them.
   std::vector<Waiting> batch, deciding;
   std::vector<Request> batch_requests;
+  size_t idle_workers = 0;  // touched on the event loop only
   bool draining = false;
   // The problem-line budget of the current second.
   std::chrono::steady_clock::time_point budget_second{};
@@ -88,6 +89,7 @@ struct HttpServer::Impl {
       for (Store* store : options.check_stores) Service::use_store(*store);
       free_stores = options.check_stores;
       workers.emplace(options.check_stores.size());
+      idle_workers = options.check_stores.size();
     }
   }
 
@@ -446,6 +448,7 @@ void HttpServer::Impl::enqueue(std::shared_ptr<ConnectionBase> connection, const
 }
 
 void HttpServer::Impl::decide_batch() {
+  if (batch.empty()) return;  // a worker coming back took it first
   if (!workers) {
     deciding.swap(batch);  // both keep their capacity from batch to batch
     batch_requests.clear();
@@ -456,7 +459,10 @@ void HttpServer::Impl::decide_batch() {
     return;
   }
   // On a worker, with a store connection of its own; the answers come back to the event loop,
-  // which the work guard keeps running until they do.
+  // which the work guard keeps running until they do. While every worker is busy the requests
+  // gather into one batch for the first worker back: under load, fewer and larger batches.
+  if (idle_workers == 0) return;
+  --idle_workers;
   asio::post(*workers, [this, waiting = std::exchange(batch, {}),
                         guard = asio::make_work_guard(ioc)]() mutable {
     std::vector<Request> requests;
@@ -471,8 +477,10 @@ void HttpServer::Impl::decide_batch() {
       for (Response& r : responses) r.status = 500;
     }
     return_store(store);
-    asio::post(ioc, [waiting = std::move(waiting), responses = std::move(responses)] {
+    asio::post(ioc, [this, waiting = std::move(waiting), responses = std::move(responses)] {
       for (size_t i = 0; i < waiting.size(); ++i) waiting[i].connection->answer(responses[i]);
+      ++idle_workers;
+      if (!batch.empty()) decide_batch();
     });
   });
 }
