@@ -47,7 +47,7 @@ class ConnectionBase {
   virtual void answer(const Response& r) = 0;
 };
 
-// A request decided on the event loop, waiting for the others that arrived with it.
+// A request read and waiting to be decided with the others that arrived in the same turn.
 struct Waiting {
   std::shared_ptr<ConnectionBase> connection;
   Request request;
