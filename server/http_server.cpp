@@ -47,12 +47,6 @@ class ConnectionBase {
   virtual void answer(const Response& r) = 0;
 };
 
-// A request read and waiting to be decided with the others that arrived in the same turn.
-struct Waiting {
-  std::shared_ptr<ConnectionBase> connection;
-  Request request;
-};
-
 }  // namespace
 
 struct HttpServer::Impl {
@@ -75,7 +69,8 @@ struct HttpServer::Impl {
   std::vector<Store*> free_stores;
   // Requests read in this turn of the event loop: decided together once the turn's reads are
   // done (Service::handle_together), on the loop or, with workers, on one of them.
-  std::vector<Waiting> batch, deciding;
+  // batch_requests[i] was read on batch[i], which is answered when it is decided.
+  std::vector<std::shared_ptr<ConnectionBase>> batch;
   std::vector<Request> batch_requests;
   size_t idle_workers = 0;  // touched on the event loop only
   bool draining = false;
@@ -222,12 +217,8 @@ class Connection final : public ConnectionBase,
 
   void answer(const Response& r) override {
     const auto& req = parser_->get();
-    respond(r, std::string_view(req.method_string().data(), req.method_string().size()));
-  }
-
-  void respond(const Response& r, std::string_view method) {
-    const auto& req = parser_->get();
-    server_.log_response(r, method);
+    server_.log_response(r,
+                         std::string_view(req.method_string().data(), req.method_string().size()));
     // A body is never read: a request that announced one cannot be followed on this connection.
     const bool keep = req.keep_alive() && parser_->is_done() && !server_.draining;
     send(r, req.version(), keep, req.method() == http::verb::head);
@@ -444,18 +435,19 @@ void HttpServer::Impl::enqueue(std::shared_ptr<ConnectionBase> connection, const
   // Posted behind the completions already queued: the requests that arrived in the same turn
   // join the batch before it is decided.
   if (batch.empty()) asio::post(ioc, [this] { decide_batch(); });
-  batch.push_back({std::move(connection), request});
+  batch.push_back(std::move(connection));
+  batch_requests.push_back(request);
 }
 
 void HttpServer::Impl::decide_batch() {
   if (batch.empty()) return;  // a worker coming back took it first
   if (!workers) {
-    deciding.swap(batch);  // both keep their capacity from batch to batch
-    batch_requests.clear();
-    for (const Waiting& w : deciding) batch_requests.push_back(w.request);
+    // Answering only starts writes: nothing joins the batch until it is cleared, and both
+    // vectors keep their capacity from batch to batch.
     std::vector<Response> responses = service.handle_together(batch_requests);
-    for (size_t i = 0; i < deciding.size(); ++i) deciding[i].connection->answer(responses[i]);
-    deciding.clear();
+    for (size_t i = 0; i < batch.size(); ++i) batch[i]->answer(responses[i]);
+    batch.clear();
+    batch_requests.clear();
     return;
   }
   // On a worker, with a store connection of its own; the answers come back to the event loop,
@@ -464,10 +456,8 @@ void HttpServer::Impl::decide_batch() {
   if (idle_workers == 0) return;
   --idle_workers;
   asio::post(*workers, [this, waiting = std::exchange(batch, {}),
+                        requests = std::exchange(batch_requests, {}),
                         guard = asio::make_work_guard(ioc)]() mutable {
-    std::vector<Request> requests;
-    requests.reserve(waiting.size());
-    for (const Waiting& w : waiting) requests.push_back(w.request);
     Store& store = take_store();
     std::vector<Response> responses;
     try {
@@ -478,7 +468,7 @@ void HttpServer::Impl::decide_batch() {
     }
     return_store(store);
     asio::post(ioc, [this, waiting = std::move(waiting), responses = std::move(responses)] {
-      for (size_t i = 0; i < waiting.size(); ++i) waiting[i].connection->answer(responses[i]);
+      for (size_t i = 0; i < waiting.size(); ++i) waiting[i]->answer(responses[i]);
       ++idle_workers;
       if (!batch.empty()) decide_batch();
     });
