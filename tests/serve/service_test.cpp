@@ -426,7 +426,8 @@ TEST_CASE("requests that arrive together are answered as each alone, and write a
   std::vector<Request> requests;
   for (const Case& c : cases)
     requests.push_back(check_request(targets.emplace_back("/check/" + c.webhook), c.authorization));
-  for (const char* target : {"/check/ghost", "/check", "/healthz", "/readyz", "/metrics", "/x"})
+  for (const char* target :
+       {"/check/ghost", "/check/no%20such", "/check", "/healthz", "/readyz", "/metrics", "/x"})
     requests.push_back(check_request(targets.emplace_back(target), api));
   const long long audit_before = w.s.count("audit");
 
