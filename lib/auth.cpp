@@ -100,10 +100,6 @@ void write_use(Session& session, const Verdict& v, Time now) {
   });
 }
 
-}  // namespace
-
-namespace {
-
 // A call as parsed before the store is read: parsing touches nothing.
 struct ParsedCall {
   Authorization auth;
@@ -191,57 +187,7 @@ std::string array_literal(const std::vector<std::optional<std::string_view>>& el
   return out;
 }
 
-Verdict judge(Session& session, const ParsedCall& c, const Lookup& l);
-
-}  // namespace
-
-Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization) {
-  const ParsedCall c = parse_call(authorization);
-  std::optional<Lookup> l = look_up(session, webhook, c);
-  if (!l) fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
-  return judge(session, c, *l);
-}
-
-std::vector<std::optional<Verdict>> decide_calls(Session& session, const std::vector<Call>& calls) {
-  Store& store = session.store();
-  std::vector<ParsedCall> parsed;
-  parsed.reserve(calls.size());
-  for (const Call& call : calls) parsed.push_back(parse_call(call.authorization));
-  std::vector<std::optional<Verdict>> verdicts(calls.size());
-  if (store.engine() != Engine::postgresql) {
-    // One read transaction: one snapshot, and SQLite's locks taken once.
-    store.read([&] {
-      for (size_t i = 0; i < calls.size(); ++i) {
-        if (!is_valid_name(calls[i].webhook)) continue;
-        if (auto l = look_up(session, calls[i].webhook, parsed[i]))
-          verdicts[i] = judge(session, parsed[i], *l);
-      }
-    });
-    return verdicts;
-  }
-  std::vector<std::optional<std::string_view>> webhooks, ids;
-  for (size_t i = 0; i < calls.size(); ++i) {
-    // Not a name (the text could not even be sent): no webhook has it.
-    webhooks.push_back(is_valid_name(calls[i].webhook) ? std::optional(calls[i].webhook)
-                                                       : std::nullopt);
-    ids.push_back(parsed[i].lookup_token ? std::optional(parsed[i].parsed.id) : std::nullopt);
-  }
-  std::vector<std::optional<Lookup>> lookups(calls.size());
-  auto& q = store.statement(batch_lookup_sql);
-  q.bind(1, array_literal(webhooks));
-  q.bind(2, array_literal(ids));
-  while (q.step()) {
-    const int64_t i = q.integer(16) - 1;
-    if (i >= 0 && static_cast<size_t>(i) < calls.size()) lookups[i] = read_lookup(q, session);
-  }
-  q.reset();
-  for (size_t i = 0; i < calls.size(); ++i)
-    if (lookups[i]) verdicts[i] = judge(session, parsed[i], *lookups[i]);
-  return verdicts;
-}
-
-namespace {
-
+// Decides a looked-up call (decide_call without the store).
 Verdict judge(Session& session, const ParsedCall& c, const Lookup& l) {
   const Authorization& auth = c.auth;
   const ParsedToken& parsed = c.parsed;
@@ -321,6 +267,51 @@ Verdict judge(Session& session, const ParsedCall& c, const Lookup& l) {
 }
 
 }  // namespace
+
+Verdict decide_call(Session& session, std::string_view webhook, std::string_view authorization) {
+  const ParsedCall c = parse_call(authorization);
+  std::optional<Lookup> l = look_up(session, webhook, c);
+  if (!l) fail(ErrorKind::not_found, fmt::format("no webhook named '{}'", printable(webhook)));
+  return judge(session, c, *l);
+}
+
+std::vector<std::optional<Verdict>> decide_calls(Session& session, const std::vector<Call>& calls) {
+  Store& store = session.store();
+  std::vector<ParsedCall> parsed;
+  parsed.reserve(calls.size());
+  for (const Call& call : calls) parsed.push_back(parse_call(call.authorization));
+  std::vector<std::optional<Verdict>> verdicts(calls.size());
+  if (store.engine() != Engine::postgresql) {
+    // One read transaction: one snapshot, and SQLite's locks taken once.
+    store.read([&] {
+      for (size_t i = 0; i < calls.size(); ++i) {
+        if (!is_valid_name(calls[i].webhook)) continue;
+        if (auto l = look_up(session, calls[i].webhook, parsed[i]))
+          verdicts[i] = judge(session, parsed[i], *l);
+      }
+    });
+    return verdicts;
+  }
+  std::vector<std::optional<std::string_view>> webhooks, ids;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    // Not a name (the text could not even be sent): no webhook has it.
+    webhooks.push_back(is_valid_name(calls[i].webhook) ? std::optional(calls[i].webhook)
+                                                       : std::nullopt);
+    ids.push_back(parsed[i].lookup_token ? std::optional(parsed[i].parsed.id) : std::nullopt);
+  }
+  std::vector<std::optional<Lookup>> lookups(calls.size());
+  auto& q = store.statement(batch_lookup_sql);
+  q.bind(1, array_literal(webhooks));
+  q.bind(2, array_literal(ids));
+  while (q.step()) {
+    const int64_t i = q.integer(16) - 1;
+    if (i >= 0 && static_cast<size_t>(i) < calls.size()) lookups[i] = read_lookup(q, session);
+  }
+  q.reset();
+  for (size_t i = 0; i < calls.size(); ++i)
+    if (lookups[i]) verdicts[i] = judge(session, parsed[i], *lookups[i]);
+  return verdicts;
+}
 
 void record_use(Session& session, Verdict& v) {
   if (!v.accepted) return;
